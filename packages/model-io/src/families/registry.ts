@@ -1,0 +1,30 @@
+import { ConfigError } from '../config/config-reader.js';
+import type { FamilyAdapter } from './adapter.js';
+import { gptNeoxAdapter } from './gpt-neox.js';
+import { gpt2Adapter } from './gpt2.js';
+import { gemmaAdapter, llamaAdapter, mistralAdapter, qwen2Adapter } from './llama.js';
+import { optAdapter } from './opt.js';
+import { phiAdapter } from './phi.js';
+
+const registry = new Map<string, FamilyAdapter>();
+
+/** Register a family adapter under each of its model types (a new family is one file plus this call). */
+export function registerFamily(adapter: FamilyAdapter): void {
+  for (const t of adapter.modelTypes) registry.set(t, adapter);
+}
+
+for (const a of [gpt2Adapter, gptNeoxAdapter, llamaAdapter, mistralAdapter, qwen2Adapter, gemmaAdapter, optAdapter, phiAdapter]) {
+  registerFamily(a);
+}
+
+export function supportedModelTypes(): string[] {
+  return [...registry.keys()].sort();
+}
+
+export function familyFor(modelType: string, configFile: string): FamilyAdapter {
+  const adapter = registry.get(modelType);
+  if (!adapter) {
+    throw new ConfigError(configFile, 'model_type', `'${modelType}' is not supported (supported: ${supportedModelTypes().join(', ')})`);
+  }
+  return adapter;
+}

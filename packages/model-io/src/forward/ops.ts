@@ -1,0 +1,35 @@
+import type { Activation, NormKind } from '../arch-spec.js';
+import type { HookName } from '../hooks.js';
+import type { Linear, Norm } from '../weights.js';
+
+/**
+ * The small op set the forward pass is written against. The tfjs engine executes it eagerly; a graph
+ * engine implements the same interface by emitting nodes, so the engines cannot drift apart.
+ * `T` is an activation handle, `W` a weight handle. Shapes: B batch, T positions, d model width,
+ * H query heads, Hkv key/value heads, hd head width.
+ */
+export interface ForwardOps<T, W> {
+  /** Token embeddings of the run's input ids times `scale`: [B,T,d]. */
+  embedTokens(table: W, scale: number): T;
+  /** Learned absolute position embeddings for positions offset..offset+T-1: broadcastable to [B,T,d]. */
+  embedPositions(table: W, offset: number): T;
+  add(a: T, b: T): T;
+  /** x W + b over the last axis; W is [in, out]. */
+  linear(x: T, weights: Linear<W>): T;
+  norm(x: T, weights: Norm<W>, kind: NormKind, eps: number): T;
+  activation(x: T, kind: Activation): T;
+  mul(a: T, b: T): T;
+  /** [B,T,heads*hd] -> [B,T,heads,hd] */
+  splitHeads(x: T, heads: number, headDim: number): T;
+  /** Half-split rotary on the first `rotaryDim` dims of each head of [B,T,heads,hd], positions 0..T-1. */
+  rotary(x: T, rotaryDim: number, base: number): T;
+  /**
+   * Causal softmax attention probabilities [B,H,T,T] from q [B,T,H,hd] and k [B,T,Hkv,hd]
+   * (kv head j serves query heads j*g..(j+1)*g-1), scores scaled by `scale`, padding keys masked.
+   */
+  attentionPattern(q: T, k: T, scale: number, slidingWindow: number | undefined): T;
+  /** pattern [B,H,T,T] x v [B,T,Hkv,hd] -> [B,T,H*hd] */
+  attend(pattern: T, v: T): T;
+  /** A hook point: the engine may capture `x` and/or replace it (interventions). */
+  hook(name: HookName, x: T): T;
+}

@@ -1,0 +1,74 @@
+/**
+ * Hook points, named as in TransformerLens so researchers feel at home. Shapes (B batch, T positions):
+ * - `hook_embed` [B,T,d] token embeddings (x embedding scale); `hook_pos_embed` [B,T,d] (learned positions only)
+ * - `blocks.{l}.hook_resid_pre|mid|post` [B,T,d] (mid: after attention, sequential layouts only)
+ * - `blocks.{l}.attn.hook_q` [B,T,H,hd], `hook_k`/`hook_v` [B,T,Hkv,hd]; q and k after rotary
+ * - `blocks.{l}.attn.hook_pattern` [B,H,T,T] post-softmax, per query head, [query, key]
+ * - `blocks.{l}.hook_attn_out`, `blocks.{l}.hook_mlp_out` [B,T,d]
+ * - `ln_final.hook_normalized` [B,T,d] (transformers' last hidden state), `logits` [B,T,V]
+ */
+export type BlockHook =
+  | 'hook_resid_pre'
+  | 'hook_resid_mid'
+  | 'hook_resid_post'
+  | 'hook_attn_out'
+  | 'hook_mlp_out'
+  | 'attn.hook_q'
+  | 'attn.hook_k'
+  | 'attn.hook_v'
+  | 'attn.hook_pattern';
+
+export type HookName = 'hook_embed' | 'hook_pos_embed' | `blocks.${number}.${BlockHook}` | 'ln_final.hook_normalized' | 'logits';
+
+export const BLOCK_HOOKS: readonly BlockHook[] = [
+  'hook_resid_pre',
+  'hook_resid_mid',
+  'hook_resid_post',
+  'attn.hook_q',
+  'attn.hook_k',
+  'attn.hook_v',
+  'attn.hook_pattern',
+  'hook_attn_out',
+  'hook_mlp_out',
+];
+
+import type { ArchSpec } from './arch-spec.js';
+
+/** Every hook name a model with this architecture exposes, in forward order. */
+export function hookNames(arch: ArchSpec): HookName[] {
+  const names: HookName[] = ['hook_embed'];
+  if (arch.positional.kind === 'learned') names.push('hook_pos_embed');
+  for (let l = 0; l < arch.nLayers; l++) {
+    for (const h of BLOCK_HOOKS) {
+      if (h === 'hook_resid_mid' && arch.residual !== 'sequential') continue;
+      names.push(`blocks.${l}.${h}`);
+    }
+  }
+  names.push('ln_final.hook_normalized', 'logits');
+  return names;
+}
+
+/**
+ * Expand comma-separated names or globs (`*` matches within one dot-separated part, e.g.
+ * `blocks.*.hook_resid_post`) against the model's hooks. An unknown name or a glob matching nothing
+ * is an error listing the valid choices, before any work.
+ */
+export function resolveHooks(arch: ArchSpec, patterns: string | readonly string[]): HookName[] {
+  const all = hookNames(arch);
+  const list = (typeof patterns === 'string' ? patterns.split(',') : patterns).map((p) => p.trim()).filter(Boolean);
+  const chosen = new Set<HookName>();
+  for (const pattern of list) {
+    const re = new RegExp(`^${pattern.split('*').map(escapeRegExp).join('[^.]*')}$`);
+    const matches = all.filter((n) => re.test(n));
+    if (matches.length === 0) {
+      const kinds = [...new Set(all.map((n) => n.replace(/^blocks\.\d+\./, 'blocks.{l}.')))];
+      throw new Error(`unknown hook '${pattern}' for this ${arch.modelType} model with ${arch.nLayers} layers (valid: ${kinds.join(', ')})`);
+    }
+    for (const m of matches) chosen.add(m);
+  }
+  return all.filter((n) => chosen.has(n));
+}
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.+?^${}()|[\]\\]/g, '\\$&');
+}

@@ -1,0 +1,86 @@
+/**
+ * The canonical weight set every family adapter fills, in the layout the forward pass wants:
+ * every linear weight is [in, out] (y = x W + b), so engines multiply untransposed (tfjs-wasm's
+ * transposed matMul is 10-100x slower; see ENGINE-NOTES). Fused qkv weights are split at load.
+ * `W` is the engine's handle for a weight (a host array at load, a tf.Tensor in the tfjs engine,
+ * an initializer name in a traced graph).
+ */
+export interface Linear<W> {
+  readonly w: W;
+  readonly b?: W;
+}
+
+export interface Norm<W> {
+  /** Gain; Gemma's zero-centred `(1 + w)` is folded in at load, so it is always a plain gain. */
+  readonly g: W;
+  /** LayerNorm bias (absent for RMSNorm). */
+  readonly b?: W;
+}
+
+export interface LayerWeights<W> {
+  readonly ln1: Norm<W>;
+  /** Absent when the residual layout shares one norm (Phi). */
+  readonly ln2?: Norm<W>;
+  readonly q: Linear<W>;
+  readonly k: Linear<W>;
+  readonly v: Linear<W>;
+  readonly o: Linear<W>;
+  /** Gated MLPs only. */
+  readonly gate?: Linear<W>;
+  readonly up: Linear<W>;
+  readonly down: Linear<W>;
+}
+
+export interface ModelWeights<W> {
+  /** [vocab, d_model] */
+  readonly embed: W;
+  /** [positions, d_model], learned absolute positions only. */
+  readonly posEmbed?: W;
+  readonly layers: readonly LayerWeights<W>[];
+  readonly lnFinal: Norm<W>;
+  /** [d_model, vocab]; for tied embeddings the transposed embedding. */
+  readonly lmHead: Linear<W>;
+}
+
+export function mapLinear<A, B>(l: Linear<A>, f: (w: A, name: string) => B, name: string): Linear<B> {
+  return l.b === undefined ? { w: f(l.w, `${name}.w`) } : { w: f(l.w, `${name}.w`), b: f(l.b, `${name}.b`) };
+}
+
+export function mapNorm<A, B>(n: Norm<A>, f: (w: A, name: string) => B, name: string): Norm<B> {
+  return n.b === undefined ? { g: f(n.g, `${name}.g`) } : { g: f(n.g, `${name}.g`), b: f(n.b, `${name}.b`) };
+}
+
+/** Apply `f` to every weight, keeping the structure (used to upload host weights to an engine). */
+export function mapWeights<A, B>(m: ModelWeights<A>, f: (w: A, name: string) => B): ModelWeights<B> {
+  const layers = m.layers.map((l, i): LayerWeights<B> => {
+    const p = `layers.${i}`;
+    return {
+      ln1: mapNorm(l.ln1, f, `${p}.ln1`),
+      ...(l.ln2 ? { ln2: mapNorm(l.ln2, f, `${p}.ln2`) } : {}),
+      q: mapLinear(l.q, f, `${p}.q`),
+      k: mapLinear(l.k, f, `${p}.k`),
+      v: mapLinear(l.v, f, `${p}.v`),
+      o: mapLinear(l.o, f, `${p}.o`),
+      ...(l.gate ? { gate: mapLinear(l.gate, f, `${p}.gate`) } : {}),
+      up: mapLinear(l.up, f, `${p}.up`),
+      down: mapLinear(l.down, f, `${p}.down`),
+    };
+  });
+  return {
+    embed: f(m.embed, 'embed'),
+    ...(m.posEmbed !== undefined ? { posEmbed: f(m.posEmbed, 'posEmbed') } : {}),
+    layers,
+    lnFinal: mapNorm(m.lnFinal, f, 'lnFinal'),
+    lmHead: mapLinear(m.lmHead, f, 'lmHead'),
+  };
+}
+
+/** Every weight of the set, flattened (for disposal and byte counts). */
+export function listWeights<W>(m: ModelWeights<W>): W[] {
+  const out: W[] = [];
+  mapWeights(m, (w) => {
+    out.push(w);
+    return w;
+  });
+  return out;
+}
