@@ -14,3 +14,4 @@ export * from './forward/rotary-table.js';
 export * from './engines/tfjs/backend.js';
 export * from './engines/tfjs/tfjs-ops.js';
 export * from './engines/tfjs/tfjs-model.js';
+export * from './engines/extraction-model.js';

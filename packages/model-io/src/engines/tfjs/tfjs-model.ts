@@ -14,6 +14,8 @@ export interface RunOptions {
   readonly capture?: readonly HookName[];
   /** Replacement functions at hook points (zero, rescale, ... the BOS massive activation). */
   readonly interventions?: ReadonlyMap<HookName, TfIntervention>;
+  /** Pad every sequence to this length (so chunks of one long job share one shape). */
+  readonly padTo?: number;
 }
 
 export interface CheckpointInfo {
@@ -26,11 +28,11 @@ export interface CheckpointInfo {
 }
 
 /** Pad ragged sequences on the right; returns ids [B, Tmax] and the true lengths (undefined if all equal). */
-export function padBatch(batch: readonly (readonly number[])[], padId = 0): { ids: Int32Array; seqLen: number; lengths?: number[] } {
+export function padBatch(batch: readonly (readonly number[])[], padTo = 0, padId = 0): { ids: Int32Array; seqLen: number; lengths?: number[] } {
   if (batch.length === 0) throw new Error('empty batch: give at least one sequence');
   const lengths = batch.map((s) => s.length);
   if (lengths.some((n) => n === 0)) throw new Error('empty sequence in batch');
-  const seqLen = Math.max(...lengths);
+  const seqLen = Math.max(padTo, ...lengths);
   const ids = new Int32Array(batch.length * seqLen).fill(padId);
   batch.forEach((s, i) => ids.set(s, i * seqLen));
   return lengths.every((n) => n === seqLen) ? { ids, seqLen } : { ids, seqLen, lengths };
@@ -79,7 +81,7 @@ export class TfjsModel {
   run(batch: readonly (readonly number[])[], options: RunOptions = {}): Map<HookName, HostArray> {
     if (!this.weights) throw new Error('model was disposed');
     const weights = this.weights;
-    const { ids, seqLen, lengths } = padBatch(batch);
+    const { ids, seqLen, lengths } = padBatch(batch, options.padTo);
     this.validateIds(ids);
     if (this.arch.positional.kind === 'learned' && seqLen > this.arch.maxPositions) {
       throw new Error(`sequence length ${seqLen} exceeds the model's ${this.arch.maxPositions} learned positions`);

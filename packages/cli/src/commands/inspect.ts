@@ -1,0 +1,52 @@
+import { parseArgs } from 'node:util';
+import { Checkpoint, hasTokenizer, loadTokenizer, parameterCount } from '@sinkscope/model-io';
+import { resolveModelDir } from '../model-path.js';
+
+export const inspectUsage = 'sinkscope inspect <checkpoint|default> [--json]';
+
+/** Architecture, parameter count, stored dtype, BOS policy and tokenizer of a checkpoint. */
+export async function inspect(argv: string[]): Promise<number> {
+  const { positionals, values } = parseArgs({ args: argv, allowPositionals: true, options: { json: { type: 'boolean' } } });
+  const dir = resolveModelDir(positionals[0]);
+  const ckpt = Checkpoint.open(dir);
+  try {
+    const a = ckpt.arch;
+    const tokenizer = hasTokenizer(dir) ? await loadTokenizer(dir) : undefined;
+    const summary = {
+      checkpoint: dir,
+      modelType: a.modelType,
+      family: ckpt.family.summary,
+      parameters: parameterCount(a),
+      storedDtypes: ckpt.storedDtypes,
+      weightFiles: ckpt.weightFiles.length,
+      float32Bytes: ckpt.float32Bytes,
+      layers: a.nLayers,
+      dModel: a.dModel,
+      heads: a.nHeads,
+      kvHeads: a.nKvHeads,
+      headDim: a.headDim,
+      dMlp: a.dMlp,
+      vocabSize: a.vocabSize,
+      norm: `${a.norm.kind} (eps ${a.norm.eps})`,
+      residual: a.residual,
+      positional: a.positional.kind === 'rotary' ? `rotary (${a.positional.rotaryDim}/${a.headDim} dims, base ${a.positional.base})` : a.positional.kind === 'learned' ? `learned (offset ${a.positional.offset})` : 'none',
+      mlp: `${a.mlp.kind} ${a.mlp.activation}`,
+      tiedEmbeddings: a.tiedEmbeddings,
+      bosTokenId: a.bosTokenId ?? null,
+      bosPolicyAuto: tokenizer ? (tokenizer.addsBosByDefault ? 'auto adds BOS' : 'auto adds no BOS') : 'no tokenizer (give token ids; BOS is whatever the ids start with)',
+      tokenizer: tokenizer ? tokenizer.describe() : null,
+    };
+    if (values.json) {
+      process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+    } else {
+      const width = Math.max(...Object.keys(summary).map((k) => k.length));
+      for (const [k, v] of Object.entries(summary)) {
+        const shown = typeof v === 'object' && v !== null ? JSON.stringify(v) : k === 'parameters' ? Number(v).toLocaleString('en-US') : String(v);
+        process.stdout.write(`${k.padEnd(width)}  ${shown}\n`);
+      }
+    }
+    return 0;
+  } finally {
+    ckpt.close();
+  }
+}

@@ -1,0 +1,48 @@
+import { extract, extractUsage } from './commands/extract.js';
+import { inspect, inspectUsage } from './commands/inspect.js';
+import { CliError } from './cli-error.js';
+
+type Command = { run: (argv: string[]) => Promise<number>; usage: string; summary: string };
+
+const commands: Record<string, Command> = {
+  inspect: { run: inspect, usage: inspectUsage, summary: 'architecture, parameters, dtype, BOS policy and tokenizer of a checkpoint' },
+  extract: { run: extract, usage: extractUsage, summary: 'one forward pass; captured hooks written to a safetensors file' },
+};
+
+export function registerCommand(name: string, command: Command): void {
+  commands[name] = command;
+}
+
+function usage(): string {
+  const lines = Object.entries(commands).map(([name, c]) => `  ${name.padEnd(9)} ${c.summary}\n      ${c.usage}`);
+  return `usage: sinkscope <command> [options]\n\ncommands:\n${lines.join('\n')}\n`;
+}
+
+/** Entry point: returns the exit code. Bad input prints one line and exits 2. */
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(usage());
+    return name ? 0 : 2;
+  }
+  const command = commands[name];
+  if (!command) {
+    process.stderr.write(`sinkscope: unknown command '${name}' (commands: ${Object.keys(commands).join(', ')})\n`);
+    return 2;
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    process.stdout.write(`usage: ${command.usage}\n`);
+    return 0;
+  }
+  try {
+    return await command.run(rest);
+  } catch (err) {
+    const e = err as Error & { code?: string };
+    // Validation errors (CliError, ConfigError, SafetensorsError, parseArgs', plain Errors) are one line;
+    // a TypeError or RangeError is a bug in sinkscope, so its stack is printed too.
+    const userFacing = err instanceof CliError || e.code?.startsWith('ERR_PARSE_ARGS') || !['TypeError', 'ReferenceError', 'RangeError', 'SyntaxError'].includes(e.name);
+    process.stderr.write(`sinkscope ${name}: ${e.message.split('\n')[0]}\n`);
+    if (!userFacing || process.env.SINKSCOPE_DEBUG) process.stderr.write(`${e.stack}\n`);
+    return 2;
+  }
+}

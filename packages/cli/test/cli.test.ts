@@ -1,0 +1,74 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { readSafetensors } from '@sinkscope/model-io';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const BIN = resolve(here, '../bin/sinkscope.mjs');
+const FIXTURES = resolve(here, '../../../../shared/fixtures/hf');
+const tmp = mkdtempSync(join(tmpdir(), 'sinkscope-cli-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+function sinkscope(...args: string[]) {
+  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', env: { ...process.env, SINKSCOPE_BACKEND: 'wasm' } });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe('sinkscope CLI (the stable contract)', () => {
+  it('inspect prints architecture, parameters, dtype and BOS', () => {
+    const r = sinkscope('inspect', join(FIXTURES, 'gpt_neox_pythia_bf16'), '--json');
+    expect(r.code, r.stderr).toBe(0);
+    const s = JSON.parse(r.stdout);
+    expect(s.modelType).toBe('gpt_neox');
+    expect(s.storedDtypes).toEqual({ BF16: 28 });
+    expect(s.positional).toBe('rotary (4/16 dims, base 10000)');
+    expect(s.residual).toBe('parallel');
+    expect(s.bosTokenId).toBe(0);
+    // 3 x (qkv 64*192+192, dense 64*64+64, mlp 64*256+256+256*64+64, 2 LN 256) + embed_in + embed_out + final LN
+    expect(s.parameters).toBe(3 * (12480 + 4160 + 33088 + 256) + 2 * 512 * 64 + 128);
+  });
+
+  it('extract writes every captured hook as float32 plus input_ids, matching transformers', () => {
+    const expected = readSafetensors(join(FIXTURES, 'qwen2', 'expected.safetensors'));
+    const ids = expected.tensors.get('input_ids')!;
+    const seqs = [0, 1, 2].map((b) => Array.from(ids.data.subarray(b * 17, (b + 1) * 17)));
+    const idsFile = join(tmp, 'ids.json');
+    writeFileSync(idsFile, JSON.stringify(seqs));
+    const out = join(tmp, 'qwen2.safetensors');
+    const r = sinkscope('extract', '--model', join(FIXTURES, 'qwen2'), '--token-ids', idsFile, '--hooks', 'blocks.*.attn.hook_pattern,logits', '--out', out, '--batch-size', '2');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/blocks\.0\.attn\.hook_pattern\s+\[3, 4, 17, 17\]/);
+    expect(r.stdout).toMatch(/logits\s+\[3, 17, 512\]/);
+    const got = readSafetensors(out);
+    expect([...got.tensors.keys()].sort()).toEqual(['blocks.0.attn.hook_pattern', 'blocks.1.attn.hook_pattern', 'blocks.2.attn.hook_pattern', 'input_ids', 'logits']);
+    expect(Array.from(got.tensors.get('input_ids')!.data)).toEqual(Array.from(ids.data));
+    const logits = got.tensors.get('logits')!.data;
+    const want = expected.tensors.get('logits')!.data;
+    let maxDiff = 0;
+    for (let i = 0; i < want.length; i++) maxDiff = Math.max(maxDiff, Math.abs(logits[i] - want[i]));
+    expect(maxDiff).toBeLessThan(1e-4);
+    expect(got.metadata.first_token_is_bos).toBe('false'); // qwen2 defines no BOS
+  });
+
+  it('bad arguments exit non-zero with a one-line reason', () => {
+    const unknownHook = sinkscope('extract', '--model', join(FIXTURES, 'gpt2'), '--token-ids', '/nonexistent.json', '--hooks', 'blocks.9.hook_resid_post', '--out', join(tmp, 'x.safetensors'));
+    expect(unknownHook.code).toBe(2);
+    expect(unknownHook.stderr.trim().split('\n')).toHaveLength(1);
+    expect(unknownHook.stderr).toMatch(/unknown hook 'blocks\.9\.hook_resid_post'/);
+
+    const missingIds = sinkscope('extract', '--model', join(FIXTURES, 'gpt2'), '--token-ids', '/nonexistent.json', '--hooks', 'logits', '--out', join(tmp, 'x.safetensors'));
+    expect(missingIds.code).toBe(2);
+    expect(missingIds.stderr).toMatch(/--token-ids: file not found: \/nonexistent\.json/);
+
+    const badIds = join(tmp, 'bad.json');
+    writeFileSync(badIds, JSON.stringify([[511, 600]]));
+    const outOfVocab = sinkscope('extract', '--model', join(FIXTURES, 'gpt2'), '--token-ids', badIds, '--hooks', 'logits', '--out', join(tmp, 'x.safetensors'));
+    expect(outOfVocab.stderr).toMatch(/sequence 0, position 1: 600 is not a token id in \[0, 512\)/);
+
+    expect(sinkscope('frobnicate').code).toBe(2);
+    expect(sinkscope('inspect', '/no/such/dir').stderr).toMatch(/model folder not found: \/no\/such\/dir/);
+  });
+});

@@ -1,0 +1,18 @@
+// @ts-check
+/**
+ * Runs one step through the `sinkscope step` command in a child process (the steps are TypeScript,
+ * run by tsx; the executor stays plain JS so Nx loads it without a transpiler).
+ */
+const { spawn } = require('node:child_process');
+const { join } = require('node:path');
+
+/** @param {{ step: string, spec: string }} options @param {{ root: string }} context */
+module.exports = async function stepExecutor(options, context) {
+  const bin = join(context.root, 'packages/cli/bin/sinkscope.mjs');
+  const code = await new Promise((resolve) => {
+    const child = spawn(process.execPath, [bin, 'step', options.step, '--spec', options.spec], { cwd: context.root, stdio: 'inherit' });
+    child.on('exit', (c) => resolve(c ?? 1));
+    child.on('error', () => resolve(1));
+  });
+  return { success: code === 0 };
+};
