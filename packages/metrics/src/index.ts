@@ -1,0 +1,24 @@
+export type { Activations } from './validate.js';
+export { importanceScores, type ImportanceOptions, type ScoreNormalization } from './importance.js';
+export { SinkAccumulator, type SinkAccumulatorConfig, type SinkResult } from './sink-accumulator.js';
+export {
+  tokenNorms,
+  headTokenNorms,
+  firstVsRest,
+  NormAccumulator,
+  HeadNormAccumulator,
+  type FirstRestNorms,
+  type NormSummary,
+  type HeadNormResult,
+} from './norms.js';
+export { qkDecomposition, causalIndex, type QkDecomposition } from './qk.js';
+export {
+  massiveActivations,
+  MassiveActivationAccumulator,
+  type MassiveActivationSummary,
+  type MassiveActivationOptions,
+  type MassiveActivationResult,
+  type TopActivation,
+} from './massive.js';
+export { emergenceLayer, largestJump } from './emergence.js';
+export { medianInPlace } from './select.js';
