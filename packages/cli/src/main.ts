@@ -1,5 +1,7 @@
 import { extract, extractUsage } from './commands/extract.js';
 import { inspect, inspectUsage } from './commands/inspect.js';
+import { measure, measureUsage } from './commands/measure.js';
+import { run, runUsage, step, stepUsage } from './commands/run.js';
 import { CliError } from './cli-error.js';
 
 type Command = { run: (argv: string[]) => Promise<number>; usage: string; summary: string };
@@ -7,6 +9,9 @@ type Command = { run: (argv: string[]) => Promise<number>; usage: string; summar
 const commands: Record<string, Command> = {
   inspect: { run: inspect, usage: inspectUsage, summary: 'architecture, parameters, dtype, BOS policy and tokenizer of a checkpoint' },
   extract: { run: extract, usage: extractUsage, summary: 'one forward pass; captured hooks written to a safetensors file' },
+  run: { run, usage: runUsage, summary: 'run a pipeline end to end (every step; cached steps are hits)' },
+  step: { run: step, usage: stepUsage, summary: 'run one pipeline step (what the Nx targets call)' },
+  measure: { run: measure, usage: measureUsage, summary: 'Sink_1, alpha per head, norms and matrix entropy per hidden state, as JSON' },
 };
 
 export function registerCommand(name: string, command: Command): void {

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,7 +23,7 @@ describe('sinkscope CLI (the stable contract)', () => {
     expect(r.code, r.stderr).toBe(0);
     const s = JSON.parse(r.stdout);
     expect(s.modelType).toBe('gpt_neox');
-    expect(s.storedDtypes).toEqual({ BF16: 28 });
+    expect(s.storedDtypes).toEqual({ BF16: 40 }); // 12 tensors per layer x 3 + embed_in, embed_out, final LN weight and bias
     expect(s.positional).toBe('rotary (4/16 dims, base 10000)');
     expect(s.residual).toBe('parallel');
     expect(s.bosTokenId).toBe(0);
@@ -70,5 +70,32 @@ describe('sinkscope CLI (the stable contract)', () => {
 
     expect(sinkscope('frobnicate').code).toBe(2);
     expect(sinkscope('inspect', '/no/such/dir').stderr).toMatch(/model folder not found: \/no\/such\/dir/);
+  });
+});
+
+describe('sinkscope measure', () => {
+  it.each(['gpt_neox_pythia', 'opt', 'qwen2'])('matches the fixture metrics computed from transformers outputs: %s', (fixture) => {
+    const expected = readSafetensors(join(FIXTURES, fixture, 'expected.safetensors'));
+    const metrics = JSON.parse(readFileSync(join(FIXTURES, fixture, 'expected_metrics.json'), 'utf8'));
+    const ids = expected.tensors.get('input_ids')!;
+    const idsFile = join(tmp, `${fixture}-ids.json`);
+    writeFileSync(idsFile, JSON.stringify([0, 1, 2].map((b) => Array.from(ids.data.subarray(b * 17, (b + 1) * 17)))));
+    const out = join(tmp, `${fixture}-measure.json`);
+    const r = sinkscope('measure', '--model', join(FIXTURES, fixture), '--token-ids', idsFile, '--engine', 'tfjs', '--json', out);
+    expect(r.code, r.stderr).toBe(0);
+    const got = JSON.parse(readFileSync(out, 'utf8'));
+    expect(got.eps).toBe(0.3);
+    expect(got.bosPolicy).toBe('auto');
+    // indicators: no alpha lies within 6e-3 of eps, so the rates are exact
+    expect(got.sinkRate).toBe(metrics.sink_rate);
+    expect(got.sinkRateOfMeanAlpha).toBe(metrics.sink_rate_of_mean_alpha);
+    expect(got.layers.map((l: { sinkRate: number }) => l.sinkRate)).toEqual(metrics.sink_rate_per_layer);
+    got.heads.forEach((row: number[], l: number) => row.forEach((a, h) => expect(a).toBeCloseTo(metrics.alpha[l][h], 5)));
+    got.hiddenStates.forEach((s: Record<string, number>, i: number) => {
+      expect(s.normRatio).toBeCloseTo(metrics.hidden_norms.ratio[i], 4);
+      expect(Math.abs(s.entropy - metrics.matrix_entropy.shannon[i])).toBeLessThan(1e-4);
+      expect(Math.abs(s.renyi2 - metrics.matrix_entropy.renyi2[i])).toBeLessThan(1e-4);
+      expect(s.entropy).toBeLessThanOrEqual(s.entropyBound + 1e-9);
+    });
   });
 });

@@ -40,22 +40,32 @@ type OnnxLoader = (dir: string) => Promise<ExtractionModel>;
 let onnxLoader: OnnxLoader | undefined;
 
 /** The onnx engine registers itself here (kept out of this module so tfjs-only users never load ORT). */
-export function registerOnnxLoader(loader: OnnxLoader): void {
+export function registerOnnxLoader(loader: OnnxLoader, backendName: () => string = () => 'cpu'): void {
   onnxLoader = loader;
+  onnxBackendName = backendName;
 }
 
 /**
- * Load a checkpoint on the requested engine. `auto` = tfjs when the native `tensorflow` backend is
- * installed (GPU or native CPU), else onnx (about 6x tfjs-wasm per core), else tfjs-wasm.
- * `SINKSCOPE_ENGINE` overrides `auto`.
+ * Which engine and backend `requested` means on this machine, without loading a model: `auto` =
+ * tfjs when the native `tensorflow` backend is installed (GPU or native CPU), else onnx (about 6x
+ * tfjs-wasm per core), else tfjs-wasm. `SINKSCOPE_ENGINE` overrides `auto`.
+ */
+export async function resolveEngine(requested: EngineName = 'auto', backend?: BackendName): Promise<{ engine: 'onnx' | 'tfjs'; backend: string }> {
+  let engine = requested;
+  if (engine === 'auto' && process.env.SINKSCOPE_ENGINE) engine = parseEngine(process.env.SINKSCOPE_ENGINE);
+  if (engine === 'onnx') return { engine, backend: onnxBackendName() };
+  const tf = await initBackend(backend);
+  if (engine === 'auto' && tf.backend !== 'tensorflow' && onnxLoader) return { engine: 'onnx', backend: onnxBackendName() };
+  return { engine: 'tfjs', backend: tf.backend };
+}
+
+let onnxBackendName = (): string => 'cpu';
+
+/**
+ * Load a checkpoint on the requested engine (see `resolveEngine`).
  */
 export async function loadExtractionModel(dir: string, options: { engine?: EngineName; backend?: BackendName } = {}): Promise<ExtractionModel> {
-  let engine = options.engine ?? 'auto';
-  if (engine === 'auto' && process.env.SINKSCOPE_ENGINE) engine = parseEngine(process.env.SINKSCOPE_ENGINE);
-  if (engine === 'auto') {
-    const { backend } = await initBackend(options.backend);
-    engine = backend === 'tensorflow' || !onnxLoader ? 'tfjs' : 'onnx';
-  }
+  const { engine } = await resolveEngine(options.engine, options.backend);
   if (engine === 'onnx') {
     if (!onnxLoader) throw new Error('the onnx engine is not available in this build');
     return onnxLoader(dir);

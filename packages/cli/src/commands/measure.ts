@@ -1,0 +1,96 @@
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { parseArgs } from 'node:util';
+import { hiddenStateHooks, loadExtractionModel, parseBackend, parseBosPolicy, parseEngine } from '@sinkscope/model-io';
+import { measureModel } from '@sinkscope/pipeline';
+import { CliError } from '../cli-error.js';
+import { resolveModelDir } from '../model-path.js';
+import { info, progress } from '../progress.js';
+import { tokenInput } from '../token-input.js';
+
+export const measureUsage =
+  'sinkscope measure --model <dir|default> (--token-ids <file.json> | --text "...") [--eps 0.3] [--bos auto|always|never] [--engine auto|onnx|tfjs] --json <out.json>';
+
+/** Forward pass + the sink, norm and entropy measurements, written as one JSON object (field names in the metrics README). */
+export async function measure(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      model: { type: 'string' },
+      text: { type: 'string' },
+      'token-ids': { type: 'string' },
+      eps: { type: 'string', default: '0.3' },
+      bos: { type: 'string', default: 'auto' },
+      engine: { type: 'string', default: 'auto' },
+      backend: { type: 'string' },
+      json: { type: 'string' },
+      'batch-size': { type: 'string', default: '8' },
+    },
+  });
+  if (!values.json) throw new CliError('--json <out.json> is required');
+  const eps = Number(values.eps);
+  if (!(eps > 0 && eps < 1)) throw new CliError(`--eps must be a number in (0, 1), got ${values.eps}`);
+  const bosPolicy = parseBosPolicy(values.bos as string);
+  const dir = resolveModelDir(values.model);
+  const model = await loadExtractionModel(dir, {
+    engine: parseEngine(values.engine as string),
+    ...(values.backend ? { backend: parseBackend(values.backend) } : {}),
+  });
+  try {
+    const input = await tokenInput(dir, { text: values.text, tokenIds: values['token-ids'], bosPolicy, bosTokenId: model.arch.bosTokenId, vocabSize: model.arch.vocabSize });
+    info(`model ${dir} (${model.arch.modelType}), engine ${model.engine} (${model.backend}), ${input.sequences.length} sequence(s), first token is BOS: ${input.firstIsBos}`);
+    const settings = {
+      eps,
+      epsSweep: [eps],
+      ks: [1],
+      seqLenSweep: [],
+      massiveTopK: 1,
+      scoreNormalization: 'none' as const,
+      entropy: { center: false, normalizeRows: false, renyiAlphas: [2] },
+    };
+    const r = await measureModel(model, input.sequences, settings, {
+      batchSize: Number(values['batch-size']),
+      onBatch: (done, total) => progress('measure', done, total, 'sequences'),
+    });
+    const sink = r.sinks.sinkResult(eps);
+    const norms = r.sinks.normResult();
+    const massive = r.sinks.massiveResult();
+    const entropy = r.entropy.result();
+    const hooks = hiddenStateHooks(model.arch);
+    const result = {
+      model: dir,
+      modelType: model.arch.modelType,
+      engine: model.engine,
+      backend: model.backend,
+      bosPolicy,
+      firstTokenIsBos: input.firstIsBos,
+      eps,
+      seqLen: r.seqLen,
+      sequences: r.sequences,
+      sinkRate: sink.sinkRate,
+      sinkRateOfMeanAlpha: sink.sinkRateOfMeanAlpha,
+      heads: sink.perHead.meanAlpha,
+      layers: sink.perLayer.rate.map((rate, layer) => ({ layer, sinkRate: rate, meanAlpha: sink.perLayer.meanAlpha[layer] })),
+      hiddenStates: norms.map((n, i) => ({
+        index: i,
+        hook: hooks[i],
+        firstTokenNorm: n.firstTokenNorm,
+        otherTokensMeanNorm: n.otherTokensMeanNorm,
+        normRatio: n.normRatio,
+        entropy: entropy[i].shannon.mean,
+        entropyNormalized: entropy[i].shannonNormalized.mean,
+        renyi2: entropy[i].renyi2.mean,
+        entropyBound: entropy[i].bound?.mean ?? null,
+        topActivation: massive[i].topActivation.value,
+      })),
+    };
+    mkdirSync(dirname(values.json), { recursive: true });
+    const tmp = `${values.json}.tmp-${process.pid}`;
+    writeFileSync(tmp, `${JSON.stringify(result, null, 2)}\n`);
+    renameSync(tmp, values.json);
+    process.stdout.write(`Sink_1 (eps ${eps}) ${(100 * sink.sinkRate).toFixed(2)} %; wrote ${values.json}\n`);
+    return 0;
+  } finally {
+    model.dispose();
+  }
+}

@@ -1,0 +1,61 @@
+import { arrowType, type ColumnType } from '@sinkscope/artifacts';
+import { Field, Schema } from 'apache-arrow';
+
+/**
+ * Pipeline-internal artifact kinds (the shared tables are declared in @sinkscope/artifacts). Each has
+ * a schema version recorded in its metadata; bump it when a column changes.
+ */
+function schemaOf(columns: readonly [string, ColumnType][]): Schema {
+  return new Schema(columns.map(([name, type]) => new Field(name, arrowType(type), false)));
+}
+
+/** Per-layer results of the metrics step: one row per (model, hidden_index). */
+export const LAYER_METRICS = {
+  kind: 'layer_metrics',
+  version: 1,
+  schema: schemaOf([
+    ['model', 'utf8'],
+    ['hidden_index', 'int32'],
+    ['layer', 'int32'],
+    ['sink_rate', 'float32'],
+    ['mean_alpha1', 'float32'],
+    ['first_token_norm', 'float32'],
+    ['other_tokens_mean_norm', 'float32'],
+    ['norm_ratio', 'float32'],
+    ['top_activation', 'float32'],
+    ['median_activation', 'float32'],
+    ['seq_len', 'int32'],
+  ]),
+} as const;
+
+/** Per-layer results of the entropy step (means and spread over sequences). */
+export const LAYER_ENTROPY = {
+  kind: 'layer_entropy',
+  version: 1,
+  schema: schemaOf([
+    ['model', 'utf8'],
+    ['hidden_index', 'int32'],
+    ['entropy', 'float32'],
+    ['entropy_std', 'float32'],
+    ['entropy_normalized', 'float32'],
+    ['entropy_normalized_std', 'float32'],
+    ['renyi2', 'float32'],
+    ['entropy_bound', 'float32'],
+    ['entropy_bound_alpha0', 'float32'],
+    ['anisotropy', 'float32'],
+    ['anisotropy_excluding_bos', 'float32'],
+    ['seq_len', 'int32'],
+  ]),
+} as const;
+
+/** Sink_k^eps for k = 1..10 (a sink can sit on a later token). */
+export const SINK_K = {
+  kind: 'sink_k',
+  version: 1,
+  schema: schemaOf([
+    ['model', 'utf8'],
+    ['k', 'int32'],
+    ['sink_rate', 'float32'],
+    ['mean_alpha', 'float32'],
+  ]),
+} as const;

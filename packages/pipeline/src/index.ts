@@ -1,0 +1,16 @@
+export * from './spec/schema.js';
+export * from './spec/load.js';
+export * from './run/steps.js';
+export * from './run/receipt.js';
+export * from './run/context.js';
+export * from './run/keys.js';
+export * from './run/run-pipeline.js';
+export * from './measure/slices.js';
+export * from './measure/measurements.js';
+export * from './measure/measure-run.js';
+export * from './artifacts/activations.js';
+export * from './artifacts/custom-kinds.js';
+export { setAblationRunner } from './steps/ablate.js';
+export { setFigureWriter, reportDir } from './steps/report.js';
+export type { ModelTables, Row } from './steps/layers-table.js';
+export { layerTableMarkdown } from './steps/summary-table.js';

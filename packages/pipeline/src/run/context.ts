@@ -1,0 +1,89 @@
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ArtifactStore, buildArtifactMetadata, hashFiles, hashInputs, packageVersions, type JsonValue } from '@sinkscope/artifacts';
+import { buildEvalSet, resolveDatasetSpec, type EvalSet } from '@sinkscope/datasets';
+import { Checkpoint, hasTokenizer, loadTokenizer, type ArchSpec } from '@sinkscope/model-io';
+import { loadSpec } from '../spec/load.js';
+import type { ModelRef, PipelineSpec } from '../spec/schema.js';
+
+/** The repository root (where nx.json lives). */
+export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../../..');
+export const DEFAULT_MODEL_DIR = join(REPO_ROOT, 'packages/train/default-model');
+
+/** Everything a step needs: the normalised spec, its hash, the artifact store, a logger. */
+export interface PipelineContext {
+  readonly specFile: string;
+  readonly spec: PipelineSpec;
+  readonly specHash: string;
+  readonly store: ArtifactStore;
+  readonly log: (message: string) => void;
+}
+
+export function openContext(specFile: string, options: { store?: ArtifactStore; log?: (m: string) => void } = {}): PipelineContext {
+  const file = resolve(specFile);
+  const spec = loadSpec(file);
+  return {
+    specFile: file,
+    spec,
+    specHash: hashInputs(spec as unknown as JsonValue),
+    store: options.store ?? new ArtifactStore({ root: process.env.SINKSCOPE_CACHE ?? join(REPO_ROOT, '.sinkscope/cache') }),
+    log: options.log ?? ((m) => process.stderr.write(`${m}\n`)),
+  };
+}
+
+/** A model of the spec, resolved: its folder, architecture and content hash. */
+export interface ResolvedModel {
+  readonly ref: ModelRef;
+  readonly dir: string;
+  readonly arch: ArchSpec;
+  /** sha256 over config.json, the safetensors files and the tokenizer files (cached by size+mtime). */
+  readonly contentHash: string;
+}
+
+export async function resolveModel(ctx: PipelineContext, ref: ModelRef): Promise<ResolvedModel> {
+  const dir = ref.path === 'default' ? DEFAULT_MODEL_DIR : resolve(REPO_ROOT, ref.path);
+  if (!existsSync(dir)) throw new Error(`${ctx.specFile}: models '${ref.name}': checkpoint folder not found: ${dir}`);
+  const ckpt = Checkpoint.open(dir);
+  try {
+    const files = [join(dir, 'config.json'), ...ckpt.weightFiles, ...['tokenizer.json', 'tokenizer_config.json'].map((f) => join(dir, f)).filter(existsSync)];
+    const digest = await hashFiles(files, { cachePath: ctx.store.fileHashCachePath });
+    return { ref, dir, arch: ckpt.arch, contentHash: digest.sha256 };
+  } finally {
+    ckpt.close();
+  }
+}
+
+/** The spec's dataset for one model (text sources go through the model's own tokenizer). */
+export async function datasetFor(ctx: PipelineContext, model: ResolvedModel): Promise<EvalSet> {
+  const spec = await resolveDatasetSpec(resolve(REPO_ROOT, ctx.spec.dataset.spec));
+  const tokenizer = hasTokenizer(model.dir) ? await loadTokenizer(model.dir) : null;
+  return buildEvalSet(spec, tokenizer, {
+    seqLen: ctx.spec.seqLen,
+    ...(ctx.spec.dataset.count !== undefined ? { count: ctx.spec.dataset.count } : {}),
+    ...(ctx.spec.dataset.seed !== undefined ? { seed: ctx.spec.dataset.seed } : {}),
+    bosPolicy: ctx.spec.bosPolicy,
+    vocab: { vocabSize: model.arch.vocabSize, bosTokenId: model.arch.bosTokenId ?? null, eosTokenId: model.arch.eosTokenId ?? null },
+  });
+}
+
+const VERSIONED_PACKAGES = ['@sinkscope/model-io', '@sinkscope/metrics', '@sinkscope/entropy', '@sinkscope/pipeline', '@sinkscope/artifacts', 'onnxruntime-node', '@tensorflow/tfjs'];
+
+/** Arrow schema metadata of an artifact of this run. */
+export function artifactMetadata(
+  ctx: PipelineContext,
+  input: { kind: string; schemaVersion?: number; model: string; dataset: string; engine: string; backend: string; extra?: Record<string, JsonValue> },
+): Map<string, string> {
+  return buildArtifactMetadata({
+    kind: input.kind,
+    ...(input.schemaVersion !== undefined ? { schemaVersion: input.schemaVersion } : {}),
+    specHash: ctx.specHash,
+    model: input.model,
+    dataset: input.dataset,
+    bosPolicy: ctx.spec.bosPolicy,
+    engine: input.engine,
+    backend: input.backend,
+    versions: packageVersions(VERSIONED_PACKAGES, REPO_ROOT),
+    extra: { seq_len: ctx.spec.seqLen, eps: ctx.spec.metrics.eps, ...input.extra },
+  });
+}

@@ -1,0 +1,41 @@
+import { hashInputs, type JsonValue } from '@sinkscope/artifacts';
+import { hiddenStateHooks, resolveHooks, type ArchSpec, type HookName } from '@sinkscope/model-io';
+import type { PipelineSpec } from '../spec/schema.js';
+
+/** Bumped when a step's computation changes meaning, so old artifacts are not reused. */
+export const STEP_CODE_VERSIONS = { extract: 1, metrics: 1, entropy: 1 } as const;
+
+/**
+ * The hooks the extract step captures: every hidden state (transformers convention), every attention
+ * map, keys and values of every layer (their norms), queries of the example layer (q-k figure), and
+ * the spec's extra hooks.
+ */
+export function extractHooks(spec: PipelineSpec, arch: ArchSpec): HookName[] {
+  const hooks = new Set<HookName>(hiddenStateHooks(arch));
+  for (let l = 0; l < arch.nLayers; l++) {
+    hooks.add(`blocks.${l}.attn.hook_pattern`);
+    hooks.add(`blocks.${l}.attn.hook_k`);
+    hooks.add(`blocks.${l}.attn.hook_v`);
+  }
+  if (spec.patternExample.layer >= arch.nLayers) {
+    throw new Error(`patternExample.layer ${spec.patternExample.layer} does not exist (the model has ${arch.nLayers} layers)`);
+  }
+  if (spec.patternExample.head >= arch.nHeads) {
+    throw new Error(`patternExample.head ${spec.patternExample.head} does not exist (the model has ${arch.nHeads} heads)`);
+  }
+  hooks.add(`blocks.${spec.patternExample.layer}.attn.hook_q`);
+  if (spec.hooks.length) for (const h of resolveHooks(arch, spec.hooks)) hooks.add(h);
+  return [...hooks];
+}
+
+export function activationsKey(input: { modelHash: string; sequencesHash: string; hooks: readonly string[]; engine: string; bosPolicy: string }): string {
+  return hashInputs({ step: 'extract', version: STEP_CODE_VERSIONS.extract, ...input, hooks: [...input.hooks] } as JsonValue);
+}
+
+export function metricsKey(activations: string, spec: PipelineSpec): string {
+  return hashInputs({ step: 'metrics', version: STEP_CODE_VERSIONS.metrics, activations, metrics: spec.metrics, patternExample: spec.patternExample } as unknown as JsonValue);
+}
+
+export function entropyKey(activations: string, spec: PipelineSpec): string {
+  return hashInputs({ step: 'entropy', version: STEP_CODE_VERSIONS.entropy, activations, entropy: spec.entropy } as unknown as JsonValue);
+}

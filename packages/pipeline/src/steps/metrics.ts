@@ -1,0 +1,191 @@
+import { HEADS, MASSIVE, NORMS, PATTERN, QK, SINK_SWEEP, buildRecordBatchFromRows, hashInputs, type BatchTarget } from '@sinkscope/artifacts';
+import { HeadNormAccumulator, emergenceLayer, largestJump, massiveActivations, qkDecomposition, type TopActivation } from '@sinkscope/metrics';
+import { hiddenStateHooks } from '@sinkscope/model-io';
+import { ACTIVATIONS_KIND, readSequenceBatch } from '../artifacts/activations.js';
+import { LAYER_METRICS, SINK_K } from '../artifacts/custom-kinds.js';
+import { SinkMeasurements } from '../measure/measurements.js';
+import { artifactMetadata, type PipelineContext } from '../run/context.js';
+import { metricsKey } from '../run/keys.js';
+import type { StepReceipt } from '../run/receipt.js';
+import { progressLine } from '../run/progress.js';
+import { activationsRef, type ActivationsRef } from './extract.js';
+
+/** The artifacts the metrics step writes per model; each key = hash(metrics key, kind). */
+export const METRICS_KINDS = ['layer_metrics', 'heads', 'sink_sweep', 'sink_k', 'norms', 'massive', 'pattern', 'qk'] as const;
+type MetricsKind = (typeof METRICS_KINDS)[number];
+
+export function metricsArtifactKey(metrics: string, kind: MetricsKind): string {
+  return hashInputs({ metrics, kind });
+}
+
+interface Tables {
+  rows: Record<MetricsKind, Record<string, unknown>[]>;
+  extra: Partial<Record<MetricsKind, Record<string, string | number>>>;
+}
+
+/** Stream one model's activations through every sink / norm / massive-activation measurement. */
+async function computeMetrics(ctx: PipelineContext, ref: ActivationsRef): Promise<Tables> {
+  const { arch } = ref.model;
+  const s = ctx.spec;
+  const name = ref.model.ref.name;
+  const sinks = new SinkMeasurements(arch.nLayers, arch.nHeads, {
+    eps: s.metrics.eps,
+    epsSweep: s.metrics.epsSweep,
+    ks: s.metrics.ks.filter((k) => k <= s.seqLen),
+    seqLenSweep: s.metrics.seqLenSweep.filter((t) => t <= s.seqLen),
+    massiveTopK: s.metrics.massiveTopK,
+    scoreNormalization: s.metrics.scoreNormalization,
+    entropy: { center: false, normalizeRows: false, renyiAlphas: [2] },
+  });
+  const keyNorms = new HeadNormAccumulator({ layers: arch.nLayers, heads: arch.nKvHeads });
+  const valueNorms = new HeadNormAccumulator({ layers: arch.nLayers, heads: arch.nKvHeads });
+  const hiddenHooks = hiddenStateHooks(arch);
+  // top-k |activation| per hidden state over all sequences, and the mean median |a|
+  const massiveTop: { top: (TopActivation & { sequence: number })[]; medianSum: number }[] = hiddenHooks.map(() => ({ top: [], medianSum: 0 }));
+  const ex = s.patternExample;
+  const patternRows: Record<string, unknown>[] = [];
+  const qkRows: Record<string, unknown>[] = [];
+  const batches = await ctx.store.readBatches(ACTIVATIONS_KIND, ref.key);
+  if (!batches) throw new Error(`metrics ${name}: activations ${ref.key.slice(0, 12)} are missing (run the extract step first)`);
+  const started = Date.now();
+  let done = 0;
+  for await (const batch of batches) {
+    const seq = readSequenceBatch(batch);
+    const get = (hook: string) => {
+      const h = seq.hooks.get(hook);
+      if (!h) throw new Error(`metrics ${name}: hook ${hook} missing from sequence ${seq.sequence} of activations ${ref.key.slice(0, 12)}`);
+      return h;
+    };
+    const T = get(hiddenHooks[0]).rows;
+    const patterns = Array.from({ length: arch.nLayers }, (_, l) => get(`blocks.${l}.attn.hook_pattern`).data);
+    sinks.addPatterns(patterns, T);
+    hiddenHooks.forEach((hook, i) => {
+      const x = get(hook).data;
+      sinks.addHidden(i, x, T, arch.dModel);
+      const m = massiveActivations(x, T, arch.dModel, { topK: s.metrics.massiveTopK });
+      const slot = massiveTop[i];
+      slot.medianSum += m.medianMagnitude;
+      slot.top = [...slot.top, ...m.top.map((t) => ({ ...t, sequence: seq.sequence }))].sort((a, b) => b.magnitude - a.magnitude).slice(0, s.metrics.massiveTopK);
+    });
+    for (let l = 0; l < arch.nLayers; l++) {
+      keyNorms.add(l, get(`blocks.${l}.attn.hook_k`).data, T, arch.headDim);
+      valueNorms.add(l, get(`blocks.${l}.attn.hook_v`).data, T, arch.headDim);
+    }
+    if (seq.sequence === ex.sequence) {
+      const p = patterns[ex.layer];
+      for (let q = 0; q < T; q++)
+        for (let k = 0; k <= q; k++) patternRows.push({ model: name, layer: ex.layer, head: ex.head, sequence: ex.sequence, query: q, key: k, weight: p[(ex.head * T + q) * T + k] });
+      const qAll = get(`blocks.${ex.layer}.attn.hook_q`).data;
+      const kAll = get(`blocks.${ex.layer}.attn.hook_k`).data;
+      const kvHead = Math.floor(ex.head / (arch.nHeads / arch.nKvHeads)); // GQA: the kv head serving this query head
+      const hd = arch.headDim;
+      const d = qkDecomposition(qAll.subarray(ex.head * T * hd, (ex.head + 1) * T * hd), kAll.subarray(kvHead * T * hd, (kvHead + 1) * T * hd), T, hd);
+      for (let i = 0; i < d.dot.length; i++) {
+        qkRows.push({ model: name, layer: ex.layer, head: ex.head, query: d.query[i], key: d.key[i], dot: d.dot[i], cos: d.cos[i], norm_product: d.normProduct[i] });
+      }
+    }
+    progressLine(`metrics ${name}`, ++done, ref.sequences.length, started);
+  }
+  if (done !== ref.sequences.length) throw new Error(`metrics ${name}: activations hold ${done} sequences, expected ${ref.sequences.length}`);
+  if (patternRows.length === 0) throw new Error(`patternExample.sequence ${ex.sequence} is outside the dataset (${done} sequences)`);
+
+  const sink = sinks.sinkResult();
+  const norms = sinks.normResult();
+  const massive = sinks.massiveResult();
+  const ratios = norms.map((n) => n.normRatio);
+  const massiveRows = massiveTop.flatMap((slot, i) => {
+    const medianAbs = slot.medianSum / done;
+    return slot.top.map((t, rank) => ({
+      model: name,
+      hidden_index: i,
+      rank,
+      value: t.value,
+      abs_value: t.magnitude,
+      token: t.token,
+      dim: t.dim,
+      median_abs: medianAbs,
+      over_100: t.magnitude > 100,
+      over_1000x_median: t.magnitude > 1000 * medianAbs,
+    }));
+  });
+  const firstMassive = massiveRows.find((r) => r.over_100 && r.over_1000x_median)?.hidden_index ?? -1;
+  const rows: Tables['rows'] = {
+    layer_metrics: norms.map((n, i) => ({
+      model: name,
+      hidden_index: i,
+      layer: i - 1,
+      sink_rate: i === 0 ? NaN : sink.perLayer.rate[i - 1],
+      mean_alpha1: i === 0 ? NaN : sink.perLayer.meanAlpha[i - 1],
+      first_token_norm: n.firstTokenNorm,
+      other_tokens_mean_norm: n.otherTokensMeanNorm,
+      norm_ratio: n.normRatio,
+      top_activation: massive[i].topActivation.magnitude,
+      median_activation: massive[i].meanMedianMagnitude,
+      seq_len: s.seqLen,
+    })),
+    heads: sink.perHead.meanAlpha.flatMap((row, l) => row.map((a, h) => ({ model: name, layer: l, head: h, mean_alpha1: a, sink_rate: sink.perHead.rate[l][h] }))),
+    sink_sweep: sinks.epsValues.flatMap((eps) => sinks.sinkResult(eps).curves.seqLen.map((c) => ({ model: name, eps, seq_len: c.seqLen, sink_rate: c.sinkRate }))),
+    sink_k: sink.curves.k.map((c) => ({ model: name, k: c.k, sink_rate: c.sinkRate, mean_alpha: c.meanAlpha })),
+    norms: [
+      ...norms.map((n, i) => ({ model: name, layer: i, kind: 'hidden', head: -1, first_token_norm: n.firstTokenNorm, other_tokens_mean_norm: n.otherTokensMeanNorm })),
+      ...(['key', 'value'] as const).flatMap((kind) => {
+        const r = (kind === 'key' ? keyNorms : valueNorms).result();
+        return r.firstTokenNorm.flatMap((row, l) => row.map((f, h) => ({ model: name, layer: l, kind, head: h, first_token_norm: f, other_tokens_mean_norm: r.otherTokensMeanNorm[l][h] })));
+      }),
+    ],
+    massive: massiveRows,
+    pattern: patternRows,
+    qk: qkRows,
+  };
+  const extra: Tables['extra'] = {
+    massive: {
+      emergence_hidden_index: firstMassive,
+      norm_emergence_hidden_index: emergenceLayer(ratios, s.metrics.emergenceThreshold) ?? -1,
+      largest_jump_hidden_index: largestJump(ratios) ?? -1,
+    },
+    layer_metrics: { sink_rate_model: sink.sinkRate, sink_rate_of_mean_alpha: sink.sinkRateOfMeanAlpha },
+    pattern: { pattern_layer: ex.layer, pattern_head: ex.head, pattern_sequence: ex.sequence },
+    qk: { qk_sequence: ex.sequence },
+  };
+  return { rows, extra };
+}
+
+const TARGETS: Record<MetricsKind, { target: BatchTarget; version?: number }> = {
+  layer_metrics: { target: LAYER_METRICS.schema, version: LAYER_METRICS.version },
+  heads: { target: HEADS },
+  sink_sweep: { target: SINK_SWEEP },
+  sink_k: { target: SINK_K.schema, version: SINK_K.version },
+  norms: { target: NORMS },
+  massive: { target: MASSIVE },
+  pattern: { target: PATTERN },
+  qk: { target: QK },
+};
+
+/** metrics: Sink_k^eps, alpha per head, norms of hidden states / keys / values, massive activations, q-k decomposition. */
+export async function metricsStep(ctx: PipelineContext): Promise<StepReceipt['artifacts']> {
+  const out: StepReceipt['artifacts'][number][] = [];
+  for (let m = 0; m < ctx.spec.models.length; m++) {
+    const ref = await activationsRef(ctx, m);
+    const name = ref.model.ref.name;
+    const mkey = metricsKey(ref.key, ctx.spec);
+    const present = await Promise.all(METRICS_KINDS.map((kind) => ctx.store.verify(kind, metricsArtifactKey(mkey, kind))));
+    let tables: Tables | undefined;
+    if (present.some((p) => !p)) tables = await computeMetrics(ctx, ref);
+    for (const [i, kind] of METRICS_KINDS.entries()) {
+      const key = metricsArtifactKey(mkey, kind);
+      if (present[i]) {
+        out.push({ kind, key, model: name, cacheHit: true });
+        continue;
+      }
+      const { target, version } = TARGETS[kind];
+      const schema = 'schema' in target ? target.schema : target;
+      const meta = artifactMetadata(ctx, { kind, ...(version !== undefined ? { schemaVersion: version } : {}), model: name, dataset: ref.datasetName, engine: ref.engine, backend: ref.backend, extra: tables!.extra[kind] ?? {} });
+      await ctx.store.write(kind, key, schema, meta, (w) => {
+        w.append(buildRecordBatchFromRows(target, tables!.rows[kind], `${kind} of ${name}`));
+      });
+      out.push({ kind, key, model: name, cacheHit: false });
+    }
+    ctx.log(`metrics ${name}: ${present.every(Boolean) ? 'cache hit' : 'computed'} (${METRICS_KINDS.length} tables, key ${mkey.slice(0, 12)})`);
+  }
+  return out;
+}

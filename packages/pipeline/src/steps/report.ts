@@ -1,0 +1,48 @@
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { REPO_ROOT, type PipelineContext } from '../run/context.js';
+import type { StepReceipt } from '../run/receipt.js';
+import { readModelTables, type ModelTables } from './layers-table.js';
+import { layerTableMarkdown } from './summary-table.js';
+
+export function reportDir(ctx: PipelineContext): string {
+  return join(REPO_ROOT, 'reports', ctx.spec.name);
+}
+
+type FigureWriter = (ctx: PipelineContext, models: readonly ModelTables[], outDir: string) => Promise<string>;
+let figureWriter: FigureWriter | undefined;
+
+/** The report package plugs its figure/HTML writer in here (kept optional so the steps test alone). */
+export function setFigureWriter(w: FigureWriter): void {
+  figureWriter = w;
+}
+
+/** report: join the per-layer tables, print them, write summary.md (and, with the report package, figures and index.html). */
+export async function reportStep(ctx: PipelineContext): Promise<StepReceipt['artifacts']> {
+  const models: ModelTables[] = [];
+  for (let m = 0; m < ctx.spec.models.length; m++) models.push(await readModelTables(ctx, m));
+  const outDir = reportDir(ctx);
+  mkdirSync(outDir, { recursive: true });
+  const sections = models.map((m) => {
+    const meta = m.metadata.layer_metrics ?? {};
+    return [
+      `## ${m.name}`,
+      '',
+      `dataset ${m.datasetName}, T = ${ctx.spec.seqLen}, eps = ${ctx.spec.metrics.eps}, BOS policy ${ctx.spec.bosPolicy} (first token is BOS: ${m.firstIsBos}), engine ${m.engine} (${m.backend})`,
+      '',
+      `model-level Sink_1: ${(100 * Number(meta.sink_rate_model)).toFixed(2)} %`,
+      '',
+      layerTableMarkdown(m),
+    ].join('\n');
+  });
+  let where = join(outDir, 'summary.md');
+  if (figureWriter) {
+    where = await figureWriter(ctx, models, outDir);
+  } else {
+    const tmp = join(outDir, `summary.md.tmp-${process.pid}`);
+    writeFileSync(tmp, `# ${ctx.spec.name}\n\n${ctx.spec.description}\n\n${sections.join('\n\n')}\n`);
+    renameSync(tmp, join(outDir, 'summary.md'));
+  }
+  process.stdout.write(`\n${sections.join('\n\n')}\n\nreport: ${where}\n`);
+  return models.flatMap((m) => m.artifacts);
+}
