@@ -17,10 +17,24 @@ export interface PipelineContext {
   readonly spec: PipelineSpec;
   readonly specHash: string;
   readonly store: ArtifactStore;
+  /** Where `reports/<pipeline>/` is written (default: the repository's reports/, env SINKSCOPE_REPORTS). */
+  readonly reportsRoot: string;
+  /** Where step receipts go (default .sinkscope/runs; Nx caches them as the targets' outputs). */
+  readonly runsRoot: string;
   readonly log: (message: string) => void;
+  /** Results for the user (the per-layer table): stdout by default. */
+  readonly print: (text: string) => void;
 }
 
-export function openContext(specFile: string, options: { store?: ArtifactStore; log?: (m: string) => void } = {}): PipelineContext {
+export interface ContextOptions {
+  readonly store?: ArtifactStore;
+  readonly reportsRoot?: string;
+  readonly runsRoot?: string;
+  readonly log?: (m: string) => void;
+  readonly print?: (text: string) => void;
+}
+
+export function openContext(specFile: string, options: ContextOptions = {}): PipelineContext {
   const file = resolve(specFile);
   const spec = loadSpec(file);
   return {
@@ -28,7 +42,10 @@ export function openContext(specFile: string, options: { store?: ArtifactStore; 
     spec,
     specHash: hashInputs(spec as unknown as JsonValue),
     store: options.store ?? new ArtifactStore({ root: process.env.SINKSCOPE_CACHE ?? join(REPO_ROOT, '.sinkscope/cache') }),
+    reportsRoot: options.reportsRoot ?? process.env.SINKSCOPE_REPORTS ?? join(REPO_ROOT, 'reports'),
+    runsRoot: options.runsRoot ?? join(REPO_ROOT, '.sinkscope', 'runs'),
     log: options.log ?? ((m) => process.stderr.write(`${m}\n`)),
+    print: options.print ?? ((t) => process.stdout.write(t)),
   };
 }
 

@@ -10,13 +10,13 @@ export interface StepReceipt {
   readonly seconds: number;
 }
 
-export function receiptPath(repoRoot: string, pipeline: string, step: StepName): string {
-  return join(repoRoot, '.sinkscope', 'runs', pipeline, `${step}.json`);
+export function receiptPath(runsRoot: string, pipeline: string, step: StepName): string {
+  return join(runsRoot, pipeline, `${step}.json`);
 }
 
 /** Written atomically (temp + rename): Nx caches this file as the step's output. */
-export function writeReceipt(repoRoot: string, receipt: StepReceipt): void {
-  const path = receiptPath(repoRoot, receipt.pipeline, receipt.step);
+export function writeReceipt(runsRoot: string, receipt: StepReceipt): void {
+  const path = receiptPath(runsRoot, receipt.pipeline, receipt.step);
   mkdirSync(dirname(path), { recursive: true });
   const tmp = `${path}.tmp-${process.pid}`;
   // seconds are left out of the file so an unchanged rerun writes identical bytes

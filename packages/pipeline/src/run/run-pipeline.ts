@@ -1,9 +1,9 @@
 import { ablateStep } from '../steps/ablate.js';
 import { entropyStep } from '../steps/entropy.js';
-import { extractStep } from '../steps/extract.js';
+import { activationsRef, extractStep } from '../steps/extract.js';
 import { metricsStep } from '../steps/metrics.js';
 import { reportStep } from '../steps/report.js';
-import { REPO_ROOT, openContext, type PipelineContext } from './context.js';
+import { openContext, type ContextOptions, type PipelineContext } from './context.js';
 import { writeReceipt, type StepReceipt } from './receipt.js';
 import { STEPS, type StepName } from './steps.js';
 
@@ -20,13 +20,27 @@ export async function runStep(ctx: PipelineContext, step: StepName): Promise<Ste
   const started = Date.now();
   const artifacts = await STEP_RUNNERS[step](ctx);
   const receipt: StepReceipt = { pipeline: ctx.spec.name, step, artifacts, seconds: (Date.now() - started) / 1000 };
-  writeReceipt(REPO_ROOT, receipt);
+  writeReceipt(ctx.runsRoot, receipt);
   return receipt;
 }
 
+/**
+ * Check everything that can fail before any work: every checkpoint opens, every dataset builds with
+ * sequences of T tokens, every hook and the pattern example exist.
+ */
+export async function preflight(ctx: PipelineContext): Promise<void> {
+  for (let m = 0; m < ctx.spec.models.length; m++) {
+    const ref = await activationsRef(ctx, m);
+    if (ctx.spec.patternExample.sequence >= ref.sequences.length) {
+      throw new Error(`${ctx.specFile}: field 'patternExample.sequence': ${ctx.spec.patternExample.sequence} is outside the dataset's ${ref.sequences.length} sequences`);
+    }
+  }
+}
+
 /** Run every step up to `last`, in order (each is a cache hit when its inputs are unchanged). */
-export async function runPipeline(specFile: string, last: StepName = 'report'): Promise<StepReceipt[]> {
-  const ctx = openContext(specFile);
+export async function runPipeline(specFile: string, last: StepName = 'report', options: ContextOptions = {}): Promise<StepReceipt[]> {
+  const ctx = openContext(specFile, options);
+  await preflight(ctx);
   const receipts: StepReceipt[] = [];
   for (const step of STEPS.slice(0, STEPS.indexOf(last) + 1)) {
     const r = await runStep(ctx, step);

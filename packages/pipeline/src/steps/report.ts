@@ -1,12 +1,12 @@
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { REPO_ROOT, type PipelineContext } from '../run/context.js';
+import type { PipelineContext } from '../run/context.js';
 import type { StepReceipt } from '../run/receipt.js';
 import { readModelTables, type ModelTables } from './layers-table.js';
 import { layerTableMarkdown } from './summary-table.js';
 
 export function reportDir(ctx: PipelineContext): string {
-  return join(REPO_ROOT, 'reports', ctx.spec.name);
+  return join(ctx.reportsRoot, ctx.spec.name);
 }
 
 type FigureWriter = (ctx: PipelineContext, models: readonly ModelTables[], outDir: string) => Promise<string>;
@@ -43,6 +43,6 @@ export async function reportStep(ctx: PipelineContext): Promise<StepReceipt['art
     writeFileSync(tmp, `# ${ctx.spec.name}\n\n${ctx.spec.description}\n\n${sections.join('\n\n')}\n`);
     renameSync(tmp, join(outDir, 'summary.md'));
   }
-  process.stdout.write(`\n${sections.join('\n\n')}\n\nreport: ${where}\n`);
+  ctx.print(`\n${sections.join('\n\n')}\n\nreport: ${where}\n`);
   return models.flatMap((m) => m.artifacts);
 }
