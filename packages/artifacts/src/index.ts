@@ -1,0 +1,57 @@
+// Content-addressed Arrow artifact store, schemas of the shared tables, and Parquet export.
+export { ArtifactInputError, ArtifactStoreError } from './errors.js';
+
+export { canonicalJson, type JsonValue } from './hash/canonical-json.js';
+export { hashInputs, isSha256Hex, type Sha256Hex } from './hash/hash-inputs.js';
+export { hashFile } from './hash/hash-file.js';
+export { hashFiles, type FileDigest, type FilesDigest, type HashFilesOptions } from './hash/hash-files.js';
+
+export { column, arrowType, type ColumnInput, type ColumnSpec, type ColumnType, type ColumnValue } from './schema/columns.js';
+export {
+  ABLATION,
+  ARTIFACT_KINDS,
+  findArtifactKind,
+  getArtifactKind,
+  HEADS,
+  LAYERS,
+  MASSIVE,
+  NORMS,
+  PATTERN,
+  QK,
+  SINK_SWEEP,
+  TRAINING,
+  type ArtifactKindSpec,
+  type ColumnsOf,
+  type RowOf,
+  type SharedKindName,
+} from './schema/kinds.js';
+export { renderKindsMarkdown } from './schema/kinds-doc.js';
+export {
+  buildArtifactMetadata,
+  COMMON_METADATA_KEYS,
+  METADATA_PREFIX,
+  readArtifactMetadata,
+  validateArtifactMetadata,
+  type ArtifactMetadata,
+  type ArtifactMetadataInput,
+  type MetadataValue,
+  type ParsedArtifactMetadata,
+} from './schema/metadata.js';
+export { buildRecordBatch, buildRecordBatchFromRows, conformRecordBatch, type BatchTarget } from './schema/record-batch.js';
+export { packageVersions } from './schema/versions.js';
+
+export {
+  ArtifactStore,
+  type ArtifactBatches,
+  type ArtifactStoreOptions,
+  type EnsureResult,
+  type Producer,
+  type WriteOptions,
+} from './store/artifact-store.js';
+export { ArtifactWriter, type AppendInput } from './store/artifact-writer.js';
+export type { ArtifactRef, ArtifactStat, ArtifactVersion, StagedArtifact, StoreBackend, StoredArtifact } from './store/backend.js';
+export { DEFAULT_CACHE_ROOT, LocalFolderBackend, resolveCacheRoot, type LocalFolderBackendOptions } from './store/local/local-backend.js';
+export type { KeyLockOptions } from './store/local/key-lock.js';
+export { MANIFEST_FORMAT, MANIFEST_VERSION, type ArtifactManifest } from './store/manifest.js';
+
+export { exportParquet, type BatchSource, type ParquetCompression, type ParquetExportOptions, type ParquetExportResult } from './parquet/export-parquet.js';

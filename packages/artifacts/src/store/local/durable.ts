@@ -1,0 +1,58 @@
+import { randomBytes } from 'node:crypto';
+import { open, rm } from 'node:fs/promises';
+import { errnoCode } from '../../errors.js';
+
+/**
+ * fsync a directory so a rename inside it survives a power cut. Filesystems that cannot open or sync
+ * a directory (Windows, some network mounts) are skipped: there the rename is as durable as it gets.
+ */
+export async function fsyncDir(dir: string): Promise<void> {
+  let handle;
+  try {
+    handle = await open(dir, 'r');
+    await handle.sync();
+  } catch (err) {
+    const code = errnoCode(err);
+    if (code !== 'EISDIR' && code !== 'EINVAL' && code !== 'EPERM' && code !== 'EACCES' && code !== 'ENOTSUP') throw err;
+  } finally {
+    await handle?.close();
+  }
+}
+
+/** Write `text` to a new file (failing if it exists) and fsync it before returning. */
+export async function writeFileDurably(path: string, text: string): Promise<void> {
+  const handle = await open(path, 'wx');
+  try {
+    await handle.writeFile(text, 'utf8');
+    await handle.sync();
+  } catch (err) {
+    await handle.close().catch(() => undefined);
+    await rm(path, { force: true });
+    throw err;
+  }
+  await handle.close();
+}
+
+/** A name for a private staging file next to `finalName`: `<finalName>.tmp-<pid>-<random hex>`. */
+export function stagingName(finalName: string): string {
+  return `${finalName}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`;
+}
+
+const STAGING_NAME = /^(.+)\.tmp-(\d+)-([0-9a-f]+)$/;
+
+/** The final name and writer pid of a staging file name, or undefined for other names. */
+export function parseStagingName(name: string): { target: string; pid: number } | undefined {
+  const m = STAGING_NAME.exec(name);
+  return m ? { target: m[1], pid: Number(m[2]) } : undefined;
+}
+
+/** Whether a process with this pid exists on this machine (EPERM means it exists but is not ours). */
+export function isProcessAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return errnoCode(err) === 'EPERM';
+  }
+}
