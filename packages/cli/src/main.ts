@@ -1,3 +1,4 @@
+import { exportArtifact, exportUsage } from './commands/export.js';
 import { extract, extractUsage } from './commands/extract.js';
 import { inspect, inspectUsage } from './commands/inspect.js';
 import { measure, measureUsage } from './commands/measure.js';
@@ -11,6 +12,7 @@ const commands: Record<string, Command> = {
   extract: { run: extract, usage: extractUsage, summary: 'one forward pass; captured hooks written to a safetensors file' },
   run: { run, usage: runUsage, summary: 'run a pipeline end to end (every step; cached steps are hits)' },
   step: { run: step, usage: stepUsage, summary: 'run one pipeline step (what the Nx targets call)' },
+  export: { run: exportArtifact, usage: exportUsage, summary: 'write an artifact as Parquet (pandas, polars, DuckDB)' },
   measure: { run: measure, usage: measureUsage, summary: 'Sink_1, alpha per head, norms and matrix entropy per hidden state, as JSON' },
 };
 

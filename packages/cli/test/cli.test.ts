@@ -99,3 +99,28 @@ describe('sinkscope measure', () => {
     });
   });
 });
+
+describe('sinkscope run and export', () => {
+  it('runs a pipeline spec end to end, then exports its layers table as Parquet that reads back', async () => {
+    const env = { SINKSCOPE_CACHE: join(tmp, 'cache'), SINKSCOPE_RUNS: join(tmp, 'runs'), SINKSCOPE_REPORTS: join(tmp, 'reports') };
+    const spec = join(tmp, 'pipeline.yaml');
+    writeFileSync(spec, `name: cli-run\nmodels:\n  - name: phi\n    path: ${FIXTURES}/phi\ndataset:\n  spec: datasets/random-tokens-64.json\n  count: 3\nseqLen: 12\nbosPolicy: always\nengine: tfjs\n`);
+    const run = spawnSync(process.execPath, [BIN, 'run', spec], { encoding: 'utf8', env: { ...process.env, ...env } });
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/\| hidden state \| layer \| Sink_1 %/);
+    expect(run.stdout).toMatch(/report: .*cli-run/);
+    const out = join(tmp, 'layers.parquet');
+    const exp = spawnSync(process.execPath, [BIN, 'export', 'layers', '--pipeline', 'cli-run', '--format', 'parquet', '--out', out], { encoding: 'utf8', env: { ...process.env, ...env } });
+    expect(exp.status, exp.stderr).toBe(0);
+    expect(exp.stdout).toMatch(/wrote .*layers\.parquet \(4 rows/);
+    const { readParquet } = await import('parquet-wasm');
+    const { tableFromIPC } = await import('apache-arrow');
+    const table = tableFromIPC(readParquet(readFileSync(out)).intoIPCStream());
+    expect(table.numRows).toBe(4);
+    expect(table.getChild('hidden_index')!.toArray()).toEqual(Int32Array.from([0, 1, 2, 3]));
+    expect(table.schema.fields.map((f) => f.name)).toContain('entropy_bound');
+    const bad = spawnSync(process.execPath, [BIN, 'export', 'layers', '--format', 'csv', '--out', out], { encoding: 'utf8', env: { ...process.env, ...env } });
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/--format csv is not supported/);
+  });
+});

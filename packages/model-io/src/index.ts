@@ -15,3 +15,4 @@ export * from './engines/tfjs/backend.js';
 export * from './engines/tfjs/tfjs-ops.js';
 export * from './engines/tfjs/tfjs-model.js';
 export * from './engines/extraction-model.js';
+export * from './tokenizer/index.js';

@@ -34,6 +34,15 @@ export interface ContextOptions {
   readonly print?: (text: string) => void;
 }
 
+/** The artifact store at `$SINKSCOPE_CACHE`, else the repository's `.sinkscope/cache`. */
+export function defaultStore(): ArtifactStore {
+  return new ArtifactStore({ root: process.env.SINKSCOPE_CACHE ?? join(REPO_ROOT, '.sinkscope/cache') });
+}
+
+export function defaultRunsRoot(): string {
+  return process.env.SINKSCOPE_RUNS ?? join(REPO_ROOT, '.sinkscope', 'runs');
+}
+
 export function openContext(specFile: string, options: ContextOptions = {}): PipelineContext {
   const file = resolve(specFile);
   const spec = loadSpec(file);
@@ -41,9 +50,9 @@ export function openContext(specFile: string, options: ContextOptions = {}): Pip
     specFile: file,
     spec,
     specHash: hashInputs(spec as unknown as JsonValue),
-    store: options.store ?? new ArtifactStore({ root: process.env.SINKSCOPE_CACHE ?? join(REPO_ROOT, '.sinkscope/cache') }),
+    store: options.store ?? defaultStore(),
     reportsRoot: options.reportsRoot ?? process.env.SINKSCOPE_REPORTS ?? join(REPO_ROOT, 'reports'),
-    runsRoot: options.runsRoot ?? join(REPO_ROOT, '.sinkscope', 'runs'),
+    runsRoot: options.runsRoot ?? defaultRunsRoot(),
     log: options.log ?? ((m) => process.stderr.write(`${m}\n`)),
     print: options.print ?? ((t) => process.stdout.write(t)),
   };
