@@ -1,0 +1,46 @@
+// @sinkscope/report: paper-style Vega-Lite figures of attention-sink and compression-valley
+// artifacts, headless SVG/PNG export, and an offline HTML report.
+export type { CaptionContext } from './caption.js';
+export { captionText } from './caption.js';
+export { TABLES } from './tables.js';
+export type { CellKind, RowSource, TableName } from './tables.js';
+export {
+  DIVERGING_SCHEME,
+  FONT_FAMILY,
+  OKABE_ITO,
+  SEQUENTIAL_SCHEME,
+  SERIES_COLORS,
+  THEME,
+  TOKEN_GROUP_COLORS,
+  TOKEN_GROUP_LABELS,
+} from './theme.js';
+
+export { LAYER_PROFILE_COLUMNS, layerProfileFigure } from './figures/layer-profile.js';
+export { HEAD_HEATMAP_COLUMNS, headSinkHeatmapFigure } from './figures/head-heatmap.js';
+export { ATTENTION_PATTERN_COLUMNS, attentionPatternFigure } from './figures/attention-pattern.js';
+export type { AttentionPatternOptions } from './figures/attention-pattern.js';
+export type { MapSelection } from './figures/map-selection.js';
+export { NORMS_COLUMNS, QK_COLUMNS, firstTokenNormsFigure } from './figures/first-token-norms.js';
+export type { FirstTokenNormsOptions } from './figures/first-token-norms.js';
+export { SINK_SWEEP_COLUMNS, sinkSweepFigure } from './figures/sink-sweep.js';
+export type { SinkSweepOptions } from './figures/sink-sweep.js';
+export { MASSIVE_COLUMNS, massiveActivationsFigure } from './figures/massive-activations.js';
+export type { MassiveActivationsOptions } from './figures/massive-activations.js';
+export { ABLATION_COLUMNS, ABLATION_ROLES, ablationFigure } from './figures/ablation.js';
+export type { AblationOptions, AblationRole } from './figures/ablation.js';
+export { TRAINING_COLUMNS, trainingFigure } from './figures/training.js';
+export type { TrainingOptions } from './figures/training.js';
+
+export { compileToVega } from './render/compile.js';
+export type { WarningHandler } from './render/compile.js';
+export { renderSvg } from './render/svg.js';
+export type { RenderSvgOptions } from './render/svg.js';
+export { pngSize, renderPng, svgToPng } from './render/png.js';
+export type { RenderPngOptions } from './render/png.js';
+export { vegaLiteSchemaErrors } from './validate.js';
+
+export { writeReport } from './report/write-report.js';
+export type { ReportFigure, WriteReportOptions, WrittenFigure, WrittenReport } from './report/write-report.js';
+export type { ReportTable } from './report/report-table.js';
+export { formatNumber } from './format.js';
+export type { TopLevelSpec } from './vl-types.js';

@@ -1,0 +1,179 @@
+// The shared artifact tables the report reads, and a checked reader that turns their rows (Arrow
+// StructRow proxies, an Arrow Table itself, or plain objects) into plain JSON-safe objects holding
+// only the columns a figure uses.
+
+/** How a column is stored: utf8 names, int32 indices, float32 measurements, booleans. */
+export type CellKind = 'string' | 'int' | 'float' | 'bool';
+
+/** Column kinds of every artifact table (snake_case, as the pipeline writes them). */
+export const TABLES = {
+  layers: {
+    model: 'string',
+    hidden_index: 'int',
+    layer: 'int',
+    sink_rate: 'float',
+    first_token_norm: 'float',
+    other_tokens_mean_norm: 'float',
+    norm_ratio: 'float',
+    top_activation: 'float',
+    median_activation: 'float',
+    entropy: 'float',
+    entropy_normalized: 'float',
+    renyi2: 'float',
+    entropy_bound: 'float',
+    entropy_bound_alpha0: 'float',
+    anisotropy: 'float',
+    seq_len: 'int',
+  },
+  heads: { model: 'string', layer: 'int', head: 'int', mean_alpha1: 'float', sink_rate: 'float' },
+  pattern: { model: 'string', layer: 'int', head: 'int', sequence: 'int', query: 'int', key: 'int', weight: 'float' },
+  norms: {
+    model: 'string',
+    layer: 'int',
+    kind: 'string',
+    head: 'int',
+    first_token_norm: 'float',
+    other_tokens_mean_norm: 'float',
+  },
+  qk: {
+    model: 'string',
+    layer: 'int',
+    head: 'int',
+    query: 'int',
+    key: 'int',
+    dot: 'float',
+    cos: 'float',
+    norm_product: 'float',
+  },
+  sink_sweep: { model: 'string', eps: 'float', seq_len: 'int', sink_rate: 'float' },
+  massive: {
+    model: 'string',
+    hidden_index: 'int',
+    rank: 'int',
+    value: 'float',
+    abs_value: 'float',
+    token: 'int',
+    dim: 'int',
+    median_abs: 'float',
+    over_100: 'bool',
+    over_1000x_median: 'bool',
+  },
+  ablation: {
+    model: 'string',
+    intervention: 'string',
+    role: 'string',
+    hidden_index: 'int',
+    sink_rate: 'float',
+    norm_ratio: 'float',
+    entropy_normalized: 'float',
+    entropy_bound: 'float',
+    anisotropy: 'float',
+    loss: 'float',
+    perplexity: 'float',
+  },
+  training: {
+    run: 'string',
+    step: 'int',
+    loss: 'float',
+    sink_rate: 'float',
+    layer: 'int',
+    layer_sink_rate: 'float',
+    norm_ratio: 'float',
+    entropy_normalized: 'float',
+  },
+} as const satisfies Record<string, Record<string, CellKind>>;
+
+export type TableName = keyof typeof TABLES;
+export type ColumnOf<T extends TableName> = keyof (typeof TABLES)[T] & string;
+
+/** JS type of a cell after reading: floats that are NaN/±Infinity/null become null (JSON has no NaN). */
+type CellOf<K extends CellKind> = K extends 'string'
+  ? string
+  : K extends 'int'
+    ? number
+    : K extends 'float'
+      ? number | null
+      : boolean;
+
+export type TableRow<T extends TableName, C extends ColumnOf<T>> = {
+  [K in C]: CellOf<(typeof TABLES)[T][K] & CellKind>;
+};
+
+/** Rows as the pipeline hands them over: `table.toArray()`, an Arrow Table, or plain objects. */
+export type RowSource = Iterable<object>;
+
+function describeValue(value: unknown): string {
+  if (typeof value === 'bigint') return `${value}n`;
+  if (typeof value === 'string') return JSON.stringify(value);
+  return String(value);
+}
+
+function columnNames(row: object): string {
+  return Object.keys(row).join(', ') || '(none)';
+}
+
+function readCell(value: unknown, kind: CellKind, where: () => string): string | number | boolean | null {
+  switch (kind) {
+    case 'string':
+      if (typeof value === 'string') return value;
+      break;
+    case 'bool':
+      if (typeof value === 'boolean') return value;
+      break;
+    case 'int': {
+      const n = typeof value === 'bigint' ? Number(value) : value;
+      if (typeof n === 'number' && Number.isSafeInteger(n)) return n;
+      break;
+    }
+    case 'float': {
+      if (value === null) return null;
+      const n = typeof value === 'bigint' ? Number(value) : value;
+      if (typeof n === 'number') return Number.isFinite(n) ? n : null;
+      break;
+    }
+  }
+  throw new TypeError(`${where()} must be ${kind === 'int' ? 'an integer' : `a ${kind}`} (got ${describeValue(value)})`);
+}
+
+/**
+ * Reads `columns` of artifact table `table` from `source`, checking each cell's kind. Errors name
+ * the figure, table, row and column. A float that is NaN, ±Infinity or null becomes null, which
+ * Vega-Lite leaves out of scales and breaks lines at (e.g. `sink_rate` at hidden_index 0).
+ */
+export function readTable<T extends TableName, C extends ColumnOf<T>>(
+  figure: string,
+  table: T,
+  source: RowSource,
+  columns: readonly C[],
+): TableRow<T, C>[] {
+  if (source === null || source === undefined || typeof (source as Iterable<object>)[Symbol.iterator] !== 'function') {
+    throw new TypeError(`${figure}: table '${table}' must be an iterable of rows (got ${describeValue(source)})`);
+  }
+  const kinds = TABLES[table] as Record<string, CellKind>;
+  const rows: TableRow<T, C>[] = [];
+  let index = 0;
+  for (const row of source) {
+    if (row === null || typeof row !== 'object') {
+      throw new TypeError(`${figure}: table '${table}' row ${index} is not an object (got ${describeValue(row)})`);
+    }
+    const out: Record<string, string | number | boolean | null> = {};
+    for (const column of columns) {
+      const value = (row as Record<string, unknown>)[column];
+      if (value === undefined) {
+        throw new TypeError(
+          `${figure}: table '${table}' row ${index} has no column '${column}' (columns present: ${columnNames(row)})`,
+        );
+      }
+      out[column] = readCell(value, kinds[column], () => `${figure}: table '${table}' row ${index} column '${column}'`);
+    }
+    rows.push(out as TableRow<T, C>);
+    index += 1;
+  }
+  if (rows.length === 0) throw new RangeError(`${figure}: table '${table}' has no rows`);
+  return rows;
+}
+
+/** Distinct values in first-seen order. */
+export function distinct<T>(values: Iterable<T>): T[] {
+  return [...new Set(values)];
+}

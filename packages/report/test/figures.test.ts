@@ -1,0 +1,276 @@
+// Spec tests: every builder's spec validates against the Vega-Lite JSON Schema, compiles without
+// warnings, reads only fields its data has, captions the run, and carries the input numbers.
+import { describe, expect, it } from 'vitest';
+import {
+  ablationFigure,
+  attentionPatternFigure,
+  compileToVega,
+  firstTokenNormsFigure,
+  headSinkHeatmapFigure,
+  layerProfileFigure,
+  massiveActivationsFigure,
+  sinkSweepFigure,
+  TOKEN_GROUP_COLORS,
+  TOKEN_GROUP_LABELS,
+  trainingFigure,
+  vegaLiteSchemaErrors,
+} from '../src/index.js';
+import type { TopLevelSpec } from '../src/index.js';
+import {
+  ablationRows,
+  CAPTION,
+  fixtureMetrics,
+  headsRows,
+  layersRows,
+  massiveRows,
+  normsRows,
+  patternRows,
+  qkRows,
+  sinkSweepRows,
+  trainingRows,
+} from './rows.js';
+import { missingFields } from './spec-fields.js';
+
+type Json = Record<string, unknown>;
+const json = (spec: TopLevelSpec) => spec as unknown as Json;
+const dataset = (spec: TopLevelSpec, name: string) => (json(spec).datasets as Record<string, Json[]>)[name];
+
+const builders: Record<string, () => TopLevelSpec> = {
+  layerProfile: () => layerProfileFigure([...layersRows('gpt2'), ...layersRows('llama')], { ...CAPTION, models: ['gpt2', 'llama'] }),
+  headHeatmap: () => headSinkHeatmapFigure([...headsRows('gpt2'), ...headsRows('qwen2')], { ...CAPTION, models: ['gpt2', 'qwen2'] }),
+  attentionPattern: () => attentionPatternFigure(patternRows('gpt2', 0, 0, 0), CAPTION),
+  firstTokenNorms: () => firstTokenNormsFigure({ norms: normsRows('gpt2'), qk: qkRows() }, CAPTION),
+  sinkSweep: () => sinkSweepFigure(sinkSweepRows(), { ...CAPTION, models: ['gpt2', 'llama'], seqLen: [64, 128, 256], eps: [0.1, 0.3, 0.5] }),
+  massiveActivations: () => massiveActivationsFigure(massiveRows(), CAPTION, { emergenceHiddenIndex: 2 }),
+  ablation: () => ablationFigure(ablationRows(), CAPTION),
+  training: () => trainingFigure(trainingRows(), CAPTION),
+};
+
+describe.each(Object.entries(builders))('%s figure', (_name, build) => {
+  const spec = build();
+
+  it('validates against the Vega-Lite JSON Schema', () => {
+    expect(vegaLiteSchemaErrors(spec)).toEqual([]);
+  });
+
+  it('compiles to Vega without warnings', () => {
+    const warnings: string[] = [];
+    const vega = compileToVega(spec, (message) => warnings.push(message));
+    expect(warnings).toEqual([]);
+    expect(JSON.stringify(vega)).toContain('"marks"');
+  });
+
+  it('reads only fields present in its data', () => {
+    expect(missingFields(json(spec))).toEqual([]);
+  });
+
+  it('captions model, dataset, T, eps and BOS policy', () => {
+    const subtitle = (json(spec).title as { subtitle: string[] }).subtitle[0];
+    expect(subtitle).toContain('gpt2');
+    expect(subtitle).toContain('fixture ids (random)');
+    expect(subtitle).toMatch(/T = \d/);
+    expect(subtitle).toMatch(/ε = 0\.\d/);
+    expect(subtitle).toContain('BOS: prepend BOS');
+  });
+});
+
+describe('the checks themselves can fail', () => {
+  it('schema validation rejects an unknown mark', () => {
+    const bad = { ...json(builders.attentionPattern()), mark: { type: 'rectangle' } };
+    expect(vegaLiteSchemaErrors(bad).length).toBeGreaterThan(0);
+  });
+
+  it('the field check reports a field missing from the dataset', () => {
+    const spec = json(builders.attentionPattern());
+    const bad = { ...spec, encoding: { ...(spec.encoding as Json), color: { field: 'weights', type: 'quantitative' } } };
+    expect(missingFields(bad)).toEqual(["/: field 'weights' not in dataset 'pattern'"]);
+  });
+});
+
+describe('layerProfileFigure', () => {
+  it('carries the fixture metrics and normalises the bound by ln T', () => {
+    const m = fixtureMetrics('gpt2');
+    const rows = dataset(builders.layerProfile(), 'layers').filter((row) => row.model === 'gpt2');
+    expect(rows.map((r) => r.norm_ratio)).toEqual(m.hidden_norms.ratio);
+    expect(rows.map((r) => r.entropy_normalized)).toEqual(m.matrix_entropy.shannon_norm);
+    // NaN at the embeddings (no attention) becomes null, which Vega-Lite leaves out
+    expect(rows.map((r) => r.sink_rate)).toEqual([null, ...m.sink_rate_per_layer]);
+    // bound ln 17 normalised by ln 17
+    for (const row of rows) expect(row.entropy_bound_normalized).toBeCloseTo(1, 15);
+  });
+
+  it('divides entropy_bound by ln(seq_len) of its row: 2.5 / ln 17 = 0.8823903096619029', () => {
+    const rows = layersRows('gpt2').map((row) => ({ ...row, entropy_bound: 2.5 }));
+    const out = dataset(layerProfileFigure(rows, CAPTION), 'layers');
+    for (const row of out) expect(row.entropy_bound_normalized).toBeCloseTo(0.8823903096619029, 15);
+  });
+
+  it('draws the norm ratio in the first-token colour', () => {
+    const spec = JSON.stringify(builders.layerProfile());
+    expect(spec).toContain(`"color":{"value":"${TOKEN_GROUP_COLORS.first}"}`);
+  });
+
+  it('names figure, table, row and column when a column is missing', () => {
+    const rows = layersRows('gpt2');
+    delete (rows[2] as Json).entropy_bound;
+    expect(() => layerProfileFigure(rows, CAPTION)).toThrow(/layerProfileFigure: table 'layers' row 2 has no column 'entropy_bound'/);
+  });
+
+  it('rejects a non-integer index and a T that cannot normalise', () => {
+    const fractional = layersRows('gpt2').map((row, i) => (i === 1 ? { ...row, hidden_index: 1.5 } : row));
+    expect(() => layerProfileFigure(fractional, CAPTION)).toThrow(/row 1 column 'hidden_index' must be an integer \(got 1\.5\)/);
+    const short = layersRows('gpt2').map((row) => ({ ...row, seq_len: 1 }));
+    expect(() => layerProfileFigure(short, CAPTION)).toThrow(/seq_len must be an integer >= 2/);
+  });
+
+  it('accepts Arrow-style rows: bigint indices and float32 values', () => {
+    const rows = layersRows('gpt2').map((row) => ({ ...row, hidden_index: BigInt(row.hidden_index as number), norm_ratio: Math.fround(row.norm_ratio as number) }));
+    const out = dataset(layerProfileFigure(rows, CAPTION), 'layers');
+    expect(out.map((r) => r.hidden_index)).toEqual([0, 1, 2, 3]);
+    expect(out[1].norm_ratio).toBe(Math.fround(fixtureMetrics('gpt2').hidden_norms.ratio[1]));
+  });
+
+  it('rejects a bad caption, naming the field', () => {
+    expect(() => layerProfileFigure(layersRows('gpt2'), { ...CAPTION, eps: 3 })).toThrow(/caption\.eps must be a number in \[0, 1\]/);
+    expect(() => layerProfileFigure(layersRows('gpt2'), { ...CAPTION, dataset: '' })).toThrow(/caption\.dataset must be a non-empty string/);
+  });
+});
+
+describe('headSinkHeatmapFigure', () => {
+  it('carries alpha_1 and the per-head Sink_1 rate of the fixtures', () => {
+    const rows = dataset(builders.headHeatmap(), 'heads');
+    const qwen = rows.filter((r) => r.model === 'qwen2');
+    expect(qwen).toHaveLength(12);
+    expect(qwen.map((r) => r.mean_alpha1)).toEqual(fixtureMetrics('qwen2').alpha.flat());
+    // qwen2 layer 2 head 0: alpha > 0.3 in 1 of 3 sequences though its mean (0.279) is below 0.3
+    expect(qwen.find((r) => r.layer === 2 && r.head === 0)?.sink_rate).toBeCloseTo(1 / 3, 15);
+    const layer2 = qwen.filter((r) => r.layer === 2).map((r) => r.sink_rate as number);
+    expect(layer2.reduce((a, b) => a + b) / 4).toBeCloseTo(fixtureMetrics('qwen2').sink_rate_per_layer[2], 15);
+  });
+});
+
+describe('attentionPatternFigure', () => {
+  it('keeps the causal triangle of the transformers attention map', () => {
+    const cells = dataset(builders.attentionPattern(), 'pattern');
+    expect(cells).toHaveLength((17 * 18) / 2);
+    expect(cells.every((c) => (c.key as number) <= (c.query as number))).toBe(true);
+    expect(cells.find((c) => c.query === 0 && c.key === 0)?.weight).toBe(1);
+  });
+
+  it('crops to maxTokens and says so', () => {
+    const spec = attentionPatternFigure(patternRows('gpt2', 0, 0, 0), CAPTION, { maxTokens: 8 });
+    expect(dataset(spec, 'pattern')).toHaveLength((8 * 9) / 2);
+    expect((json(spec).title as { subtitle: string[] }).subtitle[1]).toBe('model gpt2 · layer 0 · head 0 · sequence 0; first 8 of 17 positions shown');
+  });
+
+  it('draws a map with mass above the diagonal whole', () => {
+    const rows = patternRows('gpt2', 0, 0, 0).map((row) => (row.query === 0 && row.key === 1 ? { ...row, weight: 0.5 } : row));
+    expect(dataset(attentionPatternFigure(rows, CAPTION), 'pattern')).toHaveLength(17 * 17);
+  });
+
+  it('asks which map to draw when the table holds several', () => {
+    const rows = [...patternRows('gpt2', 0, 0, 0), ...patternRows('gpt2', 0, 1, 0)];
+    expect(() => attentionPatternFigure(rows, CAPTION)).toThrow(/holds 2 maps .*pass options\.model\/layer\/head\/sequence/);
+    expect(dataset(attentionPatternFigure(rows, CAPTION, { head: 1 }), 'pattern')).toHaveLength(153);
+    expect(() => attentionPatternFigure(rows, CAPTION, { head: 7 })).toThrow(/no rows of table 'pattern' match \{"head":7\}; the table holds: model gpt2, layer 0, head 0, sequence 0; model gpt2, layer 0, head 1, sequence 0/);
+  });
+});
+
+describe('firstTokenNormsFigure', () => {
+  it('averages key/value norms over heads and keeps hidden-state norms (head -1)', () => {
+    const points = dataset(builders.firstTokenNorms(), 'norms');
+    const first = (kind: string) => points.filter((p) => p.kind === kind && p.token_group === TOKEN_GROUP_LABELS.first).map((p) => p.norm);
+    const other = (kind: string) => points.filter((p) => p.kind === kind && p.token_group === TOKEN_GROUP_LABELS.other).map((p) => p.norm);
+    expect(first('key')).toEqual([1, 2, 3]);
+    expect(other('value')).toEqual([4, 4, 4]);
+    expect(first('hidden')).toEqual(fixtureMetrics('gpt2').hidden_norms.first);
+    expect(other('hidden')).toEqual(fixtureMetrics('gpt2').hidden_norms.rest);
+  });
+
+  it('colours first and other tokens with the fixed pair', () => {
+    const text = JSON.stringify(builders.firstTokenNorms());
+    expect(text).toContain(
+      JSON.stringify({ domain: [TOKEN_GROUP_LABELS.first, TOKEN_GROUP_LABELS.other], range: [TOKEN_GROUP_COLORS.first, TOKEN_GROUP_COLORS.other] }),
+    );
+  });
+
+  it('keeps the causal q-k cells', () => {
+    const qk = dataset(builders.firstTokenNorms(), 'qk');
+    expect(qk).toHaveLength(15);
+    expect(qk.filter((c) => c.key === 0).every((c) => c.cos === 1)).toBe(true);
+  });
+
+  it('rejects an unknown kind', () => {
+    const rows = normsRows('gpt2').map((row, i) => (i === 0 ? { ...row, kind: 'query' } : row));
+    expect(() => firstTokenNormsFigure({ norms: rows }, CAPTION)).toThrow(/row 0 column 'kind' must be one of hidden, key, value \(got "query"\)/);
+  });
+});
+
+describe('sinkSweepFigure', () => {
+  it('compares models at the largest T and shows eps as set, not as float32 digits', () => {
+    const spec = builders.sinkSweep();
+    const atT = dataset(spec, 'sink_sweep_at_t');
+    expect(atT).toHaveLength(6);
+    expect(new Set(atT.map((r) => r.seq_len))).toEqual(new Set([256]));
+    expect(new Set(atT.map((r) => r.eps))).toEqual(new Set([0.1, 0.3, 0.5]));
+    expect(atT.find((r) => r.model === 'llama' && r.eps === 0.1)?.sink_rate).toBe(Math.fround(0.9 * 0.5));
+  });
+
+  it('uses options.seqLen and rejects a T the table lacks', () => {
+    const at128 = dataset(sinkSweepFigure(sinkSweepRows(), CAPTION, { seqLen: 128 }), 'sink_sweep_at_t');
+    expect(new Set(at128.map((r) => r.seq_len))).toEqual(new Set([128]));
+    expect(() => sinkSweepFigure(sinkSweepRows(), CAPTION, { seqLen: 100 })).toThrow(/options\.seqLen 100 not in table 'sink_sweep' for model gpt2 \(has 64, 128, 256\)/);
+  });
+});
+
+describe('massiveActivationsFigure', () => {
+  it('draws top-3 |a| and the median per hidden state, and marks the emergence layer', () => {
+    const points = dataset(builders.massiveActivations(), 'massive');
+    expect(points.filter((p) => p.series === 'top 1').map((p) => p.abs_value)).toEqual([4, 8, 2000, 2500]);
+    expect(points.filter((p) => p.series === 'median |a|').map((p) => p.abs_value)).toEqual([0.5, 0.8, 1, 1.2]);
+    expect(new Set(points.map((p) => p.emergence_hidden_index))).toEqual(new Set([2]));
+  });
+
+  it('rejects ranks not sorted by |a| and an ambiguous emergence index', () => {
+    const swapped = massiveRows().map((row) => (row.hidden_index === 1 && row.rank === 0 ? { ...row, abs_value: 1 } : row));
+    expect(() => massiveActivationsFigure(swapped, CAPTION)).toThrow(/hidden_index 1: abs_value of rank 1 \(6\) exceeds rank 0 \(1\)/);
+    const twoModels = [...massiveRows(), ...massiveRows().map((row) => ({ ...row, model: 'llama' }))];
+    expect(() => massiveActivationsFigure(twoModels, CAPTION, { emergenceHiddenIndex: 2 })).toThrow(/pass \{ \[model\]: index \}/);
+  });
+});
+
+describe('ablationFigure', () => {
+  it('orders series baseline, targeted, control and keeps one perplexity per series', () => {
+    const spec = builders.ablation();
+    expect(dataset(spec, 'ablation_summary').map((s) => [s.series, s.perplexity])).toEqual([
+      ['baseline', Math.exp(3)],
+      ['targeted: zero-first-value', Math.exp(3.5)],
+      ['control: zero-random-value', Math.exp(3.05)],
+    ]);
+    expect(JSON.stringify(spec)).toContain('"domain":["baseline","targeted: zero-first-value","control: zero-random-value"]');
+  });
+
+  it('rejects an unknown role and a perplexity that changes within a series', () => {
+    const badRole = ablationRows().map((row, i) => (i === 5 ? { ...row, role: 'treated' } : row));
+    expect(() => ablationFigure(badRole, CAPTION)).toThrow(/row 5 column 'role' must be one of baseline, targeted, control \(got "treated"\)/);
+    const drift = ablationRows().map((row, i) => (i === 1 ? { ...row, perplexity: 21 } : row));
+    expect(() => ablationFigure(drift, CAPTION)).toThrow(/row 1: loss\/perplexity of model gpt2, baseline differ between rows/);
+  });
+
+  it('needs one T to normalise the bound', () => {
+    expect(() => ablationFigure(ablationRows(), { ...CAPTION, seqLen: [64, 128] })).toThrow(/pass options\.seqLen/);
+  });
+});
+
+describe('trainingFigure', () => {
+  it('needs model-level rows', () => {
+    expect(() => trainingFigure(trainingRows().filter((row) => row.layer !== -1), CAPTION)).toThrow(/no model-level rows \(layer -1\)/);
+  });
+
+  it('falls back to the model-level norm ratio without layer rows', () => {
+    const rows = trainingRows()
+      .filter((row) => row.layer === -1)
+      .map((row) => ({ ...row, norm_ratio: 2 }));
+    expect((json(trainingFigure(rows, CAPTION)).title as { subtitle: string[] }).subtitle[1]).toContain('norm ratio model-level');
+  });
+});
