@@ -11,6 +11,6 @@ export * from './measure/measure-run.js';
 export * from './artifacts/activations.js';
 export * from './artifacts/custom-kinds.js';
 export { setAblationRunner } from './steps/ablate.js';
-export { setFigureWriter, reportDir } from './steps/report.js';
+export { reportDir } from './steps/report.js';
 export type { ModelTables, Row } from './steps/layers-table.js';
 export { layerTableMarkdown } from './steps/summary-table.js';

@@ -1,7 +1,8 @@
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { PipelineContext } from '../run/context.js';
 import type { StepReceipt } from '../run/receipt.js';
+import { writeFigures } from './figures.js';
 import { readModelTables, type ModelTables } from './layers-table.js';
 import { layerTableMarkdown } from './summary-table.js';
 
@@ -9,15 +10,7 @@ export function reportDir(ctx: PipelineContext): string {
   return join(ctx.reportsRoot, ctx.spec.name);
 }
 
-type FigureWriter = (ctx: PipelineContext, models: readonly ModelTables[], outDir: string) => Promise<string>;
-let figureWriter: FigureWriter | undefined;
-
-/** The report package plugs its figure/HTML writer in here (kept optional so the steps test alone). */
-export function setFigureWriter(w: FigureWriter): void {
-  figureWriter = w;
-}
-
-/** report: join the per-layer tables, print them, write summary.md (and, with the report package, figures and index.html). */
+/** report: join the per-layer tables, print them, and write reports/<pipeline>/ (figures, index.html, summary.md). */
 export async function reportStep(ctx: PipelineContext): Promise<StepReceipt['artifacts']> {
   const models: ModelTables[] = [];
   for (let m = 0; m < ctx.spec.models.length; m++) models.push(await readModelTables(ctx, m));
@@ -35,14 +28,7 @@ export async function reportStep(ctx: PipelineContext): Promise<StepReceipt['art
       layerTableMarkdown(m),
     ].join('\n');
   });
-  let where = join(outDir, 'summary.md');
-  if (figureWriter) {
-    where = await figureWriter(ctx, models, outDir);
-  } else {
-    const tmp = join(outDir, `summary.md.tmp-${process.pid}`);
-    writeFileSync(tmp, `# ${ctx.spec.name}\n\n${ctx.spec.description}\n\n${sections.join('\n\n')}\n`);
-    renameSync(tmp, join(outDir, 'summary.md'));
-  }
+  const where = await writeFigures(ctx, models, outDir, sections.join('\n\n'));
   ctx.print(`\n${sections.join('\n\n')}\n\nreport: ${where}\n`);
   return models.flatMap((m) => m.artifacts);
 }
