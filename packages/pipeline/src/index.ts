@@ -14,3 +14,4 @@ export { setAblationRunner } from './steps/ablate.js';
 export { reportDir } from './steps/report.js';
 export type { ModelTables, Row } from './steps/layers-table.js';
 export { layerTableMarkdown } from './steps/summary-table.js';
+export * from './spec/json-schema.js';

@@ -142,3 +142,12 @@ describe('pipeline runs on fixture models', () => {
   });
 });
 
+
+describe('pipeline.schema.json', () => {
+  it('is generated from the zod schema and up to date (npx tsx packages/pipeline/tools/write-spec-schema.ts)', async () => {
+    const { pipelineSpecJsonSchema } = await import('../src/spec/json-schema.js');
+    const onDisk = JSON.parse(readFileSync(resolve(here, '../pipeline.schema.json'), 'utf8'));
+    expect(onDisk).toEqual(JSON.parse(JSON.stringify(pipelineSpecJsonSchema())));
+    expect(onDisk.properties.metrics.properties.eps.default).toBe(0.3);
+  });
+});
