@@ -24,7 +24,11 @@ let skipped = 0;
 if (existsSync(resultsFile)) {
   const results = JSON.parse(readFileSync(resultsFile, 'utf8'));
   passed += results.numPassedTests;
-  failed += results.numFailedTests + (results.numFailedTestSuites ?? 0);
+  failed += results.numFailedTests;
+  // a test file that failed to load (syntax error, failing import) has no failed test to count
+  for (const file of results.testResults ?? []) {
+    if (file.status === 'failed' && !(file.assertionResults ?? []).some((a) => a.status === 'failed')) failed += 1;
+  }
   skipped += (results.numPendingTests ?? 0) + (results.numTodoTests ?? 0);
 } else {
   failed += 1; // vitest produced no results at all

@@ -15,3 +15,6 @@ export { reportDir } from './steps/report.js';
 export type { ModelTables, Row } from './steps/layers-table.js';
 export { layerTableMarkdown } from './steps/summary-table.js';
 export * from './spec/json-schema.js';
+export { METRICS_KINDS, metricsArtifactKey } from './steps/metrics.js';
+export { activationsRef, type ActivationsRef } from './steps/extract.js';
+export { entropyArtifactKey } from './steps/entropy.js';

@@ -46,6 +46,30 @@ export const entropySettingsSchema = z
   })
   .strict();
 
+const ablationLayers = z.union([z.literal('auto'), z.array(z.number().int().nonnegative()).min(1)]).describe("'auto' = the emergence layer (largest jump of the first-token norm ratio), or blocks applied together");
+const ablationCommon = {
+  name: z.string().min(1).optional(),
+  hook: z.enum(['hook_resid_pre', 'hook_resid_mid', 'hook_resid_post', 'hook_attn_out', 'hook_mlp_out']).describe('hook kind; the block comes from layers'),
+  layers: ablationLayers,
+  positions: z.array(z.number().int().nonnegative()).min(1).optional().describe('token positions (default [0], the first token)'),
+  controls: z.boolean().default(true).describe('also run the random-position and no-massive-layer controls'),
+  seed: z.number().int().nonnegative().default(0),
+};
+
+/** One ablation of the bos-ablation experiments (Queipo-de-Llano et al. 2025); see @sinkscope/ablation. */
+export const ablationSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('zero'), ...ablationCommon }).strict(),
+  z.object({ kind: z.literal('mean-of-others'), ...ablationCommon }).strict(),
+  z.object({ kind: z.literal('rescale-norm'), ...ablationCommon, norm: z.union([z.number().nonnegative(), z.literal('median-of-others')]) }).strict(),
+  z.object({
+    kind: z.literal('set-dims'),
+    ...ablationCommon,
+    dims: z.union([z.literal('massive'), z.array(z.number().int().nonnegative()).min(1)]),
+    value: z.union([z.number(), z.literal('baseline-mean')]),
+  }).strict(),
+  z.object({ kind: z.literal('add-direction'), ...ablationCommon, direction: z.array(z.number()).min(1), scale: z.number().optional() }).strict(),
+]);
+
 export const figureIdSchema = z.enum(['profile', 'heads', 'pattern', 'norms', 'qk', 'sink-sweep', 'sink-models', 'massive', 'ablation', 'training']);
 
 export const pipelineSpecSchema = z
@@ -61,7 +85,7 @@ export const pipelineSpecSchema = z
     hooks: z.array(hookPattern).default([]).describe('extra hooks to capture beyond what the metrics need'),
     metrics: metricsSettingsSchema.default(metricsSettingsSchema.parse({})),
     entropy: entropySettingsSchema.default(entropySettingsSchema.parse({})),
-    ablations: z.array(z.record(z.string(), z.unknown())).default([]).describe('interventions (see @sinkscope/ablation)'),
+    ablations: z.array(ablationSchema).default([]).describe('ablations with their controls (see @sinkscope/ablation)'),
     figures: z.array(figureIdSchema).default(['profile', 'heads', 'pattern', 'norms', 'qk', 'sink-sweep', 'massive']),
     patternExample: z
       .object({ layer: z.number().int().nonnegative(), head: z.number().int().nonnegative(), sequence: z.number().int().nonnegative() })

@@ -1,4 +1,5 @@
 import {
+  ablationFigure,
   attentionPatternFigure,
   firstTokenNormsFigure,
   headSinkHeatmapFigure,
@@ -25,7 +26,7 @@ const all = (models: readonly ModelTables[], table: keyof ModelTables['tables'])
  * Build the spec's figures from the joined tables and write reports/<pipeline>/ (index.html, figures
  * as SVG/PNG/Vega-Lite JSON, summary.md). Returns the path of index.html.
  */
-export async function writeFigures(ctx: PipelineContext, models: readonly ModelTables[], outDir: string, summary: string): Promise<string> {
+export async function writeFigures(ctx: PipelineContext, models: readonly ModelTables[], outDir: string, summary: string, ablation: readonly Row[] = []): Promise<string> {
   const caption: CaptionContext = {
     models: models.map((m) => m.name),
     dataset: [...new Set(models.map((m) => m.datasetName))].join(', '),
@@ -58,7 +59,7 @@ export async function writeFigures(ctx: PipelineContext, models: readonly ModelT
         ...(models.length === 1 ? { emergenceHiddenIndex: Number(first.metadata.massive?.emergence_hidden_index ?? -1) } : {}),
       }),
     }),
-    ablation: undefined, // drawn by the ablation step's report once it exists
+    ablation: ablation.length ? () => ({ id: 'ablation', title: 'BOS ablations: each curve before and after, against the controls', spec: ablationFigure(ablation as never, caption, { seqLen: ctx.spec.seqLen }) }) : undefined,
     training: undefined,
   };
   const figures: ReportFigure[] = [];
@@ -83,7 +84,10 @@ export async function writeFigures(ctx: PipelineContext, models: readonly ModelT
       versions: first.metadata.layers?.versions ?? first.metadata.layer_metrics?.versions ?? '',
     },
     figures,
-    tables: models.map((m) => ({ title: `Per-layer table: ${m.name}`, rows: m.tables.layers })),
+    tables: [
+      ...models.map((m) => ({ title: `Per-layer table: ${m.name}`, rows: m.tables.layers })),
+      ...(ablation.length ? [{ title: 'Ablations (baseline, targeted, control) per hidden state', rows: ablation as Row[] }] : []),
+    ],
     summary,
     onWarning: (w) => ctx.log(`report: ${w}`),
   });

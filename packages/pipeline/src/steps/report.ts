@@ -1,10 +1,25 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { PipelineContext } from '../run/context.js';
-import type { StepReceipt } from '../run/receipt.js';
+import { receiptPath, type StepReceipt } from '../run/receipt.js';
 import { writeFigures } from './figures.js';
-import { readModelTables, type ModelTables } from './layers-table.js';
+import { readModelTables, type ModelTables, type Row } from './layers-table.js';
 import { layerTableMarkdown } from './summary-table.js';
+
+/** The ablate step's `ablation` tables (from its receipt), or none when the spec lists no ablations. */
+async function readAblationRows(ctx: PipelineContext): Promise<Row[]> {
+  if (ctx.spec.ablations.length === 0) return [];
+  const file = receiptPath(ctx.runsRoot, ctx.spec.name, 'ablate');
+  if (!existsSync(file)) throw new Error(`report: the spec lists ablations but the ablate step has not run (${file} missing)`);
+  const receipt = JSON.parse(readFileSync(file, 'utf8')) as StepReceipt;
+  const rows: Row[] = [];
+  for (const a of receipt.artifacts.filter((x) => x.kind === 'ablation')) {
+    const t = await ctx.store.read('ablation', a.key);
+    if (!t) throw new Error(`report: ablation artifact ${a.key.slice(0, 12)} of ${a.model} is missing (run the ablate step)`);
+    rows.push(...t.toArray().map((r) => (r as { toJSON(): Row }).toJSON()));
+  }
+  return rows;
+}
 
 export function reportDir(ctx: PipelineContext): string {
   return join(ctx.reportsRoot, ctx.spec.name);
@@ -28,7 +43,8 @@ export async function reportStep(ctx: PipelineContext): Promise<StepReceipt['art
       layerTableMarkdown(m),
     ].join('\n');
   });
-  const where = await writeFigures(ctx, models, outDir, sections.join('\n\n'));
+  const ablation = await readAblationRows(ctx);
+  const where = await writeFigures(ctx, models, outDir, sections.join('\n\n'), ablation);
   ctx.print(`\n${sections.join('\n\n')}\n\nreport: ${where}\n`);
   return models.flatMap((m) => m.artifacts);
 }

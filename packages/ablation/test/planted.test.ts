@@ -1,0 +1,133 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadExtractionModel, type ExtractionModel } from '@sinkscope/model-io';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runAblations, type AblationResult } from '../src/run.js';
+import { parseAblationSpecs } from '../src/spec.js';
+import { effectsTable } from '../src/table.js';
+import { FIXTURES, PLANTED, plantedSequences, writePlantedGpt2 } from './planted-model.js';
+
+const tmp = mkdtempSync(join(tmpdir(), 'sinkscope-ablation-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+const T = 16;
+const sequences = plantedSequences(8, T);
+let model: ExtractionModel;
+let result: AblationResult;
+
+beforeAll(async () => {
+  model = await loadExtractionModel(writePlantedGpt2(join(tmp, 'planted')), { engine: 'tfjs' });
+  const specs = parseAblationSpecs([
+    { kind: 'zero', hook: 'hook_mlp_out', layers: 'auto' },
+    { kind: 'set-dims', hook: 'hook_resid_post', layers: 'auto', dims: 'massive', value: 0, controls: false },
+  ]);
+  result = await runAblations(model, sequences, specs, { modelName: 'planted', settings: { eps: 0.3 } });
+});
+afterAll(() => model?.dispose());
+
+const rowsOf = (name: string) => result.rows.filter((r) => r.intervention === name).sort((a, b) => a.hidden_index - b.hidden_index);
+const ZERO = 'zero hook_mlp_out L=auto';
+const downstream = [2, 3, 4, 5]; // hidden states that carry the planted activation (6 = the final norm's output)
+
+describe('ablations on a model with a planted first-token massive activation', () => {
+  it('auto finds the block that writes it, massive dims find its dims, controls sit elsewhere', () => {
+    const zero = result.runs.filter((r) => r.group === ZERO);
+    expect(zero.map((r) => [r.role, r.interventions.map((i) => `${i.hook}@${i.positions}`)])).toEqual([
+      ['targeted', [`blocks.${PLANTED.massiveBlock}.hook_mlp_out@0`]],
+      ['control', [`blocks.1.hook_mlp_out@${zero[1].interventions[0].positions![0]}`]],
+      // hidden states 4 and 5 are far from the emergence (2); 5 (block 4's output) changes least
+      ['control', ['blocks.4.hook_mlp_out@0']],
+    ]);
+    expect(zero[1].interventions[0].positions![0]).toBeGreaterThan(0);
+    const setDims = result.runs.find((r) => r.name.startsWith('set-dims'))!;
+    expect(setDims.interventions).toEqual([{ kind: 'set-dims', hook: 'blocks.1.hook_resid_post', positions: [0], dims: [...PLANTED.massiveDims], value: 0 }]);
+  });
+
+  it('before: a massive first token, sinks on it and entropy under its bound; zeroing its MLP output undoes all three', () => {
+    const before = rowsOf('baseline');
+    const after = rowsOf(ZERO);
+    expect(before[1].norm_ratio).toBeLessThan(2);
+    for (const i of downstream) {
+      expect(before[i].norm_ratio).toBeGreaterThan(20);
+      expect(before[i].entropy_normalized).toBeLessThan(0.1);
+      expect(before[i].entropy_normalized * Math.log(T)).toBeLessThanOrEqual(before[i].entropy_bound);
+      // after: the first token is ordinary again and entropy rises above the bound it obeyed before
+      expect(after[i].norm_ratio).toBeGreaterThan(0.5);
+      expect(after[i].norm_ratio).toBeLessThan(2);
+      expect(after[i].entropy_normalized * Math.log(T)).toBeGreaterThan(before[i].entropy_bound);
+      expect(after[i].entropy_normalized).toBeGreaterThan(0.3);
+    }
+    for (const i of [3, 4, 5, 6]) {
+      expect(before[i].sink_rate).toBe(1); // planted query bias: every downstream head sinks
+      expect(after[i].sink_rate).toBeLessThan(0.5);
+    }
+    // nothing upstream of block 1's MLP changes, bit for bit
+    for (const col of ['norm_ratio', 'entropy_normalized', 'entropy_bound', 'anisotropy'] as const) {
+      expect([after[0][col], after[1][col]]).toEqual([before[0][col], before[1][col]]);
+    }
+  });
+
+  it('the zeroed first token at hidden state 2 is exactly its baseline resid_mid of block 1 (independent capture)', async () => {
+    const out = await model.run(sequences, { capture: ['blocks.1.hook_resid_mid', 'blocks.1.hook_resid_post'] });
+    const mid = out.get('blocks.1.hook_resid_mid')!.data;
+    const post = out.get('blocks.1.hook_resid_post')!.data;
+    const d = 64;
+    const norm = (x: Float32Array, at: number) => Math.hypot(...x.subarray(at, at + d));
+    const after = result.measurements.get(ZERO)!.sequences;
+    sequences.forEach((_, s) => {
+      // only position 0 changes: the others' hidden state 2 is the baseline's resid_post
+      let rest = 0;
+      for (let t = 1; t < T; t++) rest += norm(post, (s * T + t) * d);
+      expect(after[s].firstTokenNorm[2]).toBeCloseTo(norm(mid, s * T * d), 4);
+      expect(after[s].otherTokensMeanNorm[2]).toBeCloseTo(rest / (T - 1), 4);
+    });
+  });
+
+  it('the controls change the profile far less than the targeted ablation', () => {
+    const effects = result.effects.filter((e) => e.group === ZERO);
+    const [targeted, ...controls] = effects;
+    expect(targeted.role).toBe('targeted');
+    expect(controls).toHaveLength(2);
+    expect(targeted.normRatio.deltaMean).toBeLessThan(-20);
+    expect(targeted.entropy.deltaMean).toBeGreaterThan(0.3);
+    expect(targeted.sinkRate!.deltaMean).toBeLessThan(-0.5);
+    for (const c of controls) {
+      expect(Math.abs(c.normRatio.deltaMean)).toBeLessThan(0.1 * Math.abs(targeted.normRatio.deltaMean));
+      expect(Math.abs(c.entropy.deltaMean)).toBeLessThan(0.05 * targeted.entropy.deltaMean);
+      expect(Math.abs(c.sinkRate!.deltaMean)).toBeLessThan(0.1 * Math.abs(targeted.sinkRate!.deltaMean));
+    }
+    // effect = after - baseline of the per-sequence means, with the spread over sequences
+    expect(targeted.normRatio.after - targeted.normRatio.baseline).toBeCloseTo(targeted.normRatio.deltaMean, 9);
+    expect(targeted.normRatio.deltaStd).toBeGreaterThan(0);
+    const table = effectsTable(result.effects, '## planted');
+    expect(table).toContain(`| targeted | ${ZERO} | 2 |`);
+    expect(table).toMatch(/\| control \| zero hook_mlp_out L=auto \[control: layer 4\] \| 2 \| /);
+  });
+
+  it('an unknown hook or a block the model lacks is a clear error before any forward pass', async () => {
+    let calls = 0;
+    const counting: ExtractionModel = { ...model, run: async (...args) => (calls++, model.run(...args)) };
+    const run = (raw: unknown[]) => runAblations(counting, sequences, parseAblationSpecs(raw), { settings: { eps: 0.3 } });
+    await expect(run([{ kind: 'zero', hook: 'hook_mlp_out', layers: [9] }])).rejects.toThrow(
+      "ablations[0]: field 'layers' names block 9, but this gpt2 model has blocks 0..5",
+    );
+    expect(() => parseAblationSpecs([{ kind: 'zero', hook: 'blocks.1.hook_mlp_out', layers: 'auto' }])).toThrow(
+      /ablations\[0\]: field 'hook' is "blocks\.1\.hook_mlp_out"; give a hook kind \(valid: hook_resid_pre, hook_resid_mid, hook_resid_post, hook_attn_out, hook_mlp_out\)/,
+    );
+    expect(() => parseAblationSpecs([{ kind: 'scale', hook: 'hook_mlp_out', layers: 'auto' }])).toThrow(/field 'kind' is "scale" \(valid: zero, /);
+    expect(() => parseAblationSpecs([{ kind: 'zero', hook: 'hook_mlp_out', layers: 'auto', norm: 3 }])).toThrow(/unknown field 'norm' for kind 'zero'/);
+    await expect(run([{ kind: 'set-dims', hook: 'hook_resid_post', layers: [1], dims: [64], value: 0 }])).rejects.toThrow(/dims\[0\]' = 64 is outside 0\.\.63/);
+    await expect(run([{ kind: 'zero', hook: 'hook_mlp_out', layers: 'auto', positions: [16] }])).rejects.toThrow(/positions' has 16, outside/);
+    expect(calls).toBe(0);
+    // hook_resid_mid does not exist in a parallel-residual model (GPT-NeoX / Pythia)
+    const neox = await loadExtractionModel(join(FIXTURES, 'gpt_neox_pythia'), { engine: 'tfjs' });
+    try {
+      await expect(runAblations(neox, [[0, 1, 2]], parseAblationSpecs([{ kind: 'zero', hook: 'hook_resid_mid', layers: [0] }]), { settings: { eps: 0.3 } })).rejects.toThrow(
+        "ablations[0]: hook 'hook_resid_mid' does not exist in this gpt_neox model (parallel residual; valid: hook_resid_pre, hook_resid_post, hook_attn_out, hook_mlp_out)",
+      );
+    } finally {
+      neox.dispose();
+    }
+  });
+});
