@@ -3,7 +3,7 @@ import { hiddenStateHooks, resolveHooks, type ArchSpec, type HookName } from '@s
 import type { PipelineSpec } from '../spec/schema.js';
 
 /** Bumped when a step's computation changes meaning, so old artifacts are not reused. */
-export const STEP_CODE_VERSIONS = { extract: 1, metrics: 1, entropy: 1 } as const;
+export const STEP_CODE_VERSIONS = { extract: 1, metrics: 2, entropy: 1 } as const;
 
 /**
  * The hooks the extract step captures: every hidden state (transformers convention), every attention

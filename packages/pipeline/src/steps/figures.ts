@@ -56,7 +56,9 @@ export async function writeFigures(ctx: PipelineContext, models: readonly ModelT
       id: 'massive',
       title: 'Massive activations: top |activation| per layer with the median',
       spec: massiveActivationsFigure(all(models, 'massive') as never, caption, {
-        ...(models.length === 1 ? { emergenceHiddenIndex: Number(first.metadata.massive?.emergence_hidden_index ?? -1) } : {}),
+        ...(models.length === 1 && Number(first.metadata.massive?.emergence_hidden_index ?? -1) >= 0
+          ? { emergenceHiddenIndex: Number(first.metadata.massive?.emergence_hidden_index) }
+          : {}),
       }),
     }),
     ablation: ablation.length ? () => ({ id: 'ablation', title: 'BOS ablations: each curve before and after, against the controls', spec: ablationFigure(ablation as never, caption, { seqLen: ctx.spec.seqLen }) }) : undefined,

@@ -23,6 +23,21 @@ interface Tables {
   extra: Partial<Record<MetricsKind, Record<string, string | number>>>;
 }
 
+/**
+ * Keep the k largest |activations| over sequences, one entry per (token, dim) (the largest seen), so
+ * the top ranks name distinct positions and dimensions as in Sun et al. 2024 rather than one cell
+ * repeated across sequences.
+ */
+function mergeTop<T extends TopActivation>(current: readonly T[], incoming: readonly T[], k: number): T[] {
+  const best = new Map<string, T>();
+  for (const t of [...current, ...incoming]) {
+    const id = `${t.token}/${t.dim}`;
+    const seen = best.get(id);
+    if (!seen || t.magnitude > seen.magnitude) best.set(id, t);
+  }
+  return [...best.values()].sort((a, b) => b.magnitude - a.magnitude).slice(0, k);
+}
+
 /** Stream one model's activations through every sink / norm / massive-activation measurement. */
 async function computeMetrics(ctx: PipelineContext, ref: ActivationsRef): Promise<Tables> {
   const { arch } = ref.model;
@@ -65,7 +80,7 @@ async function computeMetrics(ctx: PipelineContext, ref: ActivationsRef): Promis
       const m = massiveActivations(x, T, arch.dModel, { topK: s.metrics.massiveTopK });
       const slot = massiveTop[i];
       slot.medianSum += m.medianMagnitude;
-      slot.top = [...slot.top, ...m.top.map((t) => ({ ...t, sequence: seq.sequence }))].sort((a, b) => b.magnitude - a.magnitude).slice(0, s.metrics.massiveTopK);
+      slot.top = mergeTop(slot.top, m.top.map((t) => ({ ...t, sequence: seq.sequence })), s.metrics.massiveTopK);
     });
     for (let l = 0; l < arch.nLayers; l++) {
       keyNorms.add(l, get(`blocks.${l}.attn.hook_k`).data, T, arch.headDim);

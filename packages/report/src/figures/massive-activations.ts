@@ -123,16 +123,21 @@ export function massiveActivationsFigure(
                   encoding: { y: { datum: threshold, type: 'quantitative' as const } },
                 },
               ]),
-          {
-            transform: [{ filter: `datum.series === 'top 1' && datum.hidden_index === datum.emergence_hidden_index` }],
-            layer: [
-              { mark: { type: 'rule', color: REFERENCE_COLOR, strokeWidth: 1.5 }, encoding: { x: hiddenIndexX() } },
-              {
-                mark: { type: 'text', align: 'left', baseline: 'top', dx: 3, dy: 2, color: '#444444', fontSize: 10 },
-                encoding: { x: hiddenIndexX(), y: { value: 0 }, text: { value: 'emergence' } },
-              },
-            ],
-          },
+          // the emergence rule only when some model has one (an empty layer makes Vega warn of an infinite extent)
+          ...(emergenceNote.length === 0
+            ? []
+            : [
+                {
+                  transform: [{ filter: `datum.series === 'top 1' && datum.hidden_index === datum.emergence_hidden_index` }],
+                  layer: [
+                    { mark: { type: 'rule' as const, color: REFERENCE_COLOR, strokeWidth: 1.5 }, encoding: { x: hiddenIndexX() } },
+                    {
+                      mark: { type: 'text' as const, align: 'left' as const, baseline: 'top' as const, dx: 3, dy: 2, color: '#444444', fontSize: 10 },
+                      encoding: { x: hiddenIndexX(), y: { value: 0 }, text: { value: 'emergence' } },
+                    },
+                  ],
+                },
+              ]),
           {
             mark: { type: 'line', point: true },
             encoding: {
