@@ -1,8 +1,7 @@
 import { LayerEntropyAccumulator } from '@sinkscope/entropy';
 import { medianInPlace } from '@sinkscope/metrics';
 import { hiddenStateHooks, type ExtractionModel, type HookName, type HostArray } from '@sinkscope/model-io';
-import type { InterventionSpec } from '../../model-io/src/engines/onnx/interventions.js';
-import { tfInterventionMap } from '../../model-io/src/engines/onnx/tf-interventions.js';
+import type { InterventionSpec } from '@sinkscope/model-io';
 import { nextTokenLoss } from './loss.js';
 
 export interface MeasureSettings {
@@ -47,7 +46,7 @@ export interface RunMeasurement {
 /**
  * Run the model over the sequences with the interventions (none = the baseline) and measure every
  * sequence's hidden states, attention maps and logits; only one batch's outputs are held at a time.
- * Interventions run on the tfjs engine (the declarative specs are compiled per batch).
+ * Interventions are declarative: each engine compiles them (onnx into the graph, tfjs per batch).
  */
 export async function measureRun(
   model: ExtractionModel,
@@ -55,9 +54,6 @@ export async function measureRun(
   interventions: readonly InterventionSpec[],
   settings: MeasureSettings,
 ): Promise<RunMeasurement> {
-  if (interventions.length > 0 && model.engine !== 'tfjs') {
-    throw new Error(`ablations run on the tfjs engine (its ExtractionModel takes compiled interventions); got a ${model.engine} model`);
-  }
   if (sequences.length === 0) throw new Error('measureRun: no sequences');
   const { arch } = model;
   const L = arch.nLayers;
@@ -73,11 +69,9 @@ export async function measureRun(
   const batchSize = settings.batchSize ?? 8;
   for (let start = 0; start < sequences.length; start += batchSize) {
     const chunk = sequences.slice(start, start + batchSize);
-    const lengths = chunk.map((s) => s.length);
-    const ragged = lengths.some((n) => n !== lengths[0]);
     const run = await model.run(chunk, {
       capture,
-      ...(interventions.length ? { interventions: tfInterventionMap(interventions, ragged ? lengths : undefined) } : {}),
+      ...(interventions.length ? { interventions } : {}),
     });
     const get = (hook: HookName): HostArray => {
       const t = run.get(hook);

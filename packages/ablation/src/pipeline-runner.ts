@@ -95,11 +95,11 @@ export async function ablationRunner(ctx: PipelineContext): Promise<Receipt[]> {
 async function ablateModel(ctx: PipelineContext, job: ModelJob, specs: readonly AblationSpec[]): Promise<Receipt[]> {
   const name = job.model.ref.name;
   const arch = job.model.arch;
-  const { engine, backend } = await resolveEngine('tfjs');
+  const { engine, backend } = await resolveEngine(ctx.spec.engine);
   const base = baseKeyInputs(ctx, job, engine);
   const settings: MeasureSettings = { eps: ctx.spec.metrics.eps, entropy: ctx.spec.entropy };
   let model: ExtractionModel | undefined;
-  const loaded = async () => (model ??= await loadExtractionModel(job.model.dir, { engine: 'tfjs' }));
+  const loaded = async () => (model ??= await loadExtractionModel(job.model.dir, { engine: ctx.spec.engine }));
   const out: Receipt[] = [];
   const meta = (kind: string, version: number | undefined, extra: Record<string, JsonValue>) =>
     artifactMetadata(ctx, { kind, ...(version !== undefined ? { schemaVersion: version } : {}), model: name, dataset: job.datasetName, engine, backend, extra });

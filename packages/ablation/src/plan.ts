@@ -1,5 +1,5 @@
 import type { ArchSpec } from '@sinkscope/model-io';
-import { validateIntervention, type InterventionSpec } from '../../model-io/src/engines/onnx/interventions.js';
+import { validateIntervention, type InterventionSpec } from '@sinkscope/model-io';
 import { autoLayer, blockOfHiddenIndex, controlHiddenIndex, emergenceHiddenIndex, massiveDims, type MassiveDimsOptions } from './layers.js';
 import { ablationName, blockHook, checkAgainstModel, firstAffectedHiddenIndex, type AblationSpec } from './spec.js';
 

@@ -1,5 +1,5 @@
 import type { ArchSpec, HookName } from '@sinkscope/model-io';
-import { INTERVENTION_KINDS, type InterventionKind } from '../../model-io/src/engines/onnx/interventions.js';
+import { INTERVENTION_KINDS, type InterventionKind } from '@sinkscope/model-io';
 
 /**
  * Ablation specs as data: the declarative interventions of model-io (`zero`, `mean-of-others`,

@@ -16,3 +16,4 @@ export * from './engines/tfjs/tfjs-ops.js';
 export * from './engines/tfjs/tfjs-model.js';
 export * from './engines/extraction-model.js';
 export * from './tokenizer/index.js';
+export * from './engines/onnx/index.js';

@@ -1,7 +1,7 @@
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
-import { hiddenStateHooks, loadExtractionModel, parseBackend, parseBosPolicy, parseEngine } from '@sinkscope/model-io';
+import { hiddenStateHooks, loadExtractionModel, parseBackend, parseBosPolicy, parseEngineChoice } from '@sinkscope/model-io';
 import { measureModel } from '@sinkscope/pipeline';
 import { CliError } from '../cli-error.js';
 import { resolveModelDir } from '../model-path.js';
@@ -33,7 +33,7 @@ export async function measure(argv: string[]): Promise<number> {
   const bosPolicy = parseBosPolicy(values.bos as string);
   const dir = resolveModelDir(values.model);
   const model = await loadExtractionModel(dir, {
-    engine: parseEngine(values.engine as string),
+    engine: parseEngineChoice(values.engine as string),
     ...(values.backend ? { backend: parseBackend(values.backend) } : {}),
   });
   try {

@@ -1,15 +1,27 @@
 import type { ArchSpec } from '../arch-spec.js';
 import type { HostArray } from '../families/host-array.js';
 import type { HookName } from '../hooks.js';
-import { TfjsModel, type CheckpointInfo, type RunOptions } from './tfjs/tfjs-model.js';
+import { ENGINES, type EngineName } from './onnx/engine-name.js';
+import type { InterventionSpec } from './onnx/interventions.js';
+import { OnnxModel } from './onnx/onnx-model.js';
+import { tfInterventionMap } from './onnx/tf-interventions.js';
 import { initBackend, type BackendName } from './tfjs/backend.js';
+import { TfjsModel, type CheckpointInfo } from './tfjs/tfjs-model.js';
 
-export type EngineName = 'auto' | 'onnx' | 'tfjs';
-export const ENGINES: readonly EngineName[] = ['auto', 'onnx', 'tfjs'];
+/** An engine, or `auto` (see `resolveEngine`). */
+export type EngineChoice = 'auto' | EngineName;
+export const ENGINE_CHOICES: readonly EngineChoice[] = ['auto', ...ENGINES];
 
-export function parseEngine(value: string): EngineName {
-  if ((ENGINES as readonly string[]).includes(value)) return value as EngineName;
-  throw new Error(`unknown engine '${value}' (valid: ${ENGINES.join(', ')})`);
+export function parseEngineChoice(value: string): EngineChoice {
+  if ((ENGINE_CHOICES as readonly string[]).includes(value)) return value as EngineChoice;
+  throw new Error(`unknown engine '${value}' (valid: ${ENGINE_CHOICES.join(', ')})`);
+}
+
+export interface ExtractionRunOptions {
+  /** Hooks to capture (attention patterns are the memory hog: ask only for what you need). */
+  readonly capture?: readonly HookName[];
+  /** Declarative interventions, compiled by each engine (onnx: into the graph; tfjs: eager ops). */
+  readonly interventions?: readonly InterventionSpec[];
 }
 
 /** What every engine offers the pipelines: one forward pass with captures, async. */
@@ -17,13 +29,13 @@ export interface ExtractionModel {
   readonly arch: ArchSpec;
   readonly checkpoint: CheckpointInfo;
   /** The engine that runs, and its backend/provider, recorded in every artifact. */
-  readonly engine: Exclude<EngineName, 'auto'>;
+  readonly engine: EngineName;
   readonly backend: string;
-  run(batch: readonly (readonly number[])[], options?: RunOptions): Promise<Map<HookName, HostArray>>;
+  run(batch: readonly (readonly number[])[], options?: ExtractionRunOptions): Promise<Map<HookName, HostArray>>;
   dispose(): void;
 }
 
-/** The tfjs reference engine behind the async interface. */
+/** The tfjs reference engine behind the async interface; interventions compiled per batch (ragged-aware). */
 export async function loadTfjsExtractionModel(dir: string, backend?: BackendName): Promise<ExtractionModel> {
   const model = await TfjsModel.load(dir, backend ? { backend } : {});
   return {
@@ -31,44 +43,58 @@ export async function loadTfjsExtractionModel(dir: string, backend?: BackendName
     checkpoint: model.checkpoint,
     engine: 'tfjs',
     backend: model.backend,
-    run: async (batch, options) => model.run(batch, options),
+    run: async (batch, options = {}) => {
+      const lengths = batch.map((s) => s.length);
+      const ragged = lengths.some((n) => n !== lengths[0]);
+      const interventions = options.interventions?.length ? tfInterventionMap(options.interventions, ragged ? lengths : undefined) : undefined;
+      return model.run(batch, { ...(options.capture ? { capture: options.capture } : {}), ...(interventions ? { interventions } : {}) });
+    },
     dispose: () => model.dispose(),
   };
 }
 
-type OnnxLoader = (dir: string) => Promise<ExtractionModel>;
-let onnxLoader: OnnxLoader | undefined;
+/** ONNX Runtime behind the same interface (CPU provider unless `device` says gpu). */
+export async function loadOnnxExtractionModel(dir: string, device: 'cpu' | 'gpu' = 'cpu'): Promise<ExtractionModel> {
+  const model = await OnnxModel.load(dir, { device });
+  return {
+    arch: model.arch,
+    checkpoint: model.checkpoint,
+    engine: 'onnx',
+    backend: device === 'gpu' ? 'cuda' : 'cpu',
+    run: (batch, options = {}) => model.run(batch, options),
+    dispose: () => model.dispose(),
+  };
+}
 
-/** The onnx engine registers itself here (kept out of this module so tfjs-only users never load ORT). */
-export function registerOnnxLoader(loader: OnnxLoader, backendName: () => string = () => 'cpu'): void {
-  onnxLoader = loader;
-  onnxBackendName = backendName;
+/** Whether the native TensorFlow binding is installed (it decides `auto`); never required. */
+async function hasNativeTensorflow(): Promise<boolean> {
+  for (const pkg of ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node']) {
+    try {
+      await import(/* @vite-ignore */ pkg);
+      return true;
+    } catch {
+      /* not installed */
+    }
+  }
+  return false;
 }
 
 /**
  * Which engine and backend `requested` means on this machine, without loading a model: `auto` =
- * tfjs when the native `tensorflow` backend is installed (GPU or native CPU), else onnx (about 6x
- * tfjs-wasm per core), else tfjs-wasm. `SINKSCOPE_ENGINE` overrides `auto`.
+ * tfjs on the native `tensorflow` backend when `@tensorflow/tfjs-node(-gpu)` is installed, else onnx
+ * (about 6x tfjs-wasm per core). `SINKSCOPE_ENGINE` overrides `auto`.
  */
-export async function resolveEngine(requested: EngineName = 'auto', backend?: BackendName): Promise<{ engine: 'onnx' | 'tfjs'; backend: string }> {
+export async function resolveEngine(requested: EngineChoice = 'auto', backend?: BackendName): Promise<{ engine: EngineName; backend: string }> {
   let engine = requested;
-  if (engine === 'auto' && process.env.SINKSCOPE_ENGINE) engine = parseEngine(process.env.SINKSCOPE_ENGINE);
-  if (engine === 'onnx') return { engine, backend: onnxBackendName() };
+  if (engine === 'auto' && process.env.SINKSCOPE_ENGINE) engine = parseEngineChoice(process.env.SINKSCOPE_ENGINE);
+  if (engine === 'auto') engine = backend === undefined && (await hasNativeTensorflow()) ? 'tfjs' : backend !== undefined ? 'tfjs' : 'onnx';
+  if (engine === 'onnx') return { engine, backend: 'cpu' };
   const tf = await initBackend(backend);
-  if (engine === 'auto' && tf.backend !== 'tensorflow' && onnxLoader) return { engine: 'onnx', backend: onnxBackendName() };
   return { engine: 'tfjs', backend: tf.backend };
 }
 
-let onnxBackendName = (): string => 'cpu';
-
-/**
- * Load a checkpoint on the requested engine (see `resolveEngine`).
- */
-export async function loadExtractionModel(dir: string, options: { engine?: EngineName; backend?: BackendName } = {}): Promise<ExtractionModel> {
+/** Load a checkpoint on the requested engine (see `resolveEngine`). */
+export async function loadExtractionModel(dir: string, options: { engine?: EngineChoice; backend?: BackendName } = {}): Promise<ExtractionModel> {
   const { engine } = await resolveEngine(options.engine, options.backend);
-  if (engine === 'onnx') {
-    if (!onnxLoader) throw new Error('the onnx engine is not available in this build');
-    return onnxLoader(dir);
-  }
-  return loadTfjsExtractionModel(dir, options.backend);
+  return engine === 'onnx' ? loadOnnxExtractionModel(dir) : loadTfjsExtractionModel(dir, options.backend);
 }

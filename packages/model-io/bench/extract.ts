@@ -1,0 +1,126 @@
+/**
+ * One benchmark run in its own process (so its peak RSS is its own): load a checkpoint with one
+ * engine, run the main extraction (every hook_resid_post, every hook_pattern, logits) over random
+ * token ids, drop the captures as a writer would after writing them, print one JSON line.
+ * Usage: tsx extract.ts <onnx|streaming|tfjs> <checkpoint dir> <sequences> <seqLen> <threads> [batchSize]
+ */
+import { resourceUsage } from 'node:process';
+import { Checkpoint } from '../src/checkpoint/checkpoint.js';
+import type { HookName } from '../src/hooks.js';
+import { extractionFlops } from './flops.js';
+
+/** Streaming runs get this share of the model's float32 size as their memory budget. */
+export const STREAMING_BUDGET_SHARE = 0.8;
+
+export interface ExtractionResult {
+  readonly engine: string;
+  readonly sequences: number;
+  readonly seqLen: number;
+  readonly batchSize: number;
+  readonly tokens: number;
+  /** Seconds of the extraction: graph/session builds included, checkpoint header checks (load) not. */
+  readonly seconds: number;
+  readonly loadSeconds: number;
+  readonly flops: number;
+  readonly float32WeightBytes: number;
+  /** Bytes of captures one batch hands over (what a writer holds at once). */
+  readonly capturedBytesPerBatch: number;
+  readonly capturedBytesTotal: number;
+  readonly peakRssBytes: number;
+  /** Streaming: the memory budget given, and the batch size of each graph segment. */
+  readonly memoryBudgetBytes?: number;
+  readonly batchSizes?: readonly number[];
+}
+
+/** Deterministic token ids in [0, vocab). */
+function randomSequences(count: number, seqLen: number, vocab: number): number[][] {
+  let s = 12345;
+  const next = () => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) >>> 8) % vocab;
+  return Array.from({ length: count }, () => Array.from({ length: seqLen }, next));
+}
+
+async function main(): Promise<void> {
+  const [engine, dir, sequencesArg, seqLenArg, threadsArg, batchArg] = process.argv.slice(2);
+  const sequencesCount = Number(sequencesArg);
+  const seqLen = Number(seqLenArg);
+  const threads = Number(threadsArg);
+  const ckpt = Checkpoint.open(dir);
+  const arch = ckpt.arch;
+  const float32WeightBytes = ckpt.float32Bytes;
+  ckpt.close();
+  const capture: HookName[] = [
+    ...Array.from({ length: arch.nLayers }, (_, l) => `blocks.${l}.hook_resid_post` as HookName),
+    ...Array.from({ length: arch.nLayers }, (_, l) => `blocks.${l}.attn.hook_pattern` as HookName),
+    'logits',
+  ];
+  const sequences = randomSequences(sequencesCount, seqLen, arch.vocabSize);
+  let capturedBytesPerBatch = 0;
+  let capturedBytesTotal = 0;
+  const count = (outputs: Map<HookName, { data: Float32Array }>) => {
+    let bytes = 0;
+    for (const v of outputs.values()) bytes += v.data.byteLength;
+    capturedBytesTotal += bytes;
+    return bytes;
+  };
+  let batchSize: number;
+  let extra: Pick<ExtractionResult, 'memoryBudgetBytes' | 'batchSizes'> = {};
+  let loadSeconds: number;
+  let seconds: number;
+  if (engine === 'tfjs') {
+    const { TfjsModel } = await import('../src/engines/tfjs/tfjs-model.js');
+    const t0 = performance.now();
+    const model = await TfjsModel.load(dir, { backend: 'wasm' });
+    loadSeconds = (performance.now() - t0) / 1000;
+    batchSize = Number(batchArg ?? 10);
+    const t1 = performance.now();
+    for (let start = 0; start < sequences.length; start += batchSize) {
+      capturedBytesPerBatch = Math.max(capturedBytesPerBatch, count(model.run(sequences.slice(start, start + batchSize), { capture })));
+    }
+    seconds = (performance.now() - t1) / 1000;
+    model.dispose();
+  } else {
+    const { OnnxModel } = await import('../src/engines/onnx/onnx-model.js'); // not the index: it pulls in tfjs
+    const t0 = performance.now();
+    const streaming = engine === 'streaming';
+    const model = await OnnxModel.load(dir, {
+      threads,
+      streaming,
+      // streaming: a budget below the model's size, as for a model that does not quite fit
+      ...(streaming ? { memoryBudgetBytes: Math.floor(STREAMING_BUDGET_SHARE * float32WeightBytes) } : {}),
+    });
+    loadSeconds = (performance.now() - t0) / 1000;
+    const t1 = performance.now();
+    const perStage = new Map<number, number>();
+    const summary = await model.runMany(sequences, {
+      capture,
+      ...(batchArg ? { batchSize: Number(batchArg) } : {}),
+      onBatch: (b) => {
+        perStage.set(b.start, (perStage.get(b.start) ?? 0) + count(b.outputs));
+      },
+    });
+    seconds = (performance.now() - t1) / 1000;
+    batchSize = summary.batchSize;
+    extra = { memoryBudgetBytes: model.memoryBudgetBytes, batchSizes: summary.batchSizes };
+    capturedBytesPerBatch = Math.max(...perStage.values());
+    if (streaming) capturedBytesPerBatch = Math.round(capturedBytesPerBatch / (arch.nLayers + 1)); // one stage's share
+    await model.dispose();
+  }
+  const result: ExtractionResult = {
+    engine,
+    sequences: sequencesCount,
+    seqLen,
+    batchSize,
+    tokens: sequencesCount * seqLen,
+    seconds,
+    loadSeconds,
+    flops: extractionFlops(arch, sequencesCount, seqLen),
+    float32WeightBytes,
+    capturedBytesPerBatch,
+    capturedBytesTotal,
+    peakRssBytes: resourceUsage().maxRSS * 1024,
+    ...extra,
+  };
+  console.log(JSON.stringify(result));
+}
+
+await main();

@@ -1,0 +1,71 @@
+import { freemem } from 'node:os';
+import type { ArchSpec } from '../../arch-spec.js';
+import type { HookName } from '../../hooks.js';
+import { hookDims } from './onnx-ops.js';
+
+/** Default memory budget: this share of the memory free when the model loads. */
+export const DEFAULT_BUDGET_SHARE = 0.6;
+/** Past ~25 sequences x 64 tokens ORT's GEMMs are already at peak (ENGINE-NOTES); larger batches only cost memory. */
+export const MAX_BATCH = 32;
+
+export function defaultMemoryBudget(): number {
+  return Math.floor(freemem() * DEFAULT_BUDGET_SHARE);
+}
+
+/** Float32 bytes one sequence of length T adds to the captured outputs (each is copied once to the host). */
+export function capturedBytesPerSequence(arch: ArchSpec, capture: readonly HookName[], seqLen: number): number {
+  let floats = 0;
+  for (const hook of capture) {
+    const dims = hookDims(arch, hook).map((d): number => (d === 'seq' ? seqLen : typeof d === 'number' ? d : 1));
+    floats += dims.reduce((a, b) => a * b, 1);
+  }
+  return 4 * floats;
+}
+
+/**
+ * Working memory of one sequence inside a graph: the widest live activations of a block (qkv, MLP
+ * hidden, scores and probabilities of every head, ~2x headroom) and/or of the head (final norm and
+ * logits), in float32.
+ */
+export function workingBytesPerSequence(arch: ArchSpec, seqLen: number, parts: { blocks: boolean; head: boolean } = { blocks: true, head: true }): number {
+  const { dModel, dMlp, nHeads, vocabSize } = arch;
+  const blockFloats = seqLen * (6 * dModel + 3 * dMlp) + 3 * nHeads * seqLen * seqLen;
+  const headFloats = seqLen * (2 * dModel + vocabSize); // the logits are written straight into the output
+  return 4 * ((parts.blocks ? blockFloats : 0) + (parts.head ? headFloats : 0));
+}
+
+/** Float32 bytes of the weights one graph segment holds (embeddings, blocks first..last, head). */
+export function segmentWeightBytes(arch: ArchSpec, segment: { embed: boolean; firstLayer: number; lastLayer: number; head: boolean }): number {
+  const d = arch.dModel;
+  const q = arch.nHeads * arch.headDim;
+  const kv = arch.nKvHeads * arch.headDim;
+  const norm = arch.norm.kind === 'layernorm' ? 2 * d : d;
+  let perLayer = d * q + 2 * d * kv + q * d + (arch.mlp.kind === 'gated' ? 3 : 2) * d * arch.dMlp + 2 * norm;
+  if (arch.bias.qkv) perLayer += q + 2 * kv;
+  if (arch.bias.attnOut) perLayer += d;
+  if (arch.bias.mlp) perLayer += arch.dMlp + d;
+  let floats = Math.max(0, segment.lastLayer - segment.firstLayer + 1) * perLayer;
+  if (segment.embed) floats += arch.vocabSize * d + (arch.positional.kind === 'learned' ? (arch.maxPositions + arch.positional.offset) * d : 0);
+  if (segment.head) floats += d * arch.vocabSize + norm + (arch.bias.lmHead ? arch.vocabSize : 0);
+  return 4 * floats;
+}
+
+export interface BatchSizeRequest {
+  readonly seqLen: number;
+  /** The hooks this graph outputs. */
+  readonly capture: readonly HookName[];
+  /** Bytes available for weights + activations. */
+  readonly memoryBudgetBytes: number;
+  /** Bytes resident while the batch runs: the graph's weights (and, streaming, every sequence's residual stream). */
+  readonly residentWeightBytes: number;
+  /** Which parts the graph runs (default both): a streamed block has no logits to hold. */
+  readonly parts?: { readonly blocks: boolean; readonly head: boolean };
+  readonly maxBatch?: number;
+}
+
+/** The largest batch (1..maxBatch) whose activations and captures fit the memory budget beside the weights. */
+export function chooseBatchSize(arch: ArchSpec, r: BatchSizeRequest): number {
+  const perSequence = 2 * capturedBytesPerSequence(arch, r.capture, r.seqLen) + workingBytesPerSequence(arch, r.seqLen, r.parts);
+  const room = r.memoryBudgetBytes - r.residentWeightBytes;
+  return Math.max(1, Math.min(r.maxBatch ?? MAX_BATCH, Math.floor(room / perSequence)));
+}

@@ -1,0 +1,34 @@
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+
+export type OnnxDevice = 'cpu' | 'gpu';
+export const ONNX_DEVICES: readonly OnnxDevice[] = ['cpu', 'gpu'];
+
+export function parseDevice(value: string): OnnxDevice {
+  if ((ONNX_DEVICES as readonly string[]).includes(value)) return value as OnnxDevice;
+  throw new Error(`unknown device '${value}' (valid: ${ONNX_DEVICES.join(', ')})`);
+}
+
+/** Where onnxruntime-node keeps its native files for this platform. */
+function nativeDir(): string {
+  const pkg = createRequire(import.meta.url).resolve('onnxruntime-node/package.json');
+  return join(dirname(pkg), 'bin', 'napi-v6', process.platform, process.arch);
+}
+
+/**
+ * ORT execution providers for a device. The CUDA provider is not in the npm tarball: its install
+ * script downloads it, which the project's `.npmrc` skips (offline installs); a GPU user overrides that.
+ */
+export function executionProviders(device: OnnxDevice): string[] {
+  if (device === 'cpu') return ['cpu'];
+  const cudaLib = join(nativeDir(), 'libonnxruntime_providers_cuda.so');
+  if (process.platform !== 'linux' || process.arch !== 'x64' || !existsSync(cudaLib)) {
+    throw new Error(
+      `--device gpu needs onnxruntime-node's CUDA 12 provider (${cudaLib} not found). Install it with ` +
+        '`ONNXRUNTIME_NODE_INSTALL=cuda12 npm ci` (this overrides onnxruntime-node-install=skip in the project\'s .npmrc; ' +
+        'needs internet access, Linux x64, CUDA 12 and cuDNN 9).',
+    );
+  }
+  return ['cuda', 'cpu'];
+}

@@ -1,0 +1,67 @@
+import { rmSync } from 'node:fs';
+import * as ort from 'onnxruntime-node';
+import type { HookName } from '../../hooks.js';
+import type { HostArray } from '../../families/host-array.js';
+import { executionProviders, type OnnxDevice } from './device.js';
+import type { BatchContext } from './feeds.js';
+import type { TracedGraph } from './trace.js';
+
+export interface SessionSettings {
+  readonly threads: number;
+  readonly device: OnnxDevice;
+  /** Let ORT pre-pack MatMul weights (a second copy of each weight while the session lives). */
+  readonly prepack: boolean;
+}
+
+/** One traced graph inside an ORT session: feeds it from a batch, returns its hooks (and residual). */
+export class GraphSession {
+  private constructor(
+    private readonly session: ort.InferenceSession,
+    readonly graph: Omit<TracedGraph, 'encoded'>,
+  ) {}
+
+  static async create(graph: TracedGraph, settings: SessionSettings): Promise<GraphSession> {
+    let session: ort.InferenceSession;
+    try {
+      session = await ort.InferenceSession.create(graph.encoded.modelPath, {
+        executionProviders: executionProviders(settings.device),
+        intraOpNumThreads: settings.threads,
+        interOpNumThreads: 1,
+        executionMode: 'sequential',
+        graphOptimizationLevel: 'all',
+        // no arena: each run's planned block goes back to the OS afterwards, so RSS between batches (and
+        // between streamed segments) is the weights, not the largest batch ever run; no slower here
+        enableCpuMemArena: false,
+        logSeverityLevel: 3, // ORT's own warnings (e.g. about output shapes) are noise here
+        ...(settings.prepack ? {} : { extra: { session: { disable_prepacking: '1' } } }),
+      });
+    } finally {
+      // ORT has memory-mapped the weights: the files can go (the mapping outlives the unlink on
+      // POSIX); where the OS refuses while mapped, they stay in the temp folder
+      try {
+        rmSync(graph.encoded.dir, { recursive: true, force: true });
+      } catch {
+        /* best effort */
+      }
+    }
+    const { inputs, hooks, residualOut } = graph;
+    return new GraphSession(session, { inputs, hooks, ...(residualOut ? { residualOut } : {}) });
+  }
+
+  async run(ctx: BatchContext): Promise<{ hooks: Map<HookName, HostArray>; residual?: Float32Array }> {
+    const feeds: Record<string, ort.Tensor> = {};
+    for (const input of this.graph.inputs) feeds[input.name] = input.make(ctx);
+    const results = await this.session.run(feeds);
+    const hooks = new Map<HookName, HostArray>();
+    for (const { hook, output } of this.graph.hooks) {
+      const t = results[output];
+      hooks.set(hook, { shape: t.dims.map(Number), data: t.data as Float32Array });
+    }
+    const { residualOut } = this.graph;
+    return residualOut ? { hooks, residual: results[residualOut].data as Float32Array } : { hooks };
+  }
+
+  async dispose(): Promise<void> {
+    await this.session.release();
+  }
+}

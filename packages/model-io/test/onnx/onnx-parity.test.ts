@@ -1,0 +1,86 @@
+import { rmSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Checkpoint, hiddenStateHooks, readSafetensors, type HookName, type HostArray } from '../../src/index.js';
+import { OnnxModel, traceStage } from '../../src/engines/onnx/index.js';
+import { fixtureDir, fixtureNames, scaledMaxDiff } from '../fixtures.js';
+
+const TOLERANCE = 1e-4;
+
+/** The traced ONNX graph matches `transformers` v4.44.2 on every shared fixture: logits, every hidden state, every attention map. */
+describe.each(fixtureNames())('onnx engine matches transformers: %s', (fixture) => {
+  let model: OnnxModel;
+  const expected = readSafetensors(`${fixtureDir(fixture)}/expected.safetensors`);
+  const ids = expected.tensors.get('input_ids')!;
+  const [batch, seqLen] = ids.shape;
+  const sequences = Array.from({ length: batch }, (_, b) => Array.from(ids.data.subarray(b * seqLen, (b + 1) * seqLen)));
+  let outputs: Map<HookName, HostArray>;
+  const diffs: Record<string, number> = {};
+
+  beforeAll(async () => {
+    model = await OnnxModel.load(fixtureDir(fixture), { threads: 1, streaming: false });
+    const patterns = Array.from({ length: model.arch.nLayers }, (_, l) => `blocks.${l}.attn.hook_pattern`);
+    outputs = await model.run(sequences, { capture: ['logits', ...hiddenStateHooks(model.arch), ...patterns] });
+  });
+
+  afterAll(async () => {
+    await model?.dispose();
+    console.log(`${fixture} (onnx): max scaled |diff| ${JSON.stringify(diffs)}`);
+  });
+
+  it('reads every checkpoint tensor', () => {
+    expect(model.checkpoint.unusedTensors).toEqual([]);
+    expect(model.streaming).toBe(false);
+  });
+
+  it('logits', () => {
+    const got = outputs.get('logits')!;
+    const want = expected.tensors.get('logits')!;
+    expect(got.shape).toEqual(want.shape);
+    diffs.logits = scaledMaxDiff(got.data, want.data as Float32Array);
+    expect(diffs.logits).toBeLessThanOrEqual(TOLERANCE);
+  });
+
+  it('every hidden state (transformers convention)', () => {
+    hiddenStateHooks(model.arch).forEach((hook, i) => {
+      const got = outputs.get(hook)!;
+      const want = expected.tensors.get(`hidden_states.${i}`)!;
+      expect(got.shape).toEqual(want.shape);
+      diffs[`hidden_states.${i}`] = scaledMaxDiff(got.data, want.data as Float32Array);
+      expect(diffs[`hidden_states.${i}`], `hidden_states.${i} (${hook})`).toBeLessThanOrEqual(TOLERANCE);
+    });
+  });
+
+  it('every attention map, exactly 0 above the diagonal', () => {
+    for (let l = 0; l < model.arch.nLayers; l++) {
+      const got = outputs.get(`blocks.${l}.attn.hook_pattern`)!;
+      const want = expected.tensors.get(`attentions.${l}`)!;
+      expect(got.shape).toEqual(want.shape);
+      diffs[`attentions.${l}`] = scaledMaxDiff(got.data, want.data as Float32Array);
+      expect(diffs[`attentions.${l}`], `attentions.${l}`).toBeLessThanOrEqual(TOLERANCE);
+      let aboveDiagonal = 0;
+      for (let i = 0; i < got.data.length; i++) {
+        const t = Math.floor(i / seqLen) % seqLen;
+        if (i % seqLen > t) aboveDiagonal = Math.max(aboveDiagonal, Math.abs(got.data[i]));
+      }
+      expect(aboveDiagonal).toBe(0);
+    }
+  });
+
+  it('only the requested hooks are graph outputs', () => {
+    expect([...outputs.keys()].sort()).toEqual(['logits', ...hiddenStateHooks(model.arch), ...Array.from({ length: model.arch.nLayers }, (_, l) => `blocks.${l}.attn.hook_pattern`)].sort());
+  });
+});
+
+describe('the traced graph holds every checkpoint weight exactly once', () => {
+  it.each(fixtureNames())('%s: initializer bytes = the checkpoint as float32 (a tied LM head reuses the embedding)', (fixture) => {
+    const ckpt = Checkpoint.open(fixtureDir(fixture));
+    try {
+      const stage = { embed: true, firstLayer: 0, lastLayer: ckpt.arch.nLayers - 1, head: true, residualOut: false };
+      const graph = traceStage(ckpt.arch, ckpt.family, ckpt, stage, new Set<HookName>(['logits']), []);
+      rmSync(graph.encoded.dir, { recursive: true, force: true });
+      expect(graph.encoded.weightBytes).toBe(ckpt.float32Bytes);
+    } finally {
+      ckpt.close();
+    }
+  });
+});
