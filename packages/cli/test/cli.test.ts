@@ -38,7 +38,7 @@ describe('sinkscope CLI (the stable contract)', () => {
     const idsFile = join(tmp, 'ids.json');
     writeFileSync(idsFile, JSON.stringify(seqs));
     const out = join(tmp, 'qwen2.safetensors');
-    const r = sinkscope('extract', '--model', join(FIXTURES, 'qwen2'), '--token-ids', idsFile, '--hooks', 'blocks.*.attn.hook_pattern,logits', '--out', out, '--batch-size', '2');
+    const r = sinkscope('extract', '--model', join(FIXTURES, 'qwen2'), '--token-ids', idsFile, '--hooks', 'blocks.*.attn.hook_pattern,logits', '--out', out, '--batch-size', '2', '--engine', 'onnx');
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/blocks\.0\.attn\.hook_pattern\s+\[3, 4, 17, 17\]/);
     expect(r.stdout).toMatch(/logits\s+\[3, 17, 512\]/);
@@ -51,6 +51,30 @@ describe('sinkscope CLI (the stable contract)', () => {
     for (let i = 0; i < want.length; i++) maxDiff = Math.max(maxDiff, Math.abs(logits[i] - want[i]));
     expect(maxDiff).toBeLessThan(1e-4);
     expect(got.metadata.first_token_is_bos).toBe('false'); // qwen2 defines no BOS
+    expect(got.metadata.engine).toBe('onnx');
+  });
+
+  it('extract pads ragged input across batches on either engine (same numbers)', () => {
+    const idsFile = join(tmp, 'ragged.json');
+    writeFileSync(idsFile, JSON.stringify([[1, 5, 9, 2, 7], [1, 3], [1, 8, 8]]));
+    const outs = ['tfjs', 'onnx'].map((engine) => {
+      const out = join(tmp, `ragged-${engine}.safetensors`);
+      const r = sinkscope('extract', '--model', join(FIXTURES, 'llama'), '--token-ids', idsFile, '--hooks', 'blocks.1.attn.hook_pattern,blocks.2.hook_resid_post', '--out', out, '--batch-size', '2', '--engine', engine);
+      expect(r.code, r.stderr).toBe(0);
+      return readSafetensors(out);
+    });
+    expect(Array.from(outs[0].tensors.get('lengths')!.data)).toEqual([5, 2, 3]);
+    for (const name of ['blocks.1.attn.hook_pattern', 'blocks.2.hook_resid_post']) {
+      const a = outs[0].tensors.get(name)!;
+      const b = outs[1].tensors.get(name)!;
+      expect(a.shape).toEqual(name.includes('pattern') ? [3, 4, 5, 5] : [3, 5, 64]);
+      let maxDiff = 0;
+      for (let i = 0; i < a.data.length; i++) maxDiff = Math.max(maxDiff, Math.abs(a.data[i] - b.data[i]));
+      expect(maxDiff, name).toBeLessThan(1e-5);
+    }
+    // sequence 1 has 2 real tokens: its row of the first query in the 5x5 map sums to 1 over keys 0..1
+    const p = outs[1].tensors.get('blocks.1.attn.hook_pattern')!.data;
+    expect(p[(1 * 4 + 0) * 25 + 1 * 5 + 0] + p[(1 * 4 + 0) * 25 + 1 * 5 + 1]).toBeCloseTo(1, 6);
   });
 
   it('bad arguments exit non-zero with a one-line reason', () => {

@@ -1,12 +1,33 @@
 import { parseArgs } from 'node:util';
-import { parseBackend, parseBosPolicy, resolveHooks, TfjsModel, writeSafetensors, type HookName, type TensorToWrite } from '@sinkscope/model-io';
+import { loadExtractionModel, parseBackend, parseBosPolicy, parseEngineChoice, resolveHooks, writeSafetensors, type HookName, type HostArray, type TensorToWrite } from '@sinkscope/model-io';
 import { CliError } from '../cli-error.js';
 import { resolveModelDir } from '../model-path.js';
 import { info, progress } from '../progress.js';
 import { tokenInput } from '../token-input.js';
 
 export const extractUsage =
-  'sinkscope extract --model <dir|default> (--text "..." | --token-ids <file.json>) --hooks <names or globs> --out <file.safetensors> [--bos auto|always|never] [--backend wasm|cpu|tensorflow] [--batch-size 8]';
+  'sinkscope extract --model <dir|default> (--text "..." | --token-ids <file.json>) --hooks <names or globs> --out <file.safetensors> [--bos auto|always|never] [--engine auto|onnx|tfjs] [--backend wasm|cpu|tensorflow] [--batch-size 8]';
+
+/**
+ * Copy sequence b of a chunk's output (padded to the chunk's own length) into row `row` of the
+ * whole job's tensor (padded to the longest sequence): [B,T,...] hooks, and [B,H,T,T] patterns.
+ */
+function placeSequence(dst: { shape: number[]; data: Float32Array }, row: number, src: HostArray, b: number, len: number, isPattern: boolean): void {
+  if (isPattern) {
+    const [, heads, tDst] = dst.shape;
+    const tSrc = src.shape[2];
+    for (let h = 0; h < heads; h++)
+      for (let q = 0; q < len; q++) {
+        const from = ((b * heads + h) * tSrc + q) * tSrc;
+        dst.data.set(src.data.subarray(from, from + len), ((row * heads + h) * tDst + q) * tDst);
+      }
+    return;
+  }
+  const tDst = dst.shape[1];
+  const tSrc = src.shape[1];
+  const inner = src.shape.slice(2).reduce((a, c) => a * c, 1);
+  dst.data.set(src.data.subarray(b * tSrc * inner, (b * tSrc + len) * inner), row * tDst * inner);
+}
 
 /** Frobenius norm and max |x| of a tensor, for the printed summary. */
 function norms(data: Float32Array): { norm: number; maxAbs: number } {
@@ -30,6 +51,7 @@ export async function extract(argv: string[]): Promise<number> {
       hooks: { type: 'string' },
       out: { type: 'string' },
       bos: { type: 'string', default: 'auto' },
+      engine: { type: 'string', default: 'auto' },
       backend: { type: 'string' },
       'batch-size': { type: 'string', default: '8' },
     },
@@ -40,7 +62,7 @@ export async function extract(argv: string[]): Promise<number> {
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new CliError(`--batch-size must be a positive integer, got ${values['batch-size']}`);
   const bosPolicy = parseBosPolicy(values.bos as string);
   const dir = resolveModelDir(values.model);
-  const model = await TfjsModel.load(dir, values.backend ? { backend: parseBackend(values.backend) } : {});
+  const model = await loadExtractionModel(dir, { engine: parseEngineChoice(values.engine as string), ...(values.backend ? { backend: parseBackend(values.backend) } : {}) });
   try {
     const hooks = resolveHooks(model.arch, values.hooks); // unknown hooks fail before any work
     const input = await tokenInput(dir, {
@@ -50,21 +72,21 @@ export async function extract(argv: string[]): Promise<number> {
       bosTokenId: model.arch.bosTokenId,
       vocabSize: model.arch.vocabSize,
     });
-    info(`model ${dir} (${model.arch.modelType}), backend ${model.backend}, ${input.sequences.length} sequence(s), BOS policy ${bosPolicy}, first token is BOS: ${input.firstIsBos}`);
+    info(`model ${dir} (${model.arch.modelType}), engine ${model.engine} (${model.backend}), ${input.sequences.length} sequence(s), BOS policy ${bosPolicy}, first token is BOS: ${input.firstIsBos}`);
     const seqLen = Math.max(...input.sequences.map((s) => s.length));
     const batch = input.sequences.length;
     const buffers = new Map<HookName, { shape: number[]; data: Float32Array }>();
     for (let start = 0; start < batch; start += batchSize) {
       const chunk = input.sequences.slice(start, start + batchSize);
-      const out = model.run(chunk, { capture: hooks, padTo: seqLen });
+      const out = await model.run(chunk, { capture: hooks });
       for (const [name, t] of out) {
         let buf = buffers.get(name);
         if (!buf) {
-          const shape = [batch, ...t.shape.slice(1)];
+          const shape = name.endsWith('hook_pattern') ? [batch, t.shape[1], seqLen, seqLen] : [batch, seqLen, ...t.shape.slice(2)];
           buf = { shape, data: new Float32Array(shape.reduce((a, b) => a * b, 1)) };
           buffers.set(name, buf);
         }
-        buf.data.set(t.data, (start * t.data.length) / chunk.length);
+        chunk.forEach((seq, b) => placeSequence(buf!, start + b, t, b, seq.length, name.endsWith('hook_pattern')));
       }
       progress('extract', Math.min(start + batchSize, batch), batch, 'sequences');
     }
@@ -85,7 +107,7 @@ export async function extract(argv: string[]): Promise<number> {
       model_type: model.arch.modelType,
       bos_policy: bosPolicy,
       first_token_is_bos: String(input.firstIsBos),
-      engine: 'tfjs',
+      engine: model.engine,
       backend: model.backend,
       hooks: hooks.join(','),
     });
