@@ -52,6 +52,13 @@ export { ArtifactWriter, type AppendInput } from './store/artifact-writer.js';
 export type { ArtifactRef, ArtifactStat, ArtifactVersion, StagedArtifact, StoreBackend, StoredArtifact } from './store/backend.js';
 export { DEFAULT_CACHE_ROOT, LocalFolderBackend, resolveCacheRoot, type LocalFolderBackendOptions } from './store/local/local-backend.js';
 export type { KeyLockOptions } from './store/local/key-lock.js';
+export { SharedFsBackend, type SharedFsBackendOptions } from './store/shared-fs/shared-fs-backend.js';
+export type { HostLockOptions } from './store/shared-fs/host-lock.js';
+export { S3Backend, type S3BackendOptions } from './store/s3/s3-backend.js';
+export { resolveS3Connection, type ResolvedS3Connection, type S3ConnectionOptions } from './store/s3/s3-client.js';
+export { parseS3Uri, type S3Location } from './store/s3/s3-location.js';
+export type { UploadOptions as S3UploadOptions } from './store/s3/s3-transfer.js';
+export { backendFromUri, storeFromEnv, type BackendFromUriOptions } from './store/s3/backend-from-uri.js';
 export { MANIFEST_FORMAT, MANIFEST_VERSION, type ArtifactManifest } from './store/manifest.js';
 
 export { exportParquet, type BatchSource, type ParquetCompression, type ParquetExportOptions, type ParquetExportResult } from './parquet/export-parquet.js';

@@ -1,0 +1,57 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import S3rver from 's3rver';
+
+/** The credentials the test server accepts; the secret is distinctive so a test can search for leaks. */
+export const TEST_ACCESS_KEY_ID = 'S3RVER';
+export const TEST_SECRET = 'sinkscope-test-secret-7f3a9c1e-never-stored';
+export const TEST_BUCKET = 'sinkscope-test';
+
+/** An in-process S3-compatible server on 127.0.0.1, a random port and a fresh temp folder. */
+export interface TestS3Server {
+  readonly endpoint: string;
+  readonly directory: string;
+  close(): Promise<void>;
+}
+
+export async function startS3Server(): Promise<TestS3Server> {
+  const directory = mkdtempSync(join(tmpdir(), 'sinkscope-s3rver-'));
+  // allowMismatchedSignatures: s3rver knows only its own secret; ours is a different, searchable one.
+  const server = new S3rver({ address: '127.0.0.1', port: 0, directory, silent: true, allowMismatchedSignatures: true, configureBuckets: [{ name: TEST_BUCKET }] });
+  const { port } = await server.run();
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    directory,
+    close: async () => {
+      await server.close();
+      rmSync(directory, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * Point the AWS SDK's default provider chain at the test server through the standard variables,
+ * as a user would; returns a function restoring the previous values.
+ */
+export function useTestAwsEnvironment(endpoint: string): () => void {
+  const vars: Record<string, string> = {
+    AWS_ACCESS_KEY_ID: TEST_ACCESS_KEY_ID,
+    AWS_SECRET_ACCESS_KEY: TEST_SECRET,
+    AWS_ENDPOINT_URL_S3: endpoint,
+    AWS_REGION: 'us-east-1',
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+  };
+  const saved = Object.fromEntries(Object.keys(vars).map((k) => [k, process.env[k]]));
+  for (const unset of ['AWS_PROFILE', 'AWS_SESSION_TOKEN', 'AWS_ENDPOINT_URL']) {
+    saved[unset] = process.env[unset];
+    delete process.env[unset];
+  }
+  Object.assign(process.env, vars);
+  return () => {
+    for (const [k, v] of Object.entries(saved)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  };
+}
