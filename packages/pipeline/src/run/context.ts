@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ArtifactStore, buildArtifactMetadata, hashFiles, hashInputs, packageVersions, type JsonValue } from '@sinkscope/artifacts';
+import { ArtifactStore, backendFromUri, buildArtifactMetadata, hashFiles, hashInputs, packageVersions, type JsonValue } from '@sinkscope/artifacts';
 import { buildEvalSet, resolveDatasetSpec, type EvalSet } from '@sinkscope/datasets';
 import { Checkpoint, hasTokenizer, loadTokenizer, type ArchSpec } from '@sinkscope/model-io';
 import { loadSpec } from '../spec/load.js';
@@ -34,9 +34,15 @@ export interface ContextOptions {
   readonly print?: (text: string) => void;
 }
 
-/** The artifact store at `$SINKSCOPE_CACHE`, else the repository's `.sinkscope/cache`. */
+/**
+ * The artifact store: `$SINKSCOPE_STORE` (a folder, `shared-fs:///path` or `s3://bucket/prefix`; see
+ * @sinkscope/artifacts), else `$SINKSCOPE_CACHE`, else the repository's `.sinkscope/cache`.
+ */
 export function defaultStore(): ArtifactStore {
-  return new ArtifactStore({ root: process.env.SINKSCOPE_CACHE ?? join(REPO_ROOT, '.sinkscope/cache') });
+  const root = process.env.SINKSCOPE_CACHE ?? join(REPO_ROOT, '.sinkscope/cache');
+  const uri = process.env.SINKSCOPE_STORE;
+  // file hashes are of local checkpoint files, so their cache stays on this machine
+  return uri ? new ArtifactStore({ backend: backendFromUri(uri), fileHashCachePath: join(REPO_ROOT, '.sinkscope', 'file-hashes.json') }) : new ArtifactStore({ root });
 }
 
 export function defaultRunsRoot(): string {
