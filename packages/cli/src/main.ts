@@ -3,6 +3,7 @@ import { extract, extractUsage } from './commands/extract.js';
 import { inspect, inspectUsage } from './commands/inspect.js';
 import { measure, measureUsage } from './commands/measure.js';
 import { run, runUsage, step, stepUsage } from './commands/run.js';
+import { trainingReport, trainingReportUsage } from './commands/training-report.js';
 import { registerAblation } from '@sinkscope/ablation';
 import { CliError } from './cli-error.js';
 
@@ -17,6 +18,7 @@ const commands: Record<string, Command> = {
   run: { run, usage: runUsage, summary: 'run a pipeline end to end (every step; cached steps are hits)' },
   step: { run: step, usage: stepUsage, summary: 'run one pipeline step (what the Nx targets call)' },
   export: { run: exportArtifact, usage: exportUsage, summary: 'write an artifact as Parquet (pandas, polars, DuckDB)' },
+  'training-report': { run: trainingReport, usage: trainingReportUsage, summary: 'training dynamics (loss, Sink_1, norm ratio vs step) from @sinkscope/train run folders' },
   measure: { run: measure, usage: measureUsage, summary: 'Sink_1, alpha per head, norms and matrix entropy per hidden state, as JSON' },
 };
 

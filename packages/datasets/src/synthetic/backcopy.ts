@@ -13,6 +13,9 @@
  *   if x_t is a trigger of group g and t - o_g >= 1, x_{t+1} = x_{t-o_g} (a copy target);
  *   otherwise x_{t+1} is drawn from x_t's bigram row and, when x_t is not a trigger, that draw is
  *   replaced with probability `triggerProb` by a uniformly drawn trigger.
+ * - Shares (measured, task seeds 0-3): about 12.5 % of positions copy after an inserted trigger
+ *   (the recipe's "about 13 %"); a copied token that is itself a trigger copies again, so 16-18 % of
+ *   positions are copy targets in all.
  *
  * Every random draw comes from `SeededRandom` (xoshiro128**, integer arithmetic only), so a world,
  * a batch and the held-out set are bit-identical on every machine and JS engine.

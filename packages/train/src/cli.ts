@@ -1,0 +1,56 @@
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { normaliseTrainConfig, type TrainConfigInput } from './training/config.js';
+import { rewriteModelCard, runTraining } from './training/run.js';
+
+const USAGE = `usage: tsx packages/train/src/cli.ts --config <train.json> --out <folder> [--resume] [--steps N] [--seed N]
+       tsx packages/train/src/cli.ts --card --out <folder>     (rewrite the README.md model card only)
+
+Trains a GPT-2-layout model on the back-copy task with TensorFlow.js and writes a Hugging Face gpt2
+folder (config.json, model.safetensors, tokenizer.json), eval.jsonl, train-log.jsonl, a README.md
+model card, and resume/ (optimizer state) to --out. Progress goes to stderr.`;
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      config: { type: 'string' },
+      out: { type: 'string' },
+      resume: { type: 'boolean', default: false },
+      steps: { type: 'string' },
+      seed: { type: 'string' },
+      card: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help) {
+    console.log(USAGE);
+    return;
+  }
+  if (values.card) {
+    if (!values.out) throw new Error(`--card needs --out <folder>\n${USAGE}`);
+    rewriteModelCard(values.out);
+    return;
+  }
+  if (!values.config || !values.out) throw new Error(`--config and --out are required\n${USAGE}`);
+  let input: TrainConfigInput;
+  try {
+    input = JSON.parse(readFileSync(values.config, 'utf8')) as TrainConfigInput;
+  } catch (err) {
+    throw new Error(`cannot read config ${values.config}: ${(err as Error).message}`);
+  }
+  const overrides: Record<string, number> = {};
+  for (const key of ['steps', 'seed'] as const) {
+    const raw = values[key];
+    if (raw === undefined) continue;
+    const n = Number(raw);
+    if (!Number.isInteger(n)) throw new Error(`--${key} ${raw} is not an integer`);
+    overrides[key] = n;
+  }
+  const config = normaliseTrainConfig({ ...input, ...overrides }, values.config);
+  await runTraining(config, { outDir: values.out, resume: values.resume });
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`error: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,13 @@
+// The back-copy generator lives in @sinkscope/datasets (src/synthetic/backcopy.ts); this file is the
+// one place the train package names it.
+export {
+  BACKCOPY_HELD_OUT_SEED,
+  BACKCOPY_SEQUENCE_LENGTH,
+  SeededRandom,
+  backcopyHeldOutSet,
+  backcopyTrainingBatch,
+  createBackcopyWorld,
+  type BackcopyBatch,
+  type BackcopyWorld,
+  type BackcopyWorldOptions,
+} from '@sinkscope/datasets';

@@ -1,0 +1,31 @@
+export { useBackend, type BackendName } from './engine/backend.js';
+export { matmul, conv1d, layerNorm, rmsNorm, geluErf, geluTanh } from './engine/ops.js';
+export {
+  DEFAULT_MODEL_CONFIG,
+  GPT2_VARIANT,
+  fromHfConfig,
+  innerWidth,
+  isGpt2,
+  normaliseModelConfig,
+  toHfConfig,
+  type Activation,
+  type AttentionKind,
+  type KvBias,
+  type ModelConfig,
+  type NormKind,
+  type NormPlacement,
+  type PositionEncoding,
+} from './model/config.js';
+export { disposeParams, initParams, numParameters, parameterSpecs, paramValues, type ModelParams, type ParamSpec } from './model/params.js';
+export { forward, languageModelLoss, type CaptureOptions, type ForwardResult } from './model/forward.js';
+export { fromHfTensors, loadModelFolder, saveModelFolder, toHfTensors, type SaveModelOptions } from './model/checkpoint.js';
+export { BOS_TOKEN, symbolName, tokenizerConfigJson, wordLevelTokenizerJson } from './model/tokenizer.js';
+export { AdamW, DEFAULT_ADAMW, type AdamWConfig, type AdamWState } from './optim/adamw.js';
+export { learningRateAt, type ScheduleConfig } from './optim/schedule.js';
+export { evaluate, type EvalRecord, type EvalSet } from './eval/evaluate.js';
+export { normaliseTrainConfig, type BackcopyDataConfig, type TrainConfig, type TrainConfigInput } from './training/config.js';
+export { applyFirstTokenPolicy, type FirstTokenPolicy } from './training/first-token.js';
+export { Trainer, type StepResult } from './training/trainer.js';
+export { hasCheckpoint, loadCheckpoint, saveCheckpoint, RESUME_DIR, type RunState } from './training/checkpoint-state.js';
+export { runTraining, type RunOptions, type RunSummary } from './training/run.js';
+export { mergeConfig, readSweepSpec, resultsTable, runSweep, type SweepResult, type SweepSpec, type SweepVariant } from './sweep/sweep.js';

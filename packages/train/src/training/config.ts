@@ -1,0 +1,119 @@
+import type { BackendName } from '../engine/backend.js';
+import { normaliseModelConfig, type ModelConfig } from '../model/config.js';
+import { DEFAULT_ADAMW, type AdamWConfig } from '../optim/adamw.js';
+import type { ScheduleConfig } from '../optim/schedule.js';
+import type { FirstTokenPolicy } from './first-token.js';
+
+/** Multi-offset back-copy data (DEFAULT-MODEL-RECIPE.md); see @sinkscope/datasets backcopy.ts. */
+export interface BackcopyDataConfig {
+  readonly task: 'backcopy';
+  /** Seed of the world (triggers, bigram table); independent of the training seed. */
+  readonly taskSeed: number;
+  readonly numOrdinary: number;
+  readonly offsets: readonly number[];
+  readonly triggersPerGroup: number;
+  readonly successorsPerToken: number;
+  readonly triggerProb: number;
+  /** Tokens per training/eval row including BOS; the model reads length - 1. */
+  readonly sequenceLength: number;
+  /** Size of the fixed held-out probe set. */
+  readonly heldOutSequences: number;
+  /** Position 0: BOS (default), none, or a random ordinary token (Gu et al. sec. 6). */
+  readonly firstToken: FirstTokenPolicy;
+}
+
+/** Everything one training run needs; `normaliseTrainConfig` fills the recipe's defaults. */
+export interface TrainConfig {
+  readonly model: ModelConfig;
+  readonly data: BackcopyDataConfig;
+  /** Seed of the init and the data order. */
+  readonly seed: number;
+  readonly batchSize: number;
+  /** Total optimizer updates. */
+  readonly steps: number;
+  readonly schedule: ScheduleConfig;
+  readonly optimizer: AdamWConfig;
+  /** Std of the normal init (residual out-projections get initStd / sqrt(2 n_layer)). */
+  readonly initStd: number;
+  /** Evaluate on the held-out set every this many steps (and after the last). */
+  readonly evalEvery: number;
+  /** Save weights + optimizer state every this many steps (and after the last). */
+  readonly checkpointEvery: number;
+  /** Print a progress line every this many steps. */
+  readonly logEvery: number;
+  readonly backend: BackendName;
+}
+
+/** A config file: every field optional, nested objects partial. */
+export type TrainConfigInput = Partial<Omit<TrainConfig, 'model' | 'data' | 'schedule' | 'optimizer'>> & {
+  readonly model?: Partial<ModelConfig>;
+  readonly data?: Partial<BackcopyDataConfig>;
+  readonly schedule?: Partial<ScheduleConfig>;
+  readonly optimizer?: Partial<AdamWConfig>;
+};
+
+const DEFAULT_DATA: BackcopyDataConfig = {
+  task: 'backcopy',
+  taskSeed: 0,
+  numOrdinary: 64,
+  offsets: [1, 2, 3, 4],
+  triggersPerGroup: 3,
+  successorsPerToken: 4,
+  triggerProb: 0.15,
+  sequenceLength: 65,
+  heldOutSequences: 100,
+  firstToken: 'bos',
+};
+
+const KNOWN_KEYS = ['model', 'data', 'seed', 'batchSize', 'steps', 'schedule', 'optimizer', 'initStd', 'evalEvery', 'checkpointEvery', 'logEvery', 'backend', '$comment'];
+
+function checkKeys(where: string, obj: object, known: readonly string[]): void {
+  const unknown = Object.keys(obj).filter((k) => !known.includes(k));
+  if (unknown.length > 0) throw new Error(`${where}: unknown field(s) ${unknown.map((k) => `'${k}'`).join(', ')}; valid: ${known.join(', ')}`);
+}
+
+function positiveInt(where: string, key: string, v: unknown): void {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw new Error(`${where}: '${key}' = ${JSON.stringify(v)} must be a positive integer`);
+}
+
+/** Fill defaults (the recipe) and validate; errors name the file and field. */
+export function normaliseTrainConfig(input: TrainConfigInput, where = 'train config'): TrainConfig {
+  checkKeys(where, input, KNOWN_KEYS);
+  const data: BackcopyDataConfig = { ...DEFAULT_DATA, ...input.data };
+  checkKeys(`${where} data`, data, Object.keys(DEFAULT_DATA));
+  if (data.task !== 'backcopy') throw new Error(`${where}: data.task ${JSON.stringify(data.task)} is not supported (valid: backcopy)`);
+  for (const key of ['sequenceLength', 'heldOutSequences', 'numOrdinary'] as const) positiveInt(`${where} data`, key, data[key]);
+  if (!['bos', 'none', 'random'].includes(data.firstToken)) throw new Error(`${where}: data.firstToken ${JSON.stringify(data.firstToken)} must be one of bos, none, random`);
+  const model = normaliseModelConfig(
+    { vocabSize: data.numOrdinary + 1, bosTokenId: data.numOrdinary, eosTokenId: data.numOrdinary, nPositions: data.sequenceLength - 1, ...input.model },
+    `${where} model`,
+  );
+  if (model.vocabSize !== data.numOrdinary + 1) throw new Error(`${where}: model.vocabSize ${model.vocabSize} must be data.numOrdinary + 1 = ${data.numOrdinary + 1}`);
+  if (model.bosTokenId !== data.numOrdinary) throw new Error(`${where}: model.bosTokenId ${model.bosTokenId} must be the data's BOS id ${data.numOrdinary}`);
+  if (model.nPositions < data.sequenceLength - 1) throw new Error(`${where}: model.nPositions ${model.nPositions} < data.sequenceLength - 1 = ${data.sequenceLength - 1}`);
+  const steps = input.steps ?? 2000;
+  const schedule: ScheduleConfig = { peakLr: 3e-3, warmupSteps: 100, decaySteps: steps, minLrRatio: 0.1, ...input.schedule };
+  const optimizer: AdamWConfig = { ...DEFAULT_ADAMW, ...input.optimizer };
+  checkKeys(`${where} schedule`, schedule, ['peakLr', 'warmupSteps', 'decaySteps', 'minLrRatio']);
+  checkKeys(`${where} optimizer`, optimizer, Object.keys(DEFAULT_ADAMW));
+  if (!['matrices', 'all'].includes(optimizer.decayOn)) throw new Error(`${where}: optimizer.decayOn ${JSON.stringify(optimizer.decayOn)} must be 'matrices' or 'all'`);
+  const config: TrainConfig = {
+    model,
+    data,
+    seed: input.seed ?? 1,
+    batchSize: input.batchSize ?? 32,
+    steps,
+    schedule,
+    optimizer,
+    initStd: input.initStd ?? 0.02,
+    evalEvery: input.evalEvery ?? 100,
+    checkpointEvery: input.checkpointEvery ?? 200,
+    logEvery: input.logEvery ?? 10,
+    backend: input.backend ?? 'wasm',
+  };
+  for (const key of ['batchSize', 'steps', 'evalEvery', 'checkpointEvery', 'logEvery'] as const) positiveInt(where, key, config[key]);
+  if (!Number.isInteger(config.seed) || config.seed < 0) throw new Error(`${where}: 'seed' = ${config.seed} must be a non-negative integer`);
+  if (!(config.schedule.peakLr > 0)) throw new Error(`${where}: schedule.peakLr must be > 0`);
+  if (!['wasm', 'cpu'].includes(config.backend)) throw new Error(`${where}: backend ${JSON.stringify(config.backend)} must be 'wasm' or 'cpu'`);
+  return config;
+}

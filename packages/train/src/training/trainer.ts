@@ -1,0 +1,106 @@
+import * as tf from '@tensorflow/tfjs';
+import {
+  backcopyHeldOutSet,
+  backcopyTrainingBatch,
+  createBackcopyWorld,
+  type BackcopyBatch,
+  type BackcopyWorld,
+} from '../data/backcopy-source.js';
+import { evaluate, type EvalRecord } from '../eval/evaluate.js';
+import { languageModelLoss } from '../model/forward.js';
+import { disposeParams, initParams, type ModelParams } from '../model/params.js';
+import { AdamW } from '../optim/adamw.js';
+import { learningRateAt } from '../optim/schedule.js';
+import type { TrainConfig } from './config.js';
+import { applyFirstTokenPolicy } from './first-token.js';
+
+// Seed-stream tag of the `random` first-token draws.
+const FIRST_TOKEN_STREAM = 0xf1;
+
+/** What one optimizer update reports. */
+export interface StepResult {
+  /** 0-based index of the update just made. */
+  readonly step: number;
+  /** Training loss of the batch, before the update. */
+  readonly loss: number;
+  /** Global gradient norm before clipping. */
+  readonly gradNorm: number;
+  readonly lr: number;
+}
+
+/**
+ * In-memory training state: parameters, AdamW state, the data world and the held-out set.
+ * `trainStep` makes one update on the batch of the current step; the batch depends only on
+ * (task seed, seed, step), so a resumed trainer continues the exact same run.
+ */
+export class Trainer {
+  readonly world: BackcopyWorld;
+  readonly heldOut: BackcopyBatch;
+  readonly optimizer: AdamW;
+  private readonly varList: tf.Variable[];
+
+  /** Fresh parameters from `config.seed`, or `params` (taken over: disposed with the trainer). */
+  constructor(
+    readonly config: TrainConfig,
+    readonly params: ModelParams = initParams(config.model, config.seed, config.initStd),
+  ) {
+    const { data } = config;
+    this.world = createBackcopyWorld({ ...data });
+    this.heldOut = applyFirstTokenPolicy(backcopyHeldOutSet(this.world, data.heldOutSequences, data.sequenceLength), data.firstToken, data.numOrdinary, [FIRST_TOKEN_STREAM, 0xe7a1]);
+    this.optimizer = new AdamW(params, config.optimizer);
+    this.varList = [...params.values()];
+  }
+
+  /** Number of updates made so far (= index of the next update). */
+  get step(): number {
+    return this.optimizer.stepCount;
+  }
+
+  /** Tokens the model reads per row (sequenceLength - 1, one fewer without BOS). */
+  get contextLength(): number {
+    return this.config.data.sequenceLength - (this.config.data.firstToken === 'none' ? 2 : 1);
+  }
+
+  get tokensPerStep(): number {
+    return this.config.batchSize * this.contextLength;
+  }
+
+  trainStep(): StepResult {
+    const step = this.step;
+    const { batchSize, data, model, seed } = this.config;
+    const raw = backcopyTrainingBatch(this.world, seed, step, batchSize, data.sequenceLength);
+    const batch = applyFirstTokenPolicy(raw, data.firstToken, data.numOrdinary, [FIRST_TOKEN_STREAM, seed, step]);
+    const T = batch.length - 1;
+    const inputs = new Int32Array(batchSize * T);
+    const targets = new Int32Array(batchSize * T);
+    for (let s = 0; s < batchSize; s++) {
+      inputs.set(batch.ids.subarray(s * batch.length, s * batch.length + T), s * T);
+      targets.set(batch.ids.subarray(s * batch.length + 1, (s + 1) * batch.length), s * T);
+    }
+    const lr = learningRateAt(step, this.config.schedule);
+    const inputTensor = tf.tensor2d(inputs, [batchSize, T], 'int32');
+    const targetTensor = tf.tensor2d(targets, [batchSize, T], 'int32');
+    const { value, grads } = tf.variableGrads(() => languageModelLoss(model, this.params, inputTensor, targetTensor), this.varList);
+    try {
+      const loss = value.dataSync()[0];
+      if (!Number.isFinite(loss)) throw new Error(`training diverged: loss ${loss} at step ${step}`);
+      // variableGrads keys by tf.Variable name (unique per engine); AdamW keys by parameter name.
+      const byParam: tf.NamedTensorMap = {};
+      for (const [name, v] of this.params) byParam[name] = grads[v.name];
+      const gradNorm = this.optimizer.step(byParam, lr);
+      return { step, loss, gradNorm, lr };
+    } finally {
+      tf.dispose([value, inputTensor, targetTensor, ...Object.values(grads)]);
+    }
+  }
+
+  /** Held-out evaluation at the current step. */
+  evaluate(): EvalRecord {
+    return evaluate(this.config.model, this.params, this.heldOut, this.step);
+  }
+
+  dispose(): void {
+    this.optimizer.dispose();
+    disposeParams(this.params);
+  }
+}
