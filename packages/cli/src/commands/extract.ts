@@ -1,12 +1,13 @@
 import { parseArgs } from 'node:util';
 import { loadExtractionModel, parseBackend, parseBosPolicy, parseEngineChoice, resolveHooks, writeSafetensors, type HookName, type HostArray, type TensorToWrite } from '@sinkscope/model-io';
 import { CliError } from '../cli-error.js';
+import { ENGINE_FLAG_OPTIONS, ENGINE_FLAGS_USAGE, onnxOptions } from '../engine-flags.js';
 import { resolveModelDir } from '../model-path.js';
 import { info, progress } from '../progress.js';
 import { tokenInput } from '../token-input.js';
 
 export const extractUsage =
-  'sinkscope extract --model <dir|default> (--text "..." | --token-ids <file.json>) --hooks <names or globs> --out <file.safetensors> [--bos auto|always|never] [--engine auto|onnx|tfjs] [--backend wasm|cpu|tensorflow] [--batch-size 8]';
+  'sinkscope extract --model <dir|default> (--text "..." | --token-ids <file.json>) --hooks <names or globs> --out <file.safetensors> [--bos auto|always|never] [--engine auto|onnx|tfjs] [--backend wasm|cpu|tensorflow] [--batch-size 8] ' + ENGINE_FLAGS_USAGE;
 
 /**
  * Copy sequence b of a chunk's output (padded to the chunk's own length) into row `row` of the
@@ -53,6 +54,7 @@ export async function extract(argv: string[]): Promise<number> {
       bos: { type: 'string', default: 'auto' },
       engine: { type: 'string', default: 'auto' },
       backend: { type: 'string' },
+      ...ENGINE_FLAG_OPTIONS,
       'batch-size': { type: 'string', default: '8' },
     },
   });
@@ -62,7 +64,8 @@ export async function extract(argv: string[]): Promise<number> {
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new CliError(`--batch-size must be a positive integer, got ${values['batch-size']}`);
   const bosPolicy = parseBosPolicy(values.bos as string);
   const dir = resolveModelDir(values.model);
-  const model = await loadExtractionModel(dir, { engine: parseEngineChoice(values.engine as string), ...(values.backend ? { backend: parseBackend(values.backend) } : {}) });
+  const model = await loadExtractionModel(dir, { engine: parseEngineChoice(values.engine as string),
+    onnx: onnxOptions(values), ...(values.backend ? { backend: parseBackend(values.backend) } : {}) });
   try {
     const hooks = resolveHooks(model.arch, values.hooks); // unknown hooks fail before any work
     const input = await tokenInput(dir, {

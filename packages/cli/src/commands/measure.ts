@@ -4,12 +4,13 @@ import { parseArgs } from 'node:util';
 import { hiddenStateHooks, loadExtractionModel, parseBackend, parseBosPolicy, parseEngineChoice } from '@sinkscope/model-io';
 import { measureModel } from '@sinkscope/pipeline';
 import { CliError } from '../cli-error.js';
+import { ENGINE_FLAG_OPTIONS, ENGINE_FLAGS_USAGE, onnxOptions } from '../engine-flags.js';
 import { resolveModelDir } from '../model-path.js';
 import { info, progress } from '../progress.js';
 import { tokenInput } from '../token-input.js';
 
 export const measureUsage =
-  'sinkscope measure --model <dir|default> (--token-ids <file.json> | --text "...") [--eps 0.3] [--bos auto|always|never] [--engine auto|onnx|tfjs] --json <out.json>';
+  'sinkscope measure --model <dir|default> (--token-ids <file.json> | --text "...") [--eps 0.3] [--bos auto|always|never] [--engine auto|onnx|tfjs] --json <out.json> ' + ENGINE_FLAGS_USAGE;
 
 /** Forward pass + the sink, norm and entropy measurements, written as one JSON object (field names in the metrics README). */
 export async function measure(argv: string[]): Promise<number> {
@@ -23,6 +24,7 @@ export async function measure(argv: string[]): Promise<number> {
       bos: { type: 'string', default: 'auto' },
       engine: { type: 'string', default: 'auto' },
       backend: { type: 'string' },
+      ...ENGINE_FLAG_OPTIONS,
       json: { type: 'string' },
       'batch-size': { type: 'string', default: '8' },
     },
@@ -34,6 +36,7 @@ export async function measure(argv: string[]): Promise<number> {
   const dir = resolveModelDir(values.model);
   const model = await loadExtractionModel(dir, {
     engine: parseEngineChoice(values.engine as string),
+    onnx: onnxOptions(values),
     ...(values.backend ? { backend: parseBackend(values.backend) } : {}),
   });
   try {

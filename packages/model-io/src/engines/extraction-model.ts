@@ -3,7 +3,7 @@ import type { HostArray } from '../families/host-array.js';
 import type { HookName } from '../hooks.js';
 import { ENGINES, type EngineName } from './onnx/engine-name.js';
 import type { InterventionSpec } from './onnx/interventions.js';
-import { OnnxModel } from './onnx/onnx-model.js';
+import { OnnxModel, type OnnxLoadOptions } from './onnx/onnx-model.js';
 import { tfInterventionMap } from './onnx/tf-interventions.js';
 import { initBackend, type BackendName } from './tfjs/backend.js';
 import { TfjsModel, type CheckpointInfo } from './tfjs/tfjs-model.js';
@@ -54,8 +54,9 @@ export async function loadTfjsExtractionModel(dir: string, backend?: BackendName
 }
 
 /** ONNX Runtime behind the same interface (CPU provider unless `device` says gpu). */
-export async function loadOnnxExtractionModel(dir: string, device: 'cpu' | 'gpu' = 'cpu'): Promise<ExtractionModel> {
-  const model = await OnnxModel.load(dir, { device });
+export async function loadOnnxExtractionModel(dir: string, options: OnnxLoadOptions = {}): Promise<ExtractionModel> {
+  const device = options.device ?? 'cpu';
+  const model = await OnnxModel.load(dir, options);
   return {
     arch: model.arch,
     checkpoint: model.checkpoint,
@@ -88,13 +89,18 @@ export async function resolveEngine(requested: EngineChoice = 'auto', backend?: 
   let engine = requested;
   if (engine === 'auto' && process.env.SINKSCOPE_ENGINE) engine = parseEngineChoice(process.env.SINKSCOPE_ENGINE);
   if (engine === 'auto') engine = backend === undefined && (await hasNativeTensorflow()) ? 'tfjs' : backend !== undefined ? 'tfjs' : 'onnx';
-  if (engine === 'onnx') return { engine, backend: 'cpu' };
+  if (engine === 'onnx') return { engine, backend: process.env.SINKSCOPE_DEVICE === 'gpu' ? 'cuda' : 'cpu' };
   const tf = await initBackend(backend);
   return { engine: 'tfjs', backend: tf.backend };
 }
 
 /** Load a checkpoint on the requested engine (see `resolveEngine`). */
-export async function loadExtractionModel(dir: string, options: { engine?: EngineChoice; backend?: BackendName } = {}): Promise<ExtractionModel> {
+export async function loadExtractionModel(
+  dir: string,
+  options: { engine?: EngineChoice; backend?: BackendName; onnx?: OnnxLoadOptions } = {},
+): Promise<ExtractionModel> {
   const { engine } = await resolveEngine(options.engine, options.backend);
-  return engine === 'onnx' ? loadOnnxExtractionModel(dir) : loadTfjsExtractionModel(dir, options.backend);
+  if (engine === 'onnx') return loadOnnxExtractionModel(dir, options.onnx);
+  if (options.onnx?.device === 'gpu') throw new Error('--device gpu needs the onnx engine (tfjs uses a GPU through @tensorflow/tfjs-node-gpu and --backend tensorflow)');
+  return loadTfjsExtractionModel(dir, options.backend);
 }

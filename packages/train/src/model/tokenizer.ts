@@ -1,7 +1,9 @@
 /**
  * A WordLevel `tokenizer.json` (Hugging Face tokenizers format) for a symbolic vocabulary:
  * ordinary ids 0..n-1 are the words `t0`..`t{n-1}`, split on whitespace; BOS is the special
- * token `<bos>`. `tokenizer_config.json` names it as bos/eos (GPT-2 convention bos = eos).
+ * token `<bos>`. `tokenizer_config.json` names it as bos/eos (GPT-2 convention bos = eos). The
+ * model is trained with BOS at position 0 of every sequence, so the post-processor prepends it: the
+ * `auto` BOS policy then reads text the way the model was trained.
  */
 export function symbolName(id: number): string {
   return `t${id}`;
@@ -21,7 +23,12 @@ export function wordLevelTokenizerJson(numOrdinary: number, bosId: number): Reco
     added_tokens: [{ id: bosId, content: BOS_TOKEN, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true }],
     normalizer: null,
     pre_tokenizer: { type: 'WhitespaceSplit' },
-    post_processor: null,
+    post_processor: {
+      type: 'TemplateProcessing',
+      single: [{ SpecialToken: { id: BOS_TOKEN, type_id: 0 } }, { Sequence: { id: 'A', type_id: 0 } }],
+      pair: [{ SpecialToken: { id: BOS_TOKEN, type_id: 0 } }, { Sequence: { id: 'A', type_id: 0 } }, { Sequence: { id: 'B', type_id: 1 } }],
+      special_tokens: { [BOS_TOKEN]: { id: BOS_TOKEN, ids: [bosId], tokens: [BOS_TOKEN] } },
+    },
     decoder: null,
     model: { type: 'WordLevel', vocab, unk_token: BOS_TOKEN },
   };
@@ -33,7 +40,7 @@ export function tokenizerConfigJson(): Record<string, unknown> {
     bos_token: BOS_TOKEN,
     eos_token: BOS_TOKEN,
     unk_token: BOS_TOKEN,
-    add_bos_token: false,
+    add_bos_token: true,
     model_max_length: 64,
     clean_up_tokenization_spaces: false,
   };
