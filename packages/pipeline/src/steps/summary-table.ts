@@ -13,7 +13,7 @@ export function layerTableMarkdown(model: ModelTables): string {
   for (const r of model.tables.layers) {
     const T = Number(r.seq_len);
     lines.push(
-      `| ${r.hidden_index} | ${Number(r.layer) < 0 ? 'embed' : r.layer} | ${Number.isFinite(Number(r.sink_rate)) ? (100 * Number(r.sink_rate)).toFixed(1) : '-'} | ${fmt(r.norm_ratio, 2)} | ${fmt(r.top_activation, 2)} | ${fmt(r.entropy_normalized, 3)} | ${fmt(Number(r.entropy_bound) / Math.log(T), 3)} | ${fmt(r.anisotropy, 3)} |`,
+      `| ${r.hidden_index} | ${Number(r.layer) < 0 ? 'embed' : r.layer} | ${Number.isFinite(Number(r.sink_rate)) ? (100 * Number(r.sink_rate)).toFixed(2) : '-'} | ${fmt(r.norm_ratio, 2)} | ${fmt(r.top_activation, 2)} | ${fmt(r.entropy_normalized, 3)} | ${fmt(Number(r.entropy_bound) / Math.log(T), 3)} | ${fmt(r.anisotropy, 3)} |`,
     );
   }
   return lines.join('\n');
