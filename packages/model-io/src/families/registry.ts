@@ -5,6 +5,7 @@ import { gpt2Adapter } from './gpt2.js';
 import { gemmaAdapter, llamaAdapter, mistralAdapter, qwen2Adapter } from './llama.js';
 import { optAdapter } from './opt.js';
 import { phiAdapter } from './phi.js';
+import { sinkscopeAdapter } from './sinkscope.js';
 
 const registry = new Map<string, FamilyAdapter>();
 
@@ -13,7 +14,7 @@ export function registerFamily(adapter: FamilyAdapter): void {
   for (const t of adapter.modelTypes) registry.set(t, adapter);
 }
 
-for (const a of [gpt2Adapter, gptNeoxAdapter, llamaAdapter, mistralAdapter, qwen2Adapter, gemmaAdapter, optAdapter, phiAdapter]) {
+for (const a of [gpt2Adapter, gptNeoxAdapter, llamaAdapter, mistralAdapter, qwen2Adapter, gemmaAdapter, optAdapter, phiAdapter, sinkscopeAdapter]) {
   registerFamily(a);
 }
 
