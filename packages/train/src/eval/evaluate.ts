@@ -2,7 +2,8 @@ import * as tf from '@tensorflow/tfjs';
 import type { ModelConfig } from '../model/config.js';
 import { forward } from '../model/forward.js';
 import type { ModelParams } from '../model/params.js';
-import { FirstTokenNormAccumulator, firstKeyAlpha, normalizedMatrixEntropy, SinkRateAccumulator } from './interim-metrics.js';
+import { matrixEntropy } from '@sinkscope/entropy';
+import { NormAccumulator, SinkAccumulator } from '@sinkscope/metrics';
 
 /** Sequences to evaluate: `count` rows of `length` ids; the model reads ids[0..length-2] and predicts ids[1..]. */
 export interface EvalSet {
@@ -40,17 +41,6 @@ export interface EvalRecord {
   rowNormalizedPerLayerSinkRate?: number[];
 }
 
-/** alpha_1 of row-normalised weights: mean over queries t of A[t, 0] / sum_s A[t, s]. */
-function rowNormalizedAlpha(probs: ArrayLike<number>, T: number, offset: number): number {
-  let sum = 0;
-  for (let t = 0; t < T; t++) {
-    let row = 0;
-    for (let s = 0; s <= t; s++) row += probs[offset + t * T + s];
-    sum += row > 0 ? probs[offset + t * T] / row : 0;
-  }
-  return sum / T;
-}
-
 /** Evaluate on a fixed set in chunks of `chunk` sequences (bounded memory). */
 export function evaluate(config: ModelConfig, params: ModelParams, set: EvalSet, step: number, chunk = 25): EvalRecord {
   const T = set.length - 1;
@@ -58,10 +48,12 @@ export function evaluate(config: ModelConfig, params: ModelParams, set: EvalSet,
   const d = config.nEmbd;
   const H = config.nHead;
   const L = config.nLayer;
-  const sinks = new SinkRateAccumulator(L, H);
+  // Sink_1^0.3 (Gu et al. 2025 sec. 3.2) from @sinkscope/metrics; raw sigmoid rows do not sum to 1,
+  // so they are measured as they are and also row-normalised (|s| / sum |s|, the paper's sec. 7.4 proxy)
   const unnormalized = config.attention === 'sigmoid';
-  const rowSinks = new SinkRateAccumulator(L, H);
-  const norms = Array.from({ length: L + 1 }, () => new FirstTokenNormAccumulator());
+  const sinks = new SinkAccumulator({ layers: L, heads: H, eps: [0.3], ks: [1], ...(unnormalized ? { rowSumTolerance: Infinity } : {}) });
+  const rowSinks = new SinkAccumulator({ layers: L, heads: H, eps: [0.3], ks: [1], normalization: 'abs-sum' });
+  const norms = new NormAccumulator({ states: L + 1 });
   const entropySum = new Float64Array(L + 1);
   const slotSum = new Float64Array(L);
   let nll = 0;
@@ -102,11 +94,13 @@ export function evaluate(config: ModelConfig, params: ModelParams, set: EvalSet,
     const argmax = read.argmax;
     for (let i = 0; i < b * T; i++) nll -= targetLogProb[i];
     for (let s = 0; s < b; s++) {
-      sinks.addSequence(read.attentions.map((probs) => Array.from({ length: H }, (_, h) => firstKeyAlpha(probs, Tx, (s * H + h) * Tx * Tx))));
-      if (unnormalized) rowSinks.addSequence(read.attentions.map((probs) => Array.from({ length: H }, (_, h) => rowNormalizedAlpha(probs, Tx, (s * H + h) * Tx * Tx))));
+      const patterns = read.attentions.map((probs) => (probs as Float32Array).subarray(s * H * Tx * Tx, (s + 1) * H * Tx * Tx)); // L x [H, Tx, Tx]
+      sinks.addSequence(patterns, Tx);
+      if (unnormalized) rowSinks.addSequence(patterns, Tx);
       read.hidden.forEach((hs, i) => {
-        norms[i].addSequence(hs, Tx, d, s * Tx * d);
-        entropySum[i] += normalizedMatrixEntropy(hs, Tx, d, s * Tx * d);
+        const x = (hs as Float32Array).subarray(s * Tx * d, (s + 1) * Tx * d); // [Tx, d]
+        norms.add(i, x, Tx, d);
+        entropySum[i] += matrixEntropy(x, Tx, d).shannonNormalized;
       });
       if (set.isCopyTarget) {
         for (let t = 0; t < T; t++) {
@@ -118,17 +112,18 @@ export function evaluate(config: ModelConfig, params: ModelParams, set: EvalSet,
       }
     }
   }
-  const { sinkRate, perLayerSinkRate, meanAlpha } = sinks.result();
+  const sink = sinks.result();
+  const rowSink = unnormalized ? rowSinks.result() : undefined;
   return {
     step,
     loss: nll / (set.count * T),
-    sinkRate,
-    perLayerSinkRate,
-    meanAlpha,
-    normRatio: norms.map((n) => n.ratio()),
+    sinkRate: sink.sinkRate,
+    perLayerSinkRate: sink.perLayer.rate,
+    meanAlpha: sink.perHead.meanAlpha,
+    normRatio: norms.result().map((n) => n.normRatio),
     entropyNormalized: Array.from(entropySum, (x) => x / set.count),
     copyAccuracy: set.isCopyTarget ? (copyTotal > 0 ? copyHits / copyTotal : null) : null,
     ...(config.kvBias === 'none' ? {} : { slotAttention: Array.from(slotSum, (x) => x / set.count) }),
-    ...(unnormalized ? { rowNormalizedSinkRate: rowSinks.result().sinkRate, rowNormalizedPerLayerSinkRate: rowSinks.result().perLayerSinkRate } : {}),
+    ...(rowSink ? { rowNormalizedSinkRate: rowSink.sinkRate, rowNormalizedPerLayerSinkRate: rowSink.perLayer.rate } : {}),
   };
 }
