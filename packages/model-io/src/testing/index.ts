@@ -1,0 +1,1 @@
+export * from './hf-fixtures.js';
