@@ -90,12 +90,15 @@ export async function resolveModel(ctx: PipelineContext, ref: ModelRef): Promise
 export async function datasetFor(ctx: PipelineContext, model: ResolvedModel): Promise<EvalSet> {
   const spec = await resolveDatasetSpec(resolve(REPO_ROOT, ctx.spec.dataset.spec));
   const tokenizer = hasTokenizer(model.dir) ? await loadTokenizer(model.dir) : null;
-  return buildEvalSet(spec, tokenizer, {
+  const build = buildEvalSet(spec, tokenizer, {
     seqLen: ctx.spec.seqLen,
     ...(ctx.spec.dataset.count !== undefined ? { count: ctx.spec.dataset.count } : {}),
     ...(ctx.spec.dataset.seed !== undefined ? { seed: ctx.spec.dataset.seed } : {}),
     bosPolicy: ctx.spec.bosPolicy,
     vocab: { vocabSize: model.arch.vocabSize, bosTokenId: model.arch.bosTokenId ?? null, eosTokenId: model.arch.eosTokenId ?? null },
+  });
+  return build.catch((err: Error) => {
+    throw new Error(`${ctx.specFile}: model '${model.ref.name}' (${model.dir}): ${err.message}`);
   });
 }
 
