@@ -3,7 +3,8 @@ import type { StepReceipt } from '../run/receipt.js';
 
 /**
  * ablate: BOS massive-activation ablations and their controls. A pipeline without `ablations` has
- * nothing to do here; the ablation package (a later issue) plugs its runner in through `setAblationRunner`.
+ * nothing to do here. @sinkscope/ablation registers its runner through `setAblationRunner` (the CLI
+ * does so at start-up), because the ablation package depends on this one and cannot be imported here.
  */
 type AblationRunner = (ctx: PipelineContext) => Promise<StepReceipt['artifacts']>;
 let runner: AblationRunner | undefined;
@@ -17,6 +18,6 @@ export async function ablateStep(ctx: PipelineContext): Promise<StepReceipt['art
     ctx.log('ablate: no ablations in the spec');
     return [];
   }
-  if (!runner) throw new Error(`${ctx.specFile}: field 'ablations': ablations are not available yet (the @sinkscope/ablation package is not built)`);
+  if (!runner) throw new Error(`${ctx.specFile}: field 'ablations': no ablation runner is registered (call registerAblation() from @sinkscope/ablation first)`);
   return runner(ctx);
 }
