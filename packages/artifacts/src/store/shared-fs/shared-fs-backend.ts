@@ -1,5 +1,5 @@
 import type { BigIntStats, Dirent } from 'node:fs';
-import { mkdir, open, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { ArtifactInputError, errnoCode } from '../../errors.js';
@@ -115,36 +115,9 @@ export class SharedFsBackend implements StoreBackend {
     }
   }
 
+  /** Same layout and the same read: the local backend's `get` (the verified handle stays readable on NFS). */
   async get(ref: ArtifactRef): Promise<StoredArtifact> {
-    const p = this.paths(ref);
-    let manifestText: string | undefined;
-    let manifestStat: BigIntStats | undefined;
-    try {
-      const handle = await open(p.manifest, 'r');
-      try {
-        manifestStat = await handle.stat({ bigint: true });
-        manifestText = await handle.readFile('utf8');
-      } finally {
-        await handle.close();
-      }
-    } catch (err) {
-      if (errnoCode(err) !== 'ENOENT') throw err;
-    }
-    let data;
-    try {
-      data = await open(p.data, 'r');
-    } catch (err) {
-      if (errnoCode(err) !== 'ENOENT') throw err;
-    }
-    const dataStat = data ? await data.stat({ bigint: true }) : undefined;
-    const version = versionOf(manifestStat, dataStat);
-    if (manifestText === undefined && !data) return { state: 'absent' };
-    if (manifestText === undefined) {
-      await data!.close();
-      return { state: 'partial', missing: 'manifest', location: p.manifest, version };
-    }
-    if (!data) return { state: 'partial', missing: 'data', location: p.data, version };
-    return { state: 'present', manifestText, data, dataLocation: p.data, manifestLocation: p.manifest, version };
+    return this.reader.get(ref);
   }
 
   async stat(ref: ArtifactRef): Promise<ArtifactStat> {
