@@ -29,3 +29,7 @@ export { Trainer, type StepResult } from './training/trainer.js';
 export { hasCheckpoint, loadCheckpoint, saveCheckpoint, RESUME_DIR, type RunState } from './training/checkpoint-state.js';
 export { runTraining, type RunOptions, type RunSummary } from './training/run.js';
 export { mergeConfig, readSweepSpec, resultsTable, runSweep, type SweepResult, type SweepSpec, type SweepVariant } from './sweep/sweep.js';
+export { numOrdinaryOf, type DataConfig, type TextDataConfig } from './training/config.js';
+export { createTrainingData, dataSummary, type TrainingData } from './data/training-data.js';
+export { TEXT_CORPORA, corpusBytes, textHeldOutSet, textTrainingBatch, type TextCorpus } from './data/text-source.js';
+export { byteLevelTokenizerConfigJson, byteLevelTokenizerJson, byteToUnicode } from './model/tokenizer.js';

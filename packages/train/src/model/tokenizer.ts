@@ -45,3 +45,70 @@ export function tokenizerConfigJson(): Record<string, unknown> {
     clean_up_tokenization_spaces: false,
   };
 }
+
+/**
+ * GPT-2's byte-to-unicode table (`bytes_to_unicode` in openai/gpt-2 encoder.py): printable bytes
+ * ('!'..'~', '¡'..'¬', '®'..'ÿ') stand for themselves, the other 68 become U+0100.. in byte order,
+ * so every byte has a visible, non-whitespace character. Index = byte value.
+ */
+export function byteToUnicode(): string[] {
+  const chars: string[] = [];
+  let next = 256;
+  for (let b = 0; b < 256; b++) {
+    const printable = (b >= 0x21 && b <= 0x7e) || (b >= 0xa1 && b <= 0xac) || (b >= 0xae && b <= 0xff);
+    chars.push(String.fromCodePoint(printable ? b : next++));
+  }
+  return chars;
+}
+
+/**
+ * A byte-level `tokenizer.json`: a BPE model with no merges over GPT-2's byte alphabet, so token
+ * id = byte value (0..255) and any text encodes to exactly its UTF-8 bytes; `<bos>` = 256 is
+ * prepended by the post-processor (the model is trained with BOS first). ByteLevel pre-tokenizer
+ * without prefix space or GPT-2's split regex: the bytes are not regrouped.
+ */
+export function byteLevelTokenizerJson(bosId = 256): Record<string, unknown> {
+  if (bosId !== 256) throw new Error(`byteLevelTokenizerJson: BOS id ${bosId} must follow the 256 byte ids`);
+  const vocab: Record<string, number> = {};
+  byteToUnicode().forEach((ch, byte) => (vocab[ch] = byte));
+  const byteLevel = { type: 'ByteLevel', add_prefix_space: false, trim_offsets: false, use_regex: false };
+  return {
+    version: '1.0',
+    truncation: null,
+    padding: null,
+    added_tokens: [{ id: bosId, content: BOS_TOKEN, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true }],
+    normalizer: null,
+    pre_tokenizer: byteLevel,
+    post_processor: {
+      type: 'TemplateProcessing',
+      single: [{ SpecialToken: { id: BOS_TOKEN, type_id: 0 } }, { Sequence: { id: 'A', type_id: 0 } }],
+      pair: [{ SpecialToken: { id: BOS_TOKEN, type_id: 0 } }, { Sequence: { id: 'A', type_id: 0 } }, { Sequence: { id: 'B', type_id: 1 } }],
+      special_tokens: { [BOS_TOKEN]: { id: BOS_TOKEN, ids: [bosId], tokens: [BOS_TOKEN] } },
+    },
+    decoder: byteLevel,
+    model: {
+      type: 'BPE',
+      dropout: null,
+      unk_token: null,
+      continuing_subword_prefix: null,
+      end_of_word_suffix: null,
+      fuse_unk: false,
+      byte_fallback: false,
+      ignore_merges: false,
+      vocab,
+      merges: [],
+    },
+  };
+}
+
+/** `tokenizer_config.json` of the byte-level tokenizer (bos = eos = `<bos>`; every byte is known, so no unk). */
+export function byteLevelTokenizerConfigJson(modelMaxLength: number): Record<string, unknown> {
+  return {
+    tokenizer_class: 'PreTrainedTokenizerFast',
+    bos_token: BOS_TOKEN,
+    eos_token: BOS_TOKEN,
+    add_bos_token: true,
+    model_max_length: modelMaxLength,
+    clean_up_tokenization_spaces: false,
+  };
+}

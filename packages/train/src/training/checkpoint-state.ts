@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readSafetensors, writeSafetensors, type TensorToWrite } from '@sinkscope/model-io';
 import { loadModelFolder, saveModelFolder, writeJsonAtomic } from '../model/checkpoint.js';
-import { tokenizerConfigJson, wordLevelTokenizerJson } from '../model/tokenizer.js';
+import { byteLevelTokenizerConfigJson, byteLevelTokenizerJson, tokenizerConfigJson, wordLevelTokenizerJson } from '../model/tokenizer.js';
 import { normaliseTrainConfig, type TrainConfig, type TrainConfigInput } from './config.js';
 import { Trainer } from './trainer.js';
 
@@ -28,10 +28,10 @@ export function saveCheckpoint(dir: string, trainer: Trainer, trainSeconds: numb
   const { data } = trainer.config;
   saveModelFolder(dir, trainer.config.model, trainer.params, {
     metadata: { step, producer: '@sinkscope/train' },
-    jsonFiles: {
-      'tokenizer.json': wordLevelTokenizerJson(data.numOrdinary, data.numOrdinary),
-      'tokenizer_config.json': tokenizerConfigJson(),
-    },
+    jsonFiles:
+      data.task === 'text'
+        ? { 'tokenizer.json': byteLevelTokenizerJson(), 'tokenizer_config.json': byteLevelTokenizerConfigJson(trainer.config.model.nPositions) }
+        : { 'tokenizer.json': wordLevelTokenizerJson(data.numOrdinary, data.numOrdinary), 'tokenizer_config.json': tokenizerConfigJson() },
   });
   const resume = join(dir, RESUME_DIR);
   mkdirSync(resume, { recursive: true });

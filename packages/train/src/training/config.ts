@@ -2,6 +2,7 @@ import type { BackendName } from '../engine/backend.js';
 import { normaliseModelConfig, type ModelConfig } from '../model/config.js';
 import { DEFAULT_ADAMW, type AdamWConfig } from '../optim/adamw.js';
 import type { ScheduleConfig } from '../optim/schedule.js';
+import { BYTE_VOCAB_SIZE, TEXT_CORPORA, type TextCorpus } from '../data/text-source.js';
 import type { FirstTokenPolicy } from './first-token.js';
 
 /** Multi-offset back-copy data (DEFAULT-MODEL-RECIPE.md); see @sinkscope/datasets backcopy.ts. */
@@ -22,10 +23,28 @@ export interface BackcopyDataConfig {
   readonly firstToken: FirstTokenPolicy;
 }
 
+/** Byte-level natural text from an npm-shipped corpus (issue 7, data option 2); see src/data/text-source.ts. */
+export interface TextDataConfig {
+  readonly task: 'text';
+  /** Which shipped corpus (via @sinkscope/datasets' SOURCES): documents joined with "\n\n", UTF-8 bytes. */
+  readonly corpus: TextCorpus;
+  /** Tokens per training/eval row including BOS; the model reads length - 1 bytes. */
+  readonly sequenceLength: number;
+  /** Size of the fixed held-out probe set (windows from the held-out tail). */
+  readonly heldOutSequences: number;
+  /** Position 0: BOS (default), none, or a random byte (Gu et al. sec. 6). */
+  readonly firstToken: FirstTokenPolicy;
+  /** Share of the corpus bytes, at its end, kept out of training for the held-out set. */
+  readonly heldOutShare: number;
+}
+
+/** The training data, chosen by `task`. */
+export type DataConfig = BackcopyDataConfig | TextDataConfig;
+
 /** Everything one training run needs; `normaliseTrainConfig` fills the recipe's defaults. */
 export interface TrainConfig {
   readonly model: ModelConfig;
-  readonly data: BackcopyDataConfig;
+  readonly data: DataConfig;
   /** Seed of the init and the data order. */
   readonly seed: number;
   readonly batchSize: number;
@@ -47,7 +66,8 @@ export interface TrainConfig {
 /** A config file: every field optional, nested objects partial. */
 export type TrainConfigInput = Partial<Omit<TrainConfig, 'model' | 'data' | 'schedule' | 'optimizer'>> & {
   readonly model?: Partial<ModelConfig>;
-  readonly data?: Partial<BackcopyDataConfig>;
+  /** Without `task`, back-copy. */
+  readonly data?: Partial<BackcopyDataConfig> | (Partial<TextDataConfig> & { readonly task: 'text' });
   readonly schedule?: Partial<ScheduleConfig>;
   readonly optimizer?: Partial<AdamWConfig>;
 };
@@ -65,6 +85,39 @@ const DEFAULT_DATA: BackcopyDataConfig = {
   firstToken: 'bos',
 };
 
+const DEFAULT_TEXT_DATA: TextDataConfig = {
+  task: 'text',
+  corpus: 'moby-dick',
+  sequenceLength: 65,
+  heldOutSequences: 100,
+  firstToken: 'bos',
+  heldOutShare: 0.05,
+};
+
+const TASKS = ['backcopy', 'text'];
+
+/** Ordinary (non-BOS) ids of the task's vocabulary; BOS is the id after them. */
+export function numOrdinaryOf(data: DataConfig): number {
+  return data.task === 'text' ? BYTE_VOCAB_SIZE : data.numOrdinary;
+}
+
+function normaliseData(where: string, input: TrainConfigInput['data']): DataConfig {
+  const task = input?.task ?? 'backcopy';
+  if (!TASKS.includes(task)) throw new Error(`${where}: data.task ${JSON.stringify(task)} is not supported (valid: ${TASKS.join(', ')})`);
+  // The spread is checked field by field below (unknown keys, types, ranges).
+  const data = (task === 'text' ? { ...DEFAULT_TEXT_DATA, ...input } : { ...DEFAULT_DATA, ...input }) as DataConfig;
+  checkKeys(`${where} data`, data, Object.keys(task === 'text' ? DEFAULT_TEXT_DATA : DEFAULT_DATA));
+  for (const key of ['sequenceLength', 'heldOutSequences'] as const) positiveInt(`${where} data`, key, data[key]);
+  if (data.sequenceLength < 3) throw new Error(`${where}: data.sequenceLength ${data.sequenceLength} must be at least 3 (BOS + 2 tokens)`);
+  if (!['bos', 'none', 'random'].includes(data.firstToken)) throw new Error(`${where}: data.firstToken ${JSON.stringify(data.firstToken)} must be one of bos, none, random`);
+  if (data.task === 'backcopy') positiveInt(`${where} data`, 'numOrdinary', data.numOrdinary);
+  else {
+    if (!TEXT_CORPORA.includes(data.corpus)) throw new Error(`${where}: data.corpus ${JSON.stringify(data.corpus)} must be one of ${TEXT_CORPORA.join(', ')}`);
+    if (typeof data.heldOutShare !== 'number' || !(data.heldOutShare > 0 && data.heldOutShare < 1)) throw new Error(`${where}: data.heldOutShare ${JSON.stringify(data.heldOutShare)} must be a number in (0, 1)`);
+  }
+  return data;
+}
+
 const KNOWN_KEYS = ['model', 'data', 'seed', 'batchSize', 'steps', 'schedule', 'optimizer', 'initStd', 'evalEvery', 'checkpointEvery', 'logEvery', 'backend', '$comment'];
 
 function checkKeys(where: string, obj: object, known: readonly string[]): void {
@@ -79,17 +132,14 @@ function positiveInt(where: string, key: string, v: unknown): void {
 /** Fill defaults (the recipe) and validate; errors name the file and field. */
 export function normaliseTrainConfig(input: TrainConfigInput, where = 'train config'): TrainConfig {
   checkKeys(where, input, KNOWN_KEYS);
-  const data: BackcopyDataConfig = { ...DEFAULT_DATA, ...input.data };
-  checkKeys(`${where} data`, data, Object.keys(DEFAULT_DATA));
-  if (data.task !== 'backcopy') throw new Error(`${where}: data.task ${JSON.stringify(data.task)} is not supported (valid: backcopy)`);
-  for (const key of ['sequenceLength', 'heldOutSequences', 'numOrdinary'] as const) positiveInt(`${where} data`, key, data[key]);
-  if (!['bos', 'none', 'random'].includes(data.firstToken)) throw new Error(`${where}: data.firstToken ${JSON.stringify(data.firstToken)} must be one of bos, none, random`);
+  const data = normaliseData(where, input.data);
+  const numOrdinary = numOrdinaryOf(data);
   const model = normaliseModelConfig(
-    { vocabSize: data.numOrdinary + 1, bosTokenId: data.numOrdinary, eosTokenId: data.numOrdinary, nPositions: data.sequenceLength - 1, ...input.model },
+    { vocabSize: numOrdinary + 1, bosTokenId: numOrdinary, eosTokenId: numOrdinary, nPositions: data.sequenceLength - 1, ...input.model },
     `${where} model`,
   );
-  if (model.vocabSize !== data.numOrdinary + 1) throw new Error(`${where}: model.vocabSize ${model.vocabSize} must be data.numOrdinary + 1 = ${data.numOrdinary + 1}`);
-  if (model.bosTokenId !== data.numOrdinary) throw new Error(`${where}: model.bosTokenId ${model.bosTokenId} must be the data's BOS id ${data.numOrdinary}`);
+  if (model.vocabSize !== numOrdinary + 1) throw new Error(`${where}: model.vocabSize ${model.vocabSize} must be the data's ${numOrdinary} ordinary ids + BOS = ${numOrdinary + 1}`);
+  if (model.bosTokenId !== numOrdinary) throw new Error(`${where}: model.bosTokenId ${model.bosTokenId} must be the data's BOS id ${numOrdinary}`);
   if (model.nPositions < data.sequenceLength - 1) throw new Error(`${where}: model.nPositions ${model.nPositions} < data.sequenceLength - 1 = ${data.sequenceLength - 1}`);
   const steps = input.steps ?? 2000;
   const schedule: ScheduleConfig = { peakLr: 3e-3, warmupSteps: 100, decaySteps: steps, minLrRatio: 0.1, ...input.schedule };

@@ -1,3 +1,4 @@
+import { dataSummary } from '../data/training-data.js';
 import type { EvalRecord } from '../eval/evaluate.js';
 import { numParameters } from '../model/params.js';
 import type { TrainConfig } from './config.js';
@@ -37,7 +38,7 @@ export function modelCard(run: ModelCardInput): string {
     ['layers x width x heads', `${m.nLayer} x ${m.nEmbd} x ${m.nHead} (MLP ${m.nInner ?? 4 * m.nEmbd}, ${m.activation})`],
     ['parameters', numParameters(m).toLocaleString('en-US')],
     ['vocab / positions', `${m.vocabSize} (BOS = ${m.bosTokenId}) / ${m.nPositions}`],
-    ['data', `back-copy, task seed ${config.data.taskSeed}, offsets [${config.data.offsets.join(', ')}], ${config.data.triggersPerGroup} triggers per group, trigger prob ${config.data.triggerProb}`],
+    ['data', dataSummary(config.data)],
     ['training seed', String(config.seed)],
     ['steps x batch', `${config.steps} x ${config.batchSize} x ${config.data.sequenceLength - 1} tokens (${((config.steps * config.batchSize * (config.data.sequenceLength - 1)) / 1e6).toFixed(2)} M tokens)`],
     ['optimizer', `AdamW betas (${config.optimizer.beta1}, ${config.optimizer.beta2}), eps ${config.optimizer.eps}, weight decay ${config.optimizer.weightDecay} on ${config.optimizer.decayOn}, clip ${config.optimizer.clipNorm}`],

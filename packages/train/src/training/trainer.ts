@@ -1,11 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import {
-  backcopyHeldOutSet,
-  backcopyTrainingBatch,
-  createBackcopyWorld,
-  type BackcopyBatch,
-  type BackcopyWorld,
-} from '../data/backcopy-source.js';
+import type { BackcopyBatch } from '../data/backcopy-source.js';
+import { createTrainingData, type TrainingData } from '../data/training-data.js';
 import { evaluate, type EvalRecord } from '../eval/evaluate.js';
 import { languageModelLoss } from '../model/forward.js';
 import { disposeParams, initParams, type ModelParams } from '../model/params.js';
@@ -29,12 +24,12 @@ export interface StepResult {
 }
 
 /**
- * In-memory training state: parameters, AdamW state, the data world and the held-out set.
- * `trainStep` makes one update on the batch of the current step; the batch depends only on
- * (task seed, seed, step), so a resumed trainer continues the exact same run.
+ * In-memory training state: parameters, AdamW state, the data source (back-copy world or corpus
+ * bytes) and the held-out set. `trainStep` makes one update on the batch of the current step; the
+ * batch depends only on (data config, seed, step), so a resumed trainer continues the exact same run.
  */
 export class Trainer {
-  readonly world: BackcopyWorld;
+  readonly source: TrainingData;
   readonly heldOut: BackcopyBatch;
   readonly optimizer: AdamW;
   private readonly varList: tf.Variable[];
@@ -45,8 +40,8 @@ export class Trainer {
     readonly params: ModelParams = initParams(config.model, config.seed, config.initStd),
   ) {
     const { data } = config;
-    this.world = createBackcopyWorld({ ...data });
-    this.heldOut = applyFirstTokenPolicy(backcopyHeldOutSet(this.world, data.heldOutSequences, data.sequenceLength), data.firstToken, data.numOrdinary, [FIRST_TOKEN_STREAM, 0xe7a1]);
+    this.source = createTrainingData(data);
+    this.heldOut = applyFirstTokenPolicy(this.source.heldOutSet(), data.firstToken, this.source.numOrdinary, [FIRST_TOKEN_STREAM, 0xe7a1]);
     this.optimizer = new AdamW(params, config.optimizer);
     this.varList = [...params.values()];
   }
@@ -68,8 +63,8 @@ export class Trainer {
   trainStep(): StepResult {
     const step = this.step;
     const { batchSize, data, model, seed } = this.config;
-    const raw = backcopyTrainingBatch(this.world, seed, step, batchSize, data.sequenceLength);
-    const batch = applyFirstTokenPolicy(raw, data.firstToken, data.numOrdinary, [FIRST_TOKEN_STREAM, seed, step]);
+    const raw = this.source.trainingBatch(seed, step, batchSize);
+    const batch = applyFirstTokenPolicy(raw, data.firstToken, this.source.numOrdinary, [FIRST_TOKEN_STREAM, seed, step]);
     const T = batch.length - 1;
     const inputs = new Int32Array(batchSize * T);
     const targets = new Int32Array(batchSize * T);
