@@ -1,10 +1,11 @@
-import type { BigIntStats, Dirent } from 'node:fs';
-import { mkdir, open, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
+import type { BigIntStats } from 'node:fs';
+import { mkdir, open, rename, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { errnoCode } from '../../errors.js';
 import type { ArtifactRef, ArtifactStat, ArtifactVersion, StagedArtifact, StoreBackend, StoredArtifact } from '../backend.js';
 import { fsyncDir, isProcessAlive, parseStagingName, stagingName, writeFileDurably } from './durable.js';
 import { breakIfStale, type KeyLockOptions, withKeyLock } from './key-lock.js';
+import { isOlderThan, readdirOrEmpty, statOrUndefined, unlinkIfPresent, versionOf } from './fs-helpers.js';
 
 /** Default cache folder, relative to the working directory. */
 export const DEFAULT_CACHE_ROOT = '.sinkscope/cache';
@@ -208,43 +209,4 @@ export class LocalFolderBackend implements StoreBackend {
     }
     return removed;
   }
-}
-
-/** Identity of the two files as seen now: inode, size and mtime (ns) of each, '-' for a missing one. */
-function versionOf(manifest: BigIntStats | undefined, data: BigIntStats | undefined): ArtifactVersion {
-  const one = (s: BigIntStats | undefined) => (s ? `${s.dev}:${s.ino}:${s.size}:${s.mtimeNs}` : '-');
-  return `${one(manifest)}|${one(data)}`;
-}
-
-async function statOrUndefined(path: string): Promise<BigIntStats | undefined> {
-  try {
-    return await stat(path, { bigint: true });
-  } catch (err) {
-    if (errnoCode(err) === 'ENOENT') return undefined;
-    throw err;
-  }
-}
-
-async function unlinkIfPresent(path: string): Promise<boolean> {
-  try {
-    await unlink(path);
-    return true;
-  } catch (err) {
-    if (errnoCode(err) === 'ENOENT') return false;
-    throw err;
-  }
-}
-
-async function readdirOrEmpty(dir: string): Promise<Dirent[]> {
-  try {
-    return await readdir(dir, { withFileTypes: true });
-  } catch (err) {
-    if (errnoCode(err) === 'ENOENT' || errnoCode(err) === 'ENOTDIR') return [];
-    throw err;
-  }
-}
-
-async function isOlderThan(path: string, ageMs: number): Promise<boolean> {
-  const s = await stat(path).catch(() => undefined);
-  return s !== undefined && Date.now() - s.mtimeMs > ageMs;
 }

@@ -1,5 +1,4 @@
-import type { BigIntStats, Dirent } from 'node:fs';
-import { mkdir, readdir, rename, rm, stat, unlink } from 'node:fs/promises';
+import { mkdir, rename, rm } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { ArtifactInputError, errnoCode } from '../../errors.js';
@@ -8,6 +7,7 @@ import { fsyncDir, isProcessAlive, writeFileDurably } from '../local/durable.js'
 import { LocalFolderBackend } from '../local/local-backend.js';
 import { breakLock, type HostLockOptions, inspectLock, withHostLock } from './host-lock.js';
 import { hostStagingName, parseHostStagingName, sanitizeHost } from './staging-name.js';
+import { isOlderThan, readdirOrEmpty, statOrUndefined, unlinkIfPresent, versionOf } from '../local/fs-helpers.js';
 
 export interface SharedFsBackendOptions {
   /** The shared folder (absolute), mounted at the same path on every host, e.g. `/lustre/team/sinkscope`. */
@@ -198,43 +198,4 @@ export class SharedFsBackend implements StoreBackend {
     }
     return removed;
   }
-}
-
-/** Identity of the two files as seen now: inode, size and mtime (ns) of each, '-' for a missing one. */
-function versionOf(manifest: BigIntStats | undefined, data: BigIntStats | undefined): ArtifactVersion {
-  const one = (s: BigIntStats | undefined) => (s ? `${s.dev}:${s.ino}:${s.size}:${s.mtimeNs}` : '-');
-  return `${one(manifest)}|${one(data)}`;
-}
-
-async function statOrUndefined(path: string): Promise<BigIntStats | undefined> {
-  try {
-    return await stat(path, { bigint: true });
-  } catch (err) {
-    if (errnoCode(err) === 'ENOENT') return undefined;
-    throw err;
-  }
-}
-
-async function unlinkIfPresent(path: string): Promise<boolean> {
-  try {
-    await unlink(path);
-    return true;
-  } catch (err) {
-    if (errnoCode(err) === 'ENOENT') return false;
-    throw err;
-  }
-}
-
-async function readdirOrEmpty(dir: string): Promise<Dirent[]> {
-  try {
-    return await readdir(dir, { withFileTypes: true });
-  } catch (err) {
-    if (errnoCode(err) === 'ENOENT' || errnoCode(err) === 'ENOTDIR') return [];
-    throw err;
-  }
-}
-
-async function isOlderThan(path: string, ageMs: number): Promise<boolean> {
-  const s = await stat(path).catch(() => undefined);
-  return s !== undefined && Date.now() - s.mtimeMs > ageMs;
 }
