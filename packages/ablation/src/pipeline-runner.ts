@@ -2,10 +2,9 @@ import { ABLATION, buildRecordBatchFromRows, hashInputs, type JsonValue } from '
 import { loadExtractionModel, resolveEngine, type ArchSpec, type ExtractionModel } from '@sinkscope/model-io';
 import {
   metricsArtifactKey,
-  activationsKey,
+  activationsRef,
   artifactMetadata,
   datasetFor,
-  extractHooks,
   LAYER_METRICS,
   metricsKey,
   resolveModel,
@@ -34,6 +33,7 @@ function rowsOf<R>(table: Table): R[] {
 
 /** One model of the spec, resolved with its sequences and checked ablations (no forward pass yet). */
 interface ModelJob {
+  readonly modelIndex: number;
   readonly model: ResolvedModel;
   readonly sequences: number[][];
   readonly datasetName: string;
@@ -61,8 +61,7 @@ export function ablationRunKey(base: Record<string, JsonValue>, run: Pick<Ablati
 
 /** Norm ratios per hidden state from the metrics step's `layer_metrics` of this model, if that artifact exists. */
 async function metricsNormRatios(ctx: PipelineContext, job: ModelJob, arch: ArchSpec): Promise<number[] | undefined> {
-  const { engine } = await resolveEngine(ctx.spec.engine);
-  const akey = activationsKey({ modelHash: job.model.contentHash, sequencesHash: job.sequencesHash, hooks: extractHooks(ctx.spec, arch), engine, bosPolicy: ctx.spec.bosPolicy });
+  const akey = (await activationsRef(ctx, job.modelIndex)).key;
   const table = await ctx.store.read(LAYER_METRICS.kind, metricsArtifactKey(metricsKey(akey, ctx.spec), 'layer_metrics'));
   if (!table) return undefined;
   const rows = rowsOf<{ hidden_index: number; norm_ratio: number }>(table).sort((a, b) => a.hidden_index - b.hidden_index);
@@ -81,11 +80,12 @@ export async function ablationRunner(ctx: PipelineContext): Promise<Receipt[]> {
   const specs = parseAblationSpecs(ctx.spec.ablations, where);
   // every model and dataset resolved, every ablation checked, before any forward pass
   const jobs: ModelJob[] = [];
-  for (const ref of ctx.spec.models) {
+  for (const m of ctx.modelIndices) {
+    const ref = ctx.spec.models[m];
     const model = await resolveModel(ctx, ref);
     const dataset = await datasetFor(ctx, model);
     checkAblations(specs, model.arch, Math.min(...dataset.sequences.map((s) => s.length)), `${ctx.specFile}: model '${ref.name}': ablations`);
-    jobs.push({ model, sequences: dataset.sequences, datasetName: dataset.name, sequencesHash: dataset.sequencesHash });
+    jobs.push({ modelIndex: m, model, sequences: dataset.sequences, datasetName: dataset.name, sequencesHash: dataset.sequencesHash });
   }
   const out: Receipt[] = [];
   for (const job of jobs) out.push(...(await ablateModel(ctx, job, specs)));

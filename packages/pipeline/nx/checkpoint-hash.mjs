@@ -1,18 +1,29 @@
 #!/usr/bin/env node
-// Prints a content hash of every checkpoint folder a pipeline spec names, for Nx's `runtime` input.
-// Files are hashed with sha256 once and remembered by (path, size, mtime) in .sinkscope/file-hashes.json,
+// Prints a content hash of every checkpoint folder a pipeline spec names (or of one model's, when a
+// model name follows the spec file), for Nx's `runtime` input.
+// Files are hashed with sha256 once and remembered by (path, size, mtime) in .sinkscope/nx-checkpoint-hashes.json,
 // so a multi-GB checkpoint is read only when it changes.
 import { createHash } from 'node:crypto';
-import { createReadStream, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { createReadStream, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parse } from 'yaml';
+import { readRawSpec } from './read-spec.mjs';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const specFile = resolve(repoRoot, process.argv[2]);
-const spec = parse(readFileSync(specFile, 'utf8'));
-const cacheFile = join(repoRoot, '.sinkscope', 'file-hashes.json');
-const cache = existsSync(cacheFile) ? JSON.parse(readFileSync(cacheFile, 'utf8')) : {};
+const onlyModel = process.argv[3];
+const spec = readRawSpec(specFile) ?? {};
+// its own file: the artifact store's file-hash cache (src/run/context.ts) has another format
+const cacheFile = join(repoRoot, '.sinkscope', 'nx-checkpoint-hashes.json');
+/** The remembered hashes; a file another hash run is replacing, or a damaged one, just means rehashing. */
+function readCache() {
+  try {
+    return existsSync(cacheFile) ? JSON.parse(readFileSync(cacheFile, 'utf8')) : {};
+  } catch {
+    return {};
+  }
+}
+const cache = readCache();
 
 async function hashFile(path) {
   const st = statSync(path);
@@ -24,7 +35,7 @@ async function hashFile(path) {
 }
 
 const lines = [];
-for (const model of spec.models ?? []) {
+for (const model of (spec.models ?? []).filter((m) => onlyModel === undefined || m?.name === onlyModel)) {
   const dir = model.path === 'default' ? join(repoRoot, 'packages/train/default-model') : resolve(repoRoot, model.path);
   if (!existsSync(dir)) {
     lines.push(`${model.name}: missing ${dir}`);
@@ -36,5 +47,8 @@ for (const model of spec.models ?? []) {
   }
 }
 mkdirSync(dirname(cacheFile), { recursive: true });
-writeFileSync(cacheFile, JSON.stringify(cache));
+// temp + rename: Nx runs one of these per task, several at once
+const tmp = `${cacheFile}.tmp-${process.pid}`;
+writeFileSync(tmp, JSON.stringify(cache));
+renameSync(tmp, cacheFile);
 process.stdout.write(createHash('sha256').update(lines.join('\n')).digest('hex'));

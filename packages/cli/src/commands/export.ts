@@ -13,8 +13,12 @@ async function resolveArtifact(kind: string, keyPrefix: string | undefined, pipe
   if (pipeline) {
     const dir = join(defaultRunsRoot(), pipeline);
     if (!existsSync(dir)) throw new CliError(`pipeline '${pipeline}' has no recorded run (${dir}); run it first`);
-    for (const f of readdirSync(dir).filter((x) => x.endsWith('.json'))) {
-      const receipt = JSON.parse(readFileSync(join(dir, f), 'utf8')) as StepReceipt;
+    // runs/<pipeline>/<step>.json, and runs/<pipeline>/<model>/<step>.json from the Nx model projects
+    const receiptFiles = readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+      e.isDirectory() ? readdirSync(join(dir, e.name)).map((f) => join(dir, e.name, f)) : [join(dir, e.name)],
+    );
+    for (const f of receiptFiles.filter((x) => x.endsWith('.json'))) {
+      const receipt = JSON.parse(readFileSync(f, 'utf8')) as StepReceipt;
       for (const a of receipt.artifacts) if (a.kind === kind && (!model || a.model === model)) candidates.add(a.key);
     }
   } else {

@@ -1,11 +1,42 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { REPO_ROOT, openContext, parseStep, runPipeline, runStep } from '@sinkscope/pipeline';
+import { REPO_ROOT, launchPipeline, launchStep, openContext, parseStep } from '@sinkscope/pipeline';
 import { CliError } from '../cli-error.js';
 
-export const runUsage = 'sinkscope run <pipeline name | spec file> [--until extract|metrics|entropy|ablate|report]';
-export const stepUsage = 'sinkscope step <extract|metrics|entropy|ablate|report> --spec <pipeline spec file>';
+export const runUsage = 'sinkscope run <pipeline name | spec file> [--until extract|metrics|entropy|ablate|report] [--launcher local|slurm]';
+export const stepUsage =
+  'sinkscope step <extract|metrics|entropy|ablate|report> --spec <pipeline spec file> [--model <name>] [--shard <i,j,...> | --shard-from-array] [--launcher local|slurm]';
+
+/**
+ * An AbortSignal fired by Ctrl-C or SIGTERM (Nx stopping a task): the Slurm launcher then cancels its
+ * jobs before exiting. A second Ctrl-C exits at once.
+ */
+function interruptSignal(): AbortSignal {
+  const controller = new AbortController();
+  const onSignal = (name: NodeJS.Signals) => {
+    if (controller.signal.aborted) process.exit(130);
+    process.stderr.write(`\n${name}: cancelling submitted jobs (again to exit now)\n`);
+    controller.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return controller.signal;
+}
+
+/** `--shard 0,2` or, in a Slurm array task, `--shard-from-array` (SLURM_ARRAY_TASK_ID). */
+function parseShards(list: string | undefined, fromArray: boolean | undefined): number[] | undefined {
+  if (list !== undefined && fromArray) throw new CliError('give --shard or --shard-from-array, not both');
+  let text = list;
+  if (fromArray) {
+    text = process.env.SLURM_ARRAY_TASK_ID;
+    if (text === undefined) throw new CliError('--shard-from-array: SLURM_ARRAY_TASK_ID is not set (this flag is for Slurm array tasks)');
+  }
+  if (text === undefined) return undefined;
+  const shards = text.split(',').map((t) => Number(t.trim()));
+  if (shards.some((n) => !Number.isInteger(n) || n < 0)) throw new CliError(`--shard: '${text}' is not a list of shard indices (e.g. 0,2)`);
+  return shards;
+}
 
 /** `sink-valley` -> pipelines/sink-valley/pipeline.yaml; a path is taken as it is. */
 export function resolveSpecFile(nameOrPath: string | undefined): string {
@@ -20,20 +51,26 @@ export function resolveSpecFile(nameOrPath: string | undefined): string {
 
 /** Every step of a pipeline in order, outside Nx (what `npm start` runs). */
 export async function run(argv: string[]): Promise<number> {
-  const { positionals, values } = parseArgs({ args: argv, allowPositionals: true, options: { until: { type: 'string', default: 'report' } } });
+  const { positionals, values } = parseArgs({ args: argv, allowPositionals: true, options: { until: { type: 'string', default: 'report' }, launcher: { type: 'string' } } });
   const started = Date.now();
-  await runPipeline(resolveSpecFile(positionals[0]), parseStep(values.until as string));
+  await launchPipeline(resolveSpecFile(positionals[0]), parseStep(values.until as string), { ...(values.launcher !== undefined ? { launcher: values.launcher } : {}), signal: interruptSignal() });
   process.stderr.write(`pipeline finished in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
   return 0;
 }
 
 /** One step (the Nx executor calls this). */
 export async function step(argv: string[]): Promise<number> {
-  const { positionals, values } = parseArgs({ args: argv, allowPositionals: true, options: { spec: { type: 'string' } } });
+  const { positionals, values } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { spec: { type: 'string' }, model: { type: 'string' }, shard: { type: 'string' }, 'shard-from-array': { type: 'boolean' }, launcher: { type: 'string' } },
+  });
   const name = parseStep(positionals[0] ?? '');
   if (!values.spec) throw new CliError('--spec <pipeline spec file> is required');
-  const ctx = openContext(resolveSpecFile(values.spec));
-  const r = await runStep(ctx, name);
-  ctx.log(`${name}: done in ${r.seconds.toFixed(1)} s`);
+  const shards = parseShards(values.shard, values['shard-from-array']);
+  if (shards && name !== 'extract') throw new CliError(`--shard applies to the extract step only (got ${name})`);
+  if (shards && values.model === undefined) throw new CliError('--shard needs --model (shards are per model)');
+  const ctx = openContext(resolveSpecFile(values.spec), { ...(values.model !== undefined ? { model: values.model } : {}), ...(shards ? { shards } : {}) });
+  await launchStep(ctx, name, { ...(values.launcher !== undefined ? { launcher: values.launcher } : {}), signal: interruptSignal() });
   return 0;
 }

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { ArtifactStore, backendFromUri, buildArtifactMetadata, hashFiles, hashInputs, packageVersions, type JsonValue } from '@sinkscope/artifacts';
 import { buildEvalSet, resolveDatasetSpec, type EvalSet } from '@sinkscope/datasets';
 import { Checkpoint, hasTokenizer, loadTokenizer, type ArchSpec } from '@sinkscope/model-io';
+import { cacheView } from '../spec/cache-view.js';
 import { loadSpec } from '../spec/load.js';
 import type { ModelRef, PipelineSpec } from '../spec/schema.js';
 
@@ -17,6 +18,15 @@ export interface PipelineContext {
   readonly spec: PipelineSpec;
   readonly specHash: string;
   readonly store: ArtifactStore;
+  /**
+   * The models this run works on (indices into spec.models): all of them, or the one an Nx model
+   * project (or a Slurm task) names. The report step always reads every model.
+   */
+  readonly modelIndices: readonly number[];
+  /** The extract shards this run computes (all when absent): a Slurm array task computes one. */
+  readonly shards?: readonly number[];
+  /** Set when one model was selected: receipts then go to runs/<pipeline>/<model>/. */
+  readonly modelName?: string;
   /** Where `reports/<pipeline>/` is written (default: the repository's reports/, env SINKSCOPE_REPORTS). */
   readonly reportsRoot: string;
   /** Where step receipts go (default .sinkscope/runs; Nx caches them as the targets' outputs). */
@@ -28,6 +38,10 @@ export interface PipelineContext {
 
 export interface ContextOptions {
   readonly store?: ArtifactStore;
+  /** Work on this model of the spec only (its name). */
+  readonly model?: string;
+  /** Compute only these extract shards. */
+  readonly shards?: readonly number[];
   readonly reportsRoot?: string;
   readonly runsRoot?: string;
   readonly log?: (m: string) => void;
@@ -52,11 +66,20 @@ export function defaultRunsRoot(): string {
 export function openContext(specFile: string, options: ContextOptions = {}): PipelineContext {
   const file = resolve(specFile);
   const spec = loadSpec(file);
+  let modelIndices = spec.models.map((_, i) => i);
+  if (options.model !== undefined) {
+    const i = spec.models.findIndex((m) => m.name === options.model);
+    if (i < 0) throw new Error(`${file}: no model '${options.model}' in field 'models' (models: ${spec.models.map((m) => m.name).join(', ')})`);
+    modelIndices = [i];
+  }
   return {
     specFile: file,
     spec,
-    specHash: hashInputs(spec as unknown as JsonValue),
+    specHash: hashInputs(cacheView(spec) as unknown as JsonValue),
     store: options.store ?? defaultStore(),
+    modelIndices,
+    ...(options.shards ? { shards: options.shards } : {}),
+    ...(options.model !== undefined ? { modelName: options.model } : {}),
     reportsRoot: options.reportsRoot ?? process.env.SINKSCOPE_REPORTS ?? join(REPO_ROOT, 'reports'),
     runsRoot: options.runsRoot ?? defaultRunsRoot(),
     log: options.log ?? ((m) => process.stderr.write(`${m}\n`)),

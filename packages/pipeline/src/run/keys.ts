@@ -28,8 +28,19 @@ export function extractHooks(spec: PipelineSpec, arch: ArchSpec): HookName[] {
   return [...hooks];
 }
 
-export function activationsKey(input: { modelHash: string; sequencesHash: string; hooks: readonly string[]; engine: string; bosPolicy: string }): string {
-  return hashInputs({ step: 'extract', version: STEP_CODE_VERSIONS.extract, ...input, hooks: [...input.hooks] } as JsonValue);
+/**
+ * The key of one extract shard's activations. An unsharded run (one shard of everything) keeps the
+ * key it always had, so a spec whose shardSize covers the dataset shares its artifacts.
+ */
+export function activationsKey(input: { modelHash: string; sequencesHash: string; hooks: readonly string[]; engine: string; bosPolicy: string; shard?: { start: number; end: number } }): string {
+  const { shard, ...rest } = input;
+  return hashInputs({ step: 'extract', version: STEP_CODE_VERSIONS.extract, ...rest, hooks: [...input.hooks], ...(shard ? { shard: { start: shard.start, end: shard.end } } : {}) } as JsonValue);
+}
+
+/** One key for a model's activations over all its shards (what metrics and entropy keys build on). */
+export function combinedActivationsKey(shardKeys: readonly string[]): string {
+  if (shardKeys.length === 0) throw new Error('no activation shards');
+  return shardKeys.length === 1 ? shardKeys[0] : hashInputs({ activations: [...shardKeys] });
 }
 
 export function metricsKey(activations: string, spec: PipelineSpec): string {

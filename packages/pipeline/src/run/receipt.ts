@@ -6,17 +6,20 @@ import type { StepName } from './steps.js';
 export interface StepReceipt {
   readonly pipeline: string;
   readonly step: StepName;
-  readonly artifacts: readonly { readonly kind: string; readonly key: string; readonly model?: string; readonly cacheHit: boolean }[];
+  /** The model of a one-model run (an Nx model project); absent for a whole-pipeline run. */
+  readonly model?: string;
+  readonly artifacts: readonly { readonly kind: string; readonly key: string; readonly model?: string; readonly shard?: number; readonly cacheHit: boolean }[];
   readonly seconds: number;
 }
 
-export function receiptPath(runsRoot: string, pipeline: string, step: StepName): string {
-  return join(runsRoot, pipeline, `${step}.json`);
+/** runs/<pipeline>/<step>.json for a whole-pipeline run, runs/<pipeline>/<model>/<step>.json for one model's (an Nx model project's). */
+export function receiptPath(runsRoot: string, pipeline: string, step: StepName, model?: string): string {
+  return model === undefined ? join(runsRoot, pipeline, `${step}.json`) : join(runsRoot, pipeline, model, `${step}.json`);
 }
 
 /** Written atomically (temp + rename): Nx caches this file as the step's output. */
 export function writeReceipt(runsRoot: string, receipt: StepReceipt): void {
-  const path = receiptPath(runsRoot, receipt.pipeline, receipt.step);
+  const path = receiptPath(runsRoot, receipt.pipeline, receipt.step, receipt.model);
   mkdirSync(dirname(path), { recursive: true });
   const tmp = `${path}.tmp-${process.pid}`;
   // seconds are left out of the file so an unchanged rerun writes identical bytes

@@ -3,6 +3,8 @@ import { entropyStep } from '../steps/entropy.js';
 import { activationsRef, extractStep } from '../steps/extract.js';
 import { metricsStep } from '../steps/metrics.js';
 import { reportStep } from '../steps/report.js';
+import { resolveLauncher } from '../launch/launcher.js';
+import { runPipelineOnSlurm, runStepOnSlurm, type SlurmLaunchOptions } from '../launch/slurm-launch.js';
 import { openContext, type ContextOptions, type PipelineContext } from './context.js';
 import { writeReceipt, type StepReceipt } from './receipt.js';
 import { STEPS, type StepName } from './steps.js';
@@ -19,8 +21,9 @@ const STEP_RUNNERS: Record<StepName, (ctx: PipelineContext) => Promise<StepRecei
 export async function runStep(ctx: PipelineContext, step: StepName): Promise<StepReceipt> {
   const started = Date.now();
   const artifacts = await STEP_RUNNERS[step](ctx);
-  const receipt: StepReceipt = { pipeline: ctx.spec.name, step, artifacts, seconds: (Date.now() - started) / 1000 };
-  writeReceipt(ctx.runsRoot, receipt);
+  const receipt: StepReceipt = { pipeline: ctx.spec.name, step, ...(ctx.modelName !== undefined && step !== 'report' ? { model: ctx.modelName } : {}), artifacts, seconds: (Date.now() - started) / 1000 };
+  // a shard task's receipt would name only its shard: the launcher writes the step's receipt instead
+  if (!ctx.shards) writeReceipt(ctx.runsRoot, receipt);
   return receipt;
 }
 
@@ -29,7 +32,7 @@ export async function runStep(ctx: PipelineContext, step: StepName): Promise<Ste
  * sequences of T tokens, every hook and the pattern example exist.
  */
 export async function preflight(ctx: PipelineContext): Promise<void> {
-  for (let m = 0; m < ctx.spec.models.length; m++) {
+  for (const m of ctx.modelIndices) {
     const ref = await activationsRef(ctx, m);
     if (ctx.spec.patternExample.sequence >= ref.sequences.length) {
       throw new Error(`${ctx.specFile}: field 'patternExample.sequence': ${ctx.spec.patternExample.sequence} is outside the dataset's ${ref.sequences.length} sequences`);
@@ -48,4 +51,35 @@ export async function runPipeline(specFile: string, last: StepName = 'report', o
     receipts.push(r);
   }
   return receipts;
+}
+
+export interface LaunchOptions extends ContextOptions, SlurmLaunchOptions {
+  /** local or slurm; default $SINKSCOPE_LAUNCHER, else the spec's `launcher`. */
+  readonly launcher?: string;
+}
+
+/**
+ * One step where the launcher says: here, or on Slurm (a job array of the missing shards, or one job
+ * per model). A shard task (ctx.shards set) always runs here: it is what a Slurm job runs.
+ */
+export async function launchStep(ctx: PipelineContext, step: StepName, options: SlurmLaunchOptions & { launcher?: string } = {}): Promise<void> {
+  const launcher = resolveLauncher(ctx.spec, options.launcher);
+  if (launcher === 'slurm' && !ctx.shards) {
+    ctx.log(`${step}: launching on Slurm`);
+    await runStepOnSlurm(ctx, step, (s) => runStep(ctx, s), options);
+    return;
+  }
+  const r = await runStep(ctx, step);
+  ctx.log(`${step}: done in ${r.seconds.toFixed(1)} s`);
+}
+
+/** Every step up to `last`: in order here, or all queued on Slurm at once with afterok dependencies. */
+export async function launchPipeline(specFile: string, last: StepName = 'report', options: LaunchOptions = {}): Promise<void> {
+  const ctx = openContext(specFile, options);
+  if (resolveLauncher(ctx.spec, options.launcher) === 'slurm') {
+    await preflight(ctx);
+    await runPipelineOnSlurm(ctx, last, (s) => runStep(ctx, s), options);
+    return;
+  }
+  await runPipeline(specFile, last, options);
 }

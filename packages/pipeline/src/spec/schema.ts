@@ -70,6 +70,35 @@ export const ablationSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('add-direction'), ...ablationCommon, direction: z.array(z.number()).min(1), scale: z.number().optional() }).strict(),
 ]);
 
+/** Slurm resources of a step's jobs (sbatch flags); absent fields take the cluster's defaults. */
+export const slurmResourcesSchema = z
+  .object({
+    partition: z.string().min(1).optional().describe('--partition'),
+    cpusPerTask: z.number().int().positive().optional().describe('--cpus-per-task'),
+    mem: z.string().regex(/^\d+[KMGT]?$/, 'a size such as "8G"').optional().describe('--mem, e.g. "8G"'),
+    time: z.string().min(1).optional().describe('--time, e.g. "02:00:00"'),
+    gpus: z.number().int().nonnegative().optional().describe('--gres=gpu:N'),
+    account: z.string().min(1).optional().describe('--account'),
+    extraArgs: z.array(z.string()).optional().describe('further sbatch arguments, passed verbatim'),
+  })
+  .strict();
+
+/**
+ * How steps are launched. Not part of any cache key (see spec/cache-view.ts): a result computed on the
+ * cluster is a hit on a laptop and back.
+ */
+export const slurmSettingsSchema = slurmResourcesSchema
+  .extend({
+    steps: z
+      .object({ extract: slurmResourcesSchema.optional(), metrics: slurmResourcesSchema.optional(), entropy: slurmResourcesSchema.optional(), ablate: slurmResourcesSchema.optional(), report: slurmResourcesSchema.optional() })
+      .strict()
+      .default({})
+      .describe("per-step resources, merged over the pipeline's (e.g. GPUs for extract only)"),
+    logDir: z.string().min(1).optional().describe('where job logs go (default .sinkscope/slurm/<pipeline>; must be visible from the compute nodes)'),
+    pollSeconds: z.number().positive().default(1).describe('how often squeue is polled'),
+  })
+  .strict();
+
 export const figureIdSchema = z.enum(['profile', 'heads', 'pattern', 'norms', 'qk', 'sink-sweep', 'sink-models', 'massive', 'ablation', 'training']);
 
 export const pipelineSpecSchema = z
@@ -82,6 +111,9 @@ export const pipelineSpecSchema = z
     seqLen: z.number().int().min(2).default(64).describe('T: tokens per sequence, BOS included when the policy adds one'),
     bosPolicy: z.enum(['auto', 'always', 'never']).default('auto'),
     engine: z.enum(['auto', 'onnx', 'tfjs']).default('auto'),
+    shardSize: z.number().int().positive().optional().describe('sequences per extract shard (one task, one Slurm array task, one artifact each); absent = one shard'),
+    launcher: z.enum(['local', 'slurm']).default('local').describe('where steps run (env SINKSCOPE_LAUNCHER overrides); not part of any cache key'),
+    slurm: slurmSettingsSchema.default(slurmSettingsSchema.parse({})).describe('sbatch resources when the launcher is slurm'),
     hooks: z.array(hookPattern).default([]).describe('extra hooks to capture beyond what the metrics need'),
     metrics: metricsSettingsSchema.default(metricsSettingsSchema.parse({})),
     entropy: entropySettingsSchema.default(entropySettingsSchema.parse({})),
@@ -98,3 +130,6 @@ export type PipelineSpecInput = z.input<typeof pipelineSpecSchema>;
 export type PipelineSpec = z.output<typeof pipelineSpecSchema>;
 export type ModelRef = z.output<typeof modelRefSchema>;
 export type FigureId = z.output<typeof figureIdSchema>;
+export type SlurmResourcesSpec = z.output<typeof slurmResourcesSchema>;
+export type SlurmSettings = z.output<typeof slurmSettingsSchema>;
+export type LauncherName = PipelineSpec['launcher'];

@@ -1,13 +1,13 @@
 import { buildRecordBatchFromRows, hashInputs } from '@sinkscope/artifacts';
 import { hiddenStateHooks } from '@sinkscope/model-io';
-import { ACTIVATIONS_KIND, readSequenceBatch } from '../artifacts/activations.js';
+import { readSequenceBatch } from '../artifacts/activations.js';
 import { LAYER_ENTROPY } from '../artifacts/custom-kinds.js';
 import { entropyAccumulator } from '../measure/measurements.js';
 import { artifactMetadata, type PipelineContext } from '../run/context.js';
 import { entropyKey } from '../run/keys.js';
 import type { StepReceipt } from '../run/receipt.js';
 import { progressLine } from '../run/progress.js';
-import { activationsRef } from './extract.js';
+import { activationBatches, activationsRef } from './extract.js';
 
 export function entropyArtifactKey(activations: string, ctx: PipelineContext): string {
   return hashInputs({ entropy: entropyKey(activations, ctx.spec), kind: LAYER_ENTROPY.kind });
@@ -19,7 +19,7 @@ export function entropyArtifactKey(activations: string, ctx: PipelineContext): s
  */
 export async function entropyStep(ctx: PipelineContext): Promise<StepReceipt['artifacts']> {
   const out: StepReceipt['artifacts'][number][] = [];
-  for (let m = 0; m < ctx.spec.models.length; m++) {
+  for (const m of ctx.modelIndices) {
     const ref = await activationsRef(ctx, m);
     const name = ref.model.ref.name;
     const { arch } = ref.model;
@@ -37,8 +37,7 @@ export async function entropyStep(ctx: PipelineContext): Promise<StepReceipt['ar
     const result = await ctx.store.ensure(LAYER_ENTROPY.kind, key, LAYER_ENTROPY.schema, meta, async (writer) => {
       const hooks = hiddenStateHooks(arch);
       const acc = entropyAccumulator(hooks.length, settings);
-      const batches = await ctx.store.readBatches(ACTIVATIONS_KIND, ref.key);
-      if (!batches) throw new Error(`entropy ${name}: activations ${ref.key.slice(0, 12)} are missing (run the extract step first)`);
+      const batches = activationBatches(ctx, ref, 'entropy');
       const started = Date.now();
       let done = 0;
       for await (const batch of batches) {

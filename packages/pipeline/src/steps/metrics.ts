@@ -1,14 +1,14 @@
 import { HEADS, MASSIVE, NORMS, PATTERN, QK, SINK_SWEEP, buildRecordBatchFromRows, hashInputs, type BatchTarget } from '@sinkscope/artifacts';
 import { HeadNormAccumulator, emergenceLayer, largestJump, massiveActivations, qkDecomposition, type TopActivation } from '@sinkscope/metrics';
 import { hiddenStateHooks } from '@sinkscope/model-io';
-import { ACTIVATIONS_KIND, readSequenceBatch } from '../artifacts/activations.js';
+import { readSequenceBatch } from '../artifacts/activations.js';
 import { LAYER_METRICS, SINK_K } from '../artifacts/custom-kinds.js';
 import { SinkMeasurements } from '../measure/measurements.js';
 import { artifactMetadata, type PipelineContext } from '../run/context.js';
 import { metricsKey } from '../run/keys.js';
 import type { StepReceipt } from '../run/receipt.js';
 import { progressLine } from '../run/progress.js';
-import { activationsRef, type ActivationsRef } from './extract.js';
+import { activationBatches, activationsRef, type ActivationsRef } from './extract.js';
 
 /** The artifacts the metrics step writes per model; each key = hash(metrics key, kind). */
 export const METRICS_KINDS = ['layer_metrics', 'heads', 'sink_sweep', 'sink_k', 'norms', 'massive', 'pattern', 'qk'] as const;
@@ -60,8 +60,7 @@ async function computeMetrics(ctx: PipelineContext, ref: ActivationsRef): Promis
   const ex = s.patternExample;
   const patternRows: Record<string, unknown>[] = [];
   const qkRows: Record<string, unknown>[] = [];
-  const batches = await ctx.store.readBatches(ACTIVATIONS_KIND, ref.key);
-  if (!batches) throw new Error(`metrics ${name}: activations ${ref.key.slice(0, 12)} are missing (run the extract step first)`);
+  const batches = activationBatches(ctx, ref, 'metrics');
   const started = Date.now();
   let done = 0;
   for await (const batch of batches) {
@@ -179,7 +178,7 @@ const TARGETS: Record<MetricsKind, { target: BatchTarget; version?: number }> = 
 /** metrics: Sink_k^eps, alpha per head, norms of hidden states / keys / values, massive activations, q-k decomposition. */
 export async function metricsStep(ctx: PipelineContext): Promise<StepReceipt['artifacts']> {
   const out: StepReceipt['artifacts'][number][] = [];
-  for (let m = 0; m < ctx.spec.models.length; m++) {
+  for (const m of ctx.modelIndices) {
     const ref = await activationsRef(ctx, m);
     const name = ref.model.ref.name;
     const mkey = metricsKey(ref.key, ctx.spec);

@@ -6,14 +6,27 @@ import { writeFigures } from './figures.js';
 import { readModelTables, type ModelTables, type Row } from './layers-table.js';
 import { layerTableMarkdown } from './summary-table.js';
 
+/**
+ * The ablate step's artifacts of every model: from each model's own receipt (an Nx model project's
+ * run) where there is one, else from the whole-pipeline receipt.
+ */
+function ablationReceipts(ctx: PipelineContext): StepReceipt['artifacts'] {
+  const whole = receiptPath(ctx.runsRoot, ctx.spec.name, 'ablate');
+  const wholeReceipt = existsSync(whole) ? (JSON.parse(readFileSync(whole, 'utf8')) as StepReceipt) : undefined;
+  return ctx.spec.models.flatMap((model) => {
+    const own = receiptPath(ctx.runsRoot, ctx.spec.name, 'ablate', model.name);
+    if (existsSync(own)) return (JSON.parse(readFileSync(own, 'utf8')) as StepReceipt).artifacts;
+    const fromWhole = wholeReceipt?.artifacts.filter((a) => a.model === model.name);
+    if (!fromWhole?.length) throw new Error(`report: the spec lists ablations but the ablate step has not run for model '${model.name}' (${own} and ${whole} missing)`);
+    return fromWhole;
+  });
+}
+
 /** The ablate step's `ablation` tables (from its receipt), or none when the spec lists no ablations. */
 async function readAblationRows(ctx: PipelineContext): Promise<Row[]> {
   if (ctx.spec.ablations.length === 0) return [];
-  const file = receiptPath(ctx.runsRoot, ctx.spec.name, 'ablate');
-  if (!existsSync(file)) throw new Error(`report: the spec lists ablations but the ablate step has not run (${file} missing)`);
-  const receipt = JSON.parse(readFileSync(file, 'utf8')) as StepReceipt;
   const rows: Row[] = [];
-  for (const a of receipt.artifacts.filter((x) => x.kind === 'ablation')) {
+  for (const a of ablationReceipts(ctx).filter((x) => x.kind === 'ablation')) {
     const t = await ctx.store.read('ablation', a.key);
     if (!t) throw new Error(`report: ablation artifact ${a.key.slice(0, 12)} of ${a.model} is missing (run the ablate step)`);
     rows.push(...t.toArray().map((r) => (r as { toJSON(): Row }).toJSON()));

@@ -1,0 +1,78 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ArtifactStore } from '@sinkscope/artifacts';
+import { afterAll, describe, expect, it } from 'vitest';
+import { launchPipeline, runPipeline, SlurmRunError, type PlannedJob } from '../src/index.js';
+
+// A localhost Slurm cluster (tools/slurm/local-cluster.sh, started by .ci/run) runs the sink-sweep
+// pipeline: two fixture models x two shards.
+const here = dirname(fileURLToPath(import.meta.url));
+const REPO = resolve(here, '../../..');
+const SPEC = join(REPO, 'pipelines/sink-sweep/pipeline.yaml');
+const onCluster = Boolean(process.env.SLURM_CONF);
+if (!onCluster) console.warn('Slurm sweep tests skipped: SLURM_CONF is not set (start a cluster with: eval "$(tools/slurm/local-cluster.sh start)")');
+
+const tmp = mkdtempSync(join(tmpdir(), 'sinkscope-slurm-sweep-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+const quiet = { log: () => {}, print: () => {} };
+
+/** (kind, key, data sha256) of every artifact of a store folder. */
+async function contents(root: string): Promise<string[]> {
+  const store = new ArtifactStore({ root, warn: () => {} });
+  return (await store.list()).map((m) => `${m.kind}/${m.key}/${m.sha256}`).sort();
+}
+
+describe.skipIf(!onCluster)('a sweep on a localhost Slurm cluster', () => {
+  const local = join(tmp, 'local-store');
+
+  it('from `nx run` with the slurm launcher: the same artifacts, byte for byte, as a local run', async () => {
+    const t0 = Date.now();
+    await runPipeline(SPEC, 'report', { store: new ArtifactStore({ root: local, warn: () => {} }), reportsRoot: join(tmp, 'local-reports'), runsRoot: join(tmp, 'local-runs'), ...quiet });
+    const localSeconds = (Date.now() - t0) / 1000;
+
+    const slurmStore = join(tmp, 'slurm-store');
+    const t1 = Date.now();
+    const nx = spawnSync('npx', ['nx', 'run', 'sink-sweep:report', '--skip-nx-cache', '--outputStyle=stream'], {
+      cwd: REPO,
+      encoding: 'utf8',
+      env: { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', SINKSCOPE_LAUNCHER: 'slurm', SINKSCOPE_STORE: slurmStore, SINKSCOPE_REPORTS: join(tmp, 'slurm-reports'), SINKSCOPE_RUNS: join(tmp, 'slurm-runs') },
+    });
+    const slurmSeconds = (Date.now() - t1) / 1000;
+    const output = `${nx.stdout}\n${nx.stderr}`;
+    expect(nx.status, output).toBe(0);
+    // one array per model for extract, one task per shard; the report ran as a job too
+    expect(output).toMatch(/submitted extract gpt2-tiny as job \d+ \(2 array tasks: shards 0,1\)/);
+    expect(output).toMatch(/submitted extract pythia-tiny as job \d+ \(2 array tasks: shards 0,1\)/);
+    expect(output).toMatch(/submitted report as job \d+/);
+    expect(output).toMatch(/slurm: extract gpt2-tiny \(job \d+\): 0 queued, 0 running, 2 done, 0 failed/);
+    expect(await contents(slurmStore)).toEqual(await contents(local));
+    expect((await contents(local)).filter((c) => c.startsWith('activations/'))).toHaveLength(4);
+    console.log(`sink-sweep: local run ${localSeconds.toFixed(1)} s (in-process), Slurm through nx ${slurmSeconds.toFixed(1)} s`);
+  }, 240_000);
+
+  it('a killed shard fails the run with its job id, exit code and log; the rerun submits it alone', async () => {
+    const store = join(tmp, 'kill-store');
+    const options = { store: new ArtifactStore({ root: store, warn: () => {} }), reportsRoot: join(tmp, 'kill-reports'), runsRoot: join(tmp, 'kill-runs'), launcher: 'slurm', ...quiet };
+    const killer = { NODE_OPTIONS: `--require ${join(here, 'fixtures/kill-shard.cjs')}`, KILL_SHARD: 'pythia-tiny:1', SINKSCOPE_STORE: store };
+    const error = await launchPipeline(SPEC, 'entropy', { ...options, env: killer }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(SlurmRunError);
+    const failed = (error as SlurmRunError).failed;
+    const killed = failed.find((f) => f.label === 'extract pythia-tiny shard 1')!;
+    expect(killed.jobId).toMatch(/^\d+_1$/);
+    expect(killed.exitCode).toBe('0:9');
+    expect(killed.logFile).toContain(killed.jobId.split('_')[0]);
+    // the jobs after it never ran; the other model finished
+    expect(failed.filter((f) => f !== killed).every((f) => f.slurmState === 'DependencyNeverSatisfied' && f.label.endsWith('pythia-tiny'))).toBe(true);
+    expect((error as Error).message).toContain(`extract pythia-tiny shard 1: job ${killed.jobId}`);
+
+    const resubmitted: PlannedJob[] = [];
+    await launchPipeline(SPEC, 'entropy', { ...options, env: { SINKSCOPE_STORE: store }, onSubmit: (j) => resubmitted.push(j) });
+    expect(resubmitted.map((j) => `${j.label}:${j.shards?.join(',') ?? '-'}`)).toEqual(['extract pythia-tiny:1', 'metrics pythia-tiny:-', 'entropy pythia-tiny:-']);
+    const mine = (await contents(store)).filter((c) => !c.startsWith('layers/'));
+    expect(mine).toEqual((await contents(local)).filter((c) => /^(activations|layer_metrics|heads|sink_sweep|sink_k|norms|massive|pattern|qk|layer_entropy)\//.test(c)));
+  }, 240_000);
+});
