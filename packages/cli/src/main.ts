@@ -54,8 +54,10 @@ export async function main(argv: string[]): Promise<number> {
     // Validation errors (CliError, ConfigError, SafetensorsError, parseArgs', plain Errors) are one line;
     // a TypeError or RangeError is a bug in sinkscope, so its stack is printed too.
     const userFacing = err instanceof CliError || e.code?.startsWith('ERR_PARSE_ARGS') || !['TypeError', 'ReferenceError', 'RangeError', 'SyntaxError'].includes(e.name);
-    process.stderr.write(`sinkscope ${name}: ${e.message.split('\n')[0]}\n`);
+    // a failed Slurm run lists each failed task with its log tail: print it whole
+    process.stderr.write(`sinkscope ${name}: ${e.name === 'SlurmRunError' ? e.message : e.message.split('\n')[0]}\n`);
     if (!userFacing || process.env.SINKSCOPE_DEBUG) process.stderr.write(`${e.stack}\n`);
-    return 2;
+    // Ctrl-C: the shell's convention for a command ended by SIGINT
+    return e.name === 'AbortError' ? 130 : e.name === 'SlurmRunError' ? 1 : 2;
   }
 }

@@ -1,11 +1,12 @@
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ArtifactStore } from '@sinkscope/artifacts';
 import { afterAll, describe, expect, it } from 'vitest';
-import { launchPipeline, runPipeline, SlurmRunError, type PlannedJob } from '../src/index.js';
+import { launchPipeline, runPipeline, slurmLogDir, openContext, SlurmRunError, type PlannedJob } from '../src/index.js';
+import { startS3Server, TEST_BUCKET, TEST_SECRET, useTestAwsEnvironment } from '../../artifacts/test/helpers/s3-server.js';
 
 // A localhost Slurm cluster (tools/slurm/local-cluster.sh, started by .ci/run) runs the sink-sweep
 // pipeline: two fixture models x two shards.
@@ -75,4 +76,52 @@ describe.skipIf(!onCluster)('a sweep on a localhost Slurm cluster', () => {
     const mine = (await contents(store)).filter((c) => !c.startsWith('layers/'));
     expect(mine).toEqual((await contents(local)).filter((c) => /^(activations|layer_metrics|heads|sink_sweep|sink_k|norms|massive|pattern|qk|layer_entropy)\//.test(c)));
   }, 240_000);
+
+  it('an S3 store: the cluster computes, a second checkout gets every result as a hit, no credential in any artifact or log', async () => {
+    const server = await startS3Server();
+    const restoreAws = useTestAwsEnvironment(server.endpoint);
+    const savedStore = process.env.SINKSCOPE_STORE;
+    const uri = `s3://${TEST_BUCKET}/sweep`;
+    process.env.SINKSCOPE_STORE = uri; // this process's store, and (exported by sbatch) the jobs'
+    try {
+      await launchPipeline(SPEC, 'entropy', { launcher: 'slurm', reportsRoot: join(tmp, 's3-reports'), runsRoot: join(tmp, 's3-runs-a'), ...quiet });
+      const second = await runPipeline(SPEC, 'entropy', { reportsRoot: join(tmp, 's3-reports-b'), runsRoot: join(tmp, 's3-runs-b'), ...quiet });
+      const artifacts = second.flatMap((r) => r.artifacts);
+      expect(artifacts).toHaveLength(4 + 2 * 8 + 2);
+      expect(artifacts.filter((a) => !a.cacheHit)).toEqual([]);
+      // what S3 holds is what the local run computed
+      const ctx = openContext(SPEC, quiet);
+      const onS3 = (await ctx.store.list()).map((m) => `${m.kind}/${m.key}/${m.sha256}`).sort();
+      expect(onS3).toEqual((await contents(local)).filter((c) => !c.startsWith('layers/')));
+      const files = (dir: string): string[] => readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(join(dir, e.name)) : [join(dir, e.name)]));
+      for (const f of [...files(server.directory), ...files(slurmLogDir(ctx))]) expect(readFileSync(f).includes(TEST_SECRET), f).toBe(false);
+    } finally {
+      if (savedStore === undefined) delete process.env.SINKSCOPE_STORE;
+      else process.env.SINKSCOPE_STORE = savedStore;
+      restoreAws();
+      await server.close();
+    }
+  }, 240_000);
+
+  it('Ctrl-C cancels every submitted job and exits 130', async () => {
+    const child = spawn(process.execPath, [join(REPO, 'packages/cli/bin/sinkscope.mjs'), 'run', 'sink-sweep', '--launcher', 'slurm'], {
+      cwd: REPO,
+      env: { ...process.env, SINKSCOPE_STORE: join(tmp, 'cancel-store'), SINKSCOPE_RUNS: join(tmp, 'cancel-runs'), SINKSCOPE_REPORTS: join(tmp, 'cancel-reports') },
+    });
+    let stderr = '';
+    const exit = new Promise<number | null>((done) => child.on('exit', (code) => done(code)));
+    await new Promise<void>((done, fail) => {
+      child.stderr.on('data', (d: Buffer) => {
+        stderr += d.toString();
+        if (stderr.includes('submitted report as job')) done();
+      });
+      child.on('exit', () => fail(new Error(`exited before submitting everything:\n${stderr}`)));
+    });
+    const jobIds = [...stderr.matchAll(/as job (\d+)/g)].map((m) => m[1]);
+    expect(jobIds).toHaveLength(7); // extract, metrics, entropy per model, and the report
+    child.kill('SIGINT');
+    expect(await exit).toBe(130);
+    expect(stderr).toContain(`cancelled job(s) ${jobIds.join(', ')}`);
+    expect(execFileSync('squeue', ['-h', '-j', jobIds.join(',')], { encoding: 'utf8' }).trim()).toBe('');
+  }, 120_000);
 });

@@ -9,7 +9,7 @@ export const CLI_BIN = join(REPO_ROOT, 'packages/cli/bin/sinkscope.mjs');
 
 /** The pipeline's resources with the step's own merged over them. */
 export function stepResources(settings: SlurmSettings, step: StepName): SlurmResources {
-  const { steps, logDir: _logDir, pollSeconds: _poll, ...pipeline } = settings;
+  const { steps, logDir: _logDir, pollSeconds: _poll, setup: _setup, node: _node, ...pipeline } = settings;
   const merged: Record<string, unknown> = { ...pipeline, ...steps[step] };
   for (const k of Object.keys(merged)) if (merged[k] === undefined) delete merged[k];
   return merged as SlurmResources;
@@ -28,7 +28,7 @@ export function slurmLogDir(ctx: PipelineContext): string {
  * step with the local launcher, writing to the same store, runs and reports folders as this process.
  */
 export function stepJobRequest(ctx: PipelineContext, step: StepName, input: { model?: string; shards?: readonly number[]; afterOk?: readonly string[]; env?: Readonly<Record<string, string>> }): ArrayJobRequest {
-  const command = [process.execPath, CLI_BIN, 'step', step, '--spec', ctx.specFile, ...(input.model !== undefined ? ['--model', input.model] : []), '--launcher', 'local'];
+  const command = [ctx.spec.slurm.node ?? process.execPath, CLI_BIN, 'step', step, '--spec', ctx.specFile, ...(input.model !== undefined ? ['--model', input.model] : []), '--launcher', 'local'];
   if (step === 'extract') command.push('--shard-from-array');
   return {
     name: `sinkscope-${ctx.spec.name}-${step}${input.model !== undefined ? `-${input.model}` : ''}`,
@@ -37,6 +37,7 @@ export function stepJobRequest(ctx: PipelineContext, step: StepName, input: { mo
     resources: stepResources(ctx.spec.slurm, step),
     ...(input.afterOk?.length ? { afterOk: [...input.afterOk] } : {}),
     logDir: slurmLogDir(ctx),
+    ...(ctx.spec.slurm.setup.length ? { setup: [...ctx.spec.slurm.setup] } : {}),
     cwd: REPO_ROOT,
     env: { SINKSCOPE_RUNS: ctx.runsRoot, SINKSCOPE_REPORTS: ctx.reportsRoot, ...input.env },
   };

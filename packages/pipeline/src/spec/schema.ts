@@ -94,8 +94,10 @@ export const slurmSettingsSchema = slurmResourcesSchema
       .strict()
       .default({})
       .describe("per-step resources, merged over the pipeline's (e.g. GPUs for extract only)"),
+    setup: z.array(z.string().min(1)).default([]).describe('shell lines (/bin/sh) each job runs first, e.g. "module load nodejs/20"'),
+    node: z.string().min(1).optional().describe('the node executable jobs run (default: the one running this command; "node" = the first on the PATH after setup)'),
     logDir: z.string().min(1).optional().describe('where job logs go (default .sinkscope/slurm/<pipeline>; must be visible from the compute nodes)'),
-    pollSeconds: z.number().positive().default(1).describe('how often squeue is polled'),
+    pollSeconds: z.number().positive().default(2).describe('how often each waiting task polls squeue (keep it gentle on a shared controller)'),
   })
   .strict();
 

@@ -16,6 +16,8 @@ export interface ArrayJobRequest {
   logDir: string; // --output=<logDir>/<name>-%A_%a.log (plain job: <name>-%j.log); created if missing
   cwd: string; // --chdir
   env?: Record<string, string>; // extra environment (sbatch --export=ALL,K=V...; values must not contain commas: throw if they do)
+  /** Shell lines (/bin/sh) run before the command in each task, e.g. `module load nodejs/20`. */
+  setup?: string[];
 }
 
 export interface SubmittedJob {
@@ -68,7 +70,9 @@ export function sbatchArgs(req: ArrayJobRequest): string[] {
     }
     args.push(`--export=ALL,${env.map(([k, v]) => `${k}=${v}`).join(',')}`);
   }
-  args.push(`--wrap=${execLine(req.command)}`);
+  // a failing setup line ends the task with its status rather than running the command half set up
+  const setup = (req.setup ?? []).map((line) => `${line} || exit $?`);
+  args.push(`--wrap=${[...setup, execLine(req.command)].join('\n')}`);
   return args;
 }
 
