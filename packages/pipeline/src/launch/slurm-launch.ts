@@ -98,7 +98,7 @@ export async function submitAndWatch(ctx: PipelineContext, planned: readonly Pla
       const parent = f.jobId.split('_')[0];
       const job = labels.get(parent);
       const label = job ? `${job.label}${job.step === 'extract' && f.index !== undefined ? ` shard ${f.index}` : ''}` : `job ${f.jobId}`;
-      return { ...f, logTail: f.logTail ?? (f.logFile ? logTail(f.logFile) : ''), label };
+      return { ...f, label };
     });
     throw new SlurmRunError(describeFailures(failed, result.tasks.length), failed);
   }
