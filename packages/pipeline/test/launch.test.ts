@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { openContext, REPO_ROOT, slurmLogDir, stepResources } from '../src/index.js';
+import { launchPipeline, openContext, REPO_ROOT, slurmLogDir, stepResources } from '../src/index.js';
 import { stepJobRequest } from '../src/launch/job-request.js';
 import { sbatchArgs } from '../src/launch/slurm/index.js';
 
@@ -50,5 +50,18 @@ describe('Slurm job requests from a spec', () => {
     expect(report.command).not.toContain('--model');
     expect(sbatchArgs(report)).toContain('--dependency=afterok:7:8_1');
     expect(slurmLogDir(ctx)).toBe(resolve(REPO_ROOT, 'logs/slurm'));
+  });
+
+  it('without Slurm, the slurm launcher fails at once, saying why and what to do', async () => {
+    const ctx = context('{}');
+    const path = process.env.PATH;
+    process.env.PATH = join(tmp, 'no-such-bin');
+    try {
+      await expect(launchPipeline(ctx.specFile, 'extract', { runsRoot: join(tmp, 'runs'), log: () => {}, print: () => {} })).rejects.toThrow(
+        'launcher slurm: squeue failed: squeue not found on PATH (is Slurm installed?) (set SLURM_CONF or run on a cluster login node, or use --launcher local)',
+      );
+    } finally {
+      process.env.PATH = path;
+    }
   });
 });

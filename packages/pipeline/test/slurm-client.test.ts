@@ -236,6 +236,6 @@ describe.skipIf(!haveSlurm)('Slurm client against a live cluster', () => {
   });
 
   it('names the command and its stderr when sbatch refuses a job', async () => {
-    await expect(submitJob(job('bad', ['true'], { resources: { partition: 'no-such-partition' } }))).rejects.toThrow(/sbatch .*--partition=no-such-partition.*invalid partition/is);
+    await expect(submitJob(job('bad', ['true'], { resources: { partition: 'no-such-partition' } }))).rejects.toThrow(/^sbatch failed: exit 1: .*invalid partition.*\(command: sbatch .*--partition=no-such-partition/is);
   });
 });

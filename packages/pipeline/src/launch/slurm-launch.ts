@@ -3,7 +3,7 @@ import { writeReceipt, type StepReceipt } from '../run/receipt.js';
 import { STEPS, type StepName } from '../run/steps.js';
 import { stepJobRequest } from './job-request.js';
 import { modelWork, type ModelWork } from './missing-work.js';
-import { cancelJobs, logTail, submitJob, taskLogFile, watchJobs, type ArrayJobRequest, type SubmittedJob, type TaskStatus } from './slurm/index.js';
+import { cancelJobs, logTail, runSlurm, submitJob, taskLogFile, watchJobs, type ArrayJobRequest, type SubmittedJob, type TaskStatus } from './slurm/index.js';
 
 export interface SlurmLaunchOptions {
   /** Abort (Ctrl-C) cancels every submitted job. */
@@ -113,6 +113,15 @@ function printReportLog(ctx: PipelineContext, jobs: readonly SubmittedJob[]): vo
   ctx.print(`\n(report job ${job.jobId}, log ${file})\n${logTail(file, 400)}\n`);
 }
 
+/** Fail before any planning when no Slurm controller answers, saying why and what to do instead. */
+export async function requireSlurm(): Promise<void> {
+  try {
+    await runSlurm('squeue', ['-h', '-o', '%i'], { timeoutMs: 15_000 });
+  } catch (err) {
+    throw new Error(`launcher slurm: ${(err as Error).message.split(' (command:')[0]} (set SLURM_CONF or run on a cluster login node, or use --launcher local)`);
+  }
+}
+
 function label(step: StepName, model?: string): string {
   return model === undefined ? step : `${step} ${model}`;
 }
@@ -143,6 +152,7 @@ async function writeReceipts(ctx: PipelineContext, steps: readonly StepName[], e
  * then writes the step's receipt.
  */
 export async function runStepOnSlurm(ctx: PipelineContext, step: StepName, runLocal: (step: StepName) => Promise<StepReceipt>, options: SlurmLaunchOptions = {}): Promise<void> {
+  await requireSlurm();
   const started = Date.now();
   if (step === 'report') {
     printReportLog(ctx, await submitAndWatch(ctx, [{ step, after: [], label: 'report' }], options));
@@ -168,6 +178,7 @@ export async function runStepOnSlurm(ctx: PipelineContext, step: StepName, runLo
  * the receipts.
  */
 export async function runPipelineOnSlurm(ctx: PipelineContext, last: StepName, runLocal: (step: StepName) => Promise<StepReceipt>, options: SlurmLaunchOptions = {}): Promise<void> {
+  await requireSlurm();
   const started = Date.now();
   const steps = STEPS.slice(0, STEPS.indexOf(last) + 1);
   const planned: PlannedJob[] = [];

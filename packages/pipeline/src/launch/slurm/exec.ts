@@ -39,6 +39,7 @@ export async function runSlurm(command: string, args: string[], opts: RunOptions
     if (err.code === 'ENOENT') why = `${command} not found on PATH (is Slurm installed?)`;
     else if (err.killed) why = `timed out after ${opts.timeoutMs ?? 30_000} ms`;
     else why = `exit ${err.code ?? err.signal ?? '?'}`;
-    throw new SlurmCommandError(command, args, stderr, err.code ?? err.signal, `${line} failed: ${why}${stderr ? `: ${stderr}` : ''}`);
+    // the reason first: an sbatch command line can run to hundreds of characters
+    throw new SlurmCommandError(command, args, stderr, err.code ?? err.signal, `${command} failed: ${why}${stderr ? `: ${stderr}` : ''} (command: ${line})`);
   }
 }
