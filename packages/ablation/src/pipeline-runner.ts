@@ -2,7 +2,7 @@ import { ABLATION, buildRecordBatchFromRows, hashInputs, type JsonValue } from '
 import { loadExtractionModel, resolveEngine, type ArchSpec, type ExtractionModel } from '@sinkscope/model-io';
 import {
   metricsArtifactKey,
-  activationsRef,
+  activationsRefFor,
   artifactMetadata,
   datasetFor,
   LAYER_METRICS,
@@ -33,8 +33,8 @@ function rowsOf<R>(table: Table): R[] {
 
 /** One model of the spec, resolved with its sequences and checked ablations (no forward pass yet). */
 interface ModelJob {
-  readonly modelIndex: number;
   readonly model: ResolvedModel;
+  readonly dataset: Awaited<ReturnType<typeof datasetFor>>;
   readonly sequences: number[][];
   readonly datasetName: string;
   readonly sequencesHash: string;
@@ -61,7 +61,7 @@ export function ablationRunKey(base: Record<string, JsonValue>, run: Pick<Ablati
 
 /** Norm ratios per hidden state from the metrics step's `layer_metrics` of this model, if that artifact exists. */
 async function metricsNormRatios(ctx: PipelineContext, job: ModelJob, arch: ArchSpec): Promise<number[] | undefined> {
-  const akey = (await activationsRef(ctx, job.modelIndex)).key;
+  const akey = (await activationsRefFor(ctx, job.model, job.dataset)).key;
   const table = await ctx.store.read(LAYER_METRICS.kind, metricsArtifactKey(metricsKey(akey, ctx.spec), 'layer_metrics'));
   if (!table) return undefined;
   const rows = rowsOf<{ hidden_index: number; norm_ratio: number }>(table).sort((a, b) => a.hidden_index - b.hidden_index);
@@ -85,7 +85,7 @@ export async function ablationRunner(ctx: PipelineContext): Promise<Receipt[]> {
     const model = await resolveModel(ctx, ref);
     const dataset = await datasetFor(ctx, model);
     checkAblations(specs, model.arch, Math.min(...dataset.sequences.map((s) => s.length)), `${ctx.specFile}: model '${ref.name}': ablations`);
-    jobs.push({ modelIndex: m, model, sequences: dataset.sequences, datasetName: dataset.name, sequencesHash: dataset.sequencesHash });
+    jobs.push({ model, dataset, sequences: dataset.sequences, datasetName: dataset.name, sequencesHash: dataset.sequencesHash });
   }
   const out: Receipt[] = [];
   for (const job of jobs) out.push(...(await ablateModel(ctx, job, specs)));

@@ -18,7 +18,7 @@ export type { ModelTables, Row } from './steps/layers-table.js';
 export { layerTableMarkdown } from './steps/summary-table.js';
 export * from './spec/json-schema.js';
 export { METRICS_KINDS, metricsArtifactKey } from './steps/metrics.js';
-export { activationBatches, activationsRef, type ActivationShard, type ActivationsRef } from './steps/extract.js';
+export { activationBatches, activationsRef, activationsRefFor, type ActivationShard, type ActivationsRef } from './steps/extract.js';
 export { entropyArtifactKey } from './steps/entropy.js';
 export * from './launch/launcher.js';
 export { SlurmRunError, type PlannedJob, type SlurmLaunchOptions } from './launch/slurm-launch.js';

@@ -27,9 +27,12 @@ async function present(ctx: PipelineContext, kind: string, key: string): Promise
   return (await ctx.store.manifest(kind, key)) !== undefined;
 }
 
-/** What `step` still has to compute for one model of the spec (the report is always run). */
-export async function modelWork(ctx: PipelineContext, step: StepName, modelIndex: number): Promise<ModelWork> {
-  const ref = await activationsRef(ctx, modelIndex);
+/**
+ * What `step` still has to compute for one model of the spec (the report is always run). Pass the
+ * model's ActivationsRef when planning several steps, so it is resolved once.
+ */
+export async function modelWork(ctx: PipelineContext, step: StepName, modelIndex: number, known?: ActivationsRef): Promise<ModelWork> {
+  const ref = known ?? (await activationsRef(ctx, modelIndex));
   const base = { modelIndex, model: ref.model.ref.name, ref };
   switch (step) {
     case 'extract': {

@@ -1,5 +1,6 @@
 import type { PipelineContext } from '../run/context.js';
 import { writeReceipt, type StepReceipt } from '../run/receipt.js';
+import { activationsRef } from '../steps/extract.js';
 import { STEPS, type StepName } from '../run/steps.js';
 import { stepJobRequest } from './job-request.js';
 import { modelWork, type ModelWork } from './missing-work.js';
@@ -186,8 +187,9 @@ export async function runPipelineOnSlurm(ctx: PipelineContext, last: StepName, r
   let extractWork: ModelWork[] = [];
   for (const m of ctx.modelIndices) {
     const byStep = new Map<StepName, PlannedJob>();
+    const ref = await activationsRef(ctx, m);
     for (const step of steps.filter((s) => s !== 'report')) {
-      const work = await modelWork(ctx, step, m);
+      const work = await modelWork(ctx, step, m, ref);
       if (step === 'extract') extractWork = [...extractWork, work];
       if (!work.needed) continue;
       const upstream = step === 'extract' ? [] : step === 'ablate' ? ['extract', 'metrics'] : ['extract'];

@@ -1,4 +1,5 @@
 import { loadExtractionModel, resolveEngine, type ExtractionModel, type HookName } from '@sinkscope/model-io';
+import type { EvalSet } from '@sinkscope/datasets';
 import type { RecordBatch } from 'apache-arrow';
 import { ACTIVATIONS_KIND, ACTIVATIONS_SCHEMA_VERSION, activationsSchema, sequenceBatch, type HookBlock } from '../artifacts/activations.js';
 import { sequencePattern, sequenceRows, sequenceHeads } from '../measure/slices.js';
@@ -30,7 +31,11 @@ export interface ActivationsRef {
 
 export async function activationsRef(ctx: PipelineContext, modelIndex: number): Promise<ActivationsRef> {
   const model = await resolveModel(ctx, ctx.spec.models[modelIndex]);
-  const dataset = await datasetFor(ctx, model);
+  return activationsRefFor(ctx, model, await datasetFor(ctx, model));
+}
+
+/** The same, for a model and dataset already resolved (no checkpoint hashing or dataset building). */
+export async function activationsRefFor(ctx: PipelineContext, model: ResolvedModel, dataset: EvalSet): Promise<ActivationsRef> {
   const hooks = extractHooks(ctx.spec, model.arch);
   const { engine, backend } = await resolveEngine(ctx.spec.engine);
   const ranges = shardRanges(dataset.sequences.length, ctx.spec.shardSize);
