@@ -97,7 +97,7 @@ export const slurmSettingsSchema = slurmResourcesSchema
     setup: z.array(z.string().min(1)).default([]).describe('shell lines (/bin/sh) each job runs first, e.g. "module load nodejs/20"'),
     node: z.string().min(1).optional().describe('the node executable jobs run (default: the one running this command; "node" = the first on the PATH after setup)'),
     logDir: z.string().min(1).optional().describe('where job logs go (default .sinkscope/slurm/<pipeline>; must be visible from the compute nodes)'),
-    pollSeconds: z.number().positive().default(2).describe('how often each waiting task polls squeue (keep it gentle on a shared controller)'),
+    pollSeconds: z.number().positive().default(5).describe('the longest wait between squeue polls: polling starts at 0.25 s and backs off 1.5x while nothing changes, so short jobs are noticed fast and long ones cost the controller little'),
   })
   .strict();
 

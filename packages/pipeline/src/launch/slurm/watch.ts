@@ -12,7 +12,10 @@ export interface WatchSummary {
 }
 
 export interface WatchOptions {
-  pollMs?: number; // default 500
+  /** The longest wait between polls (default 500). Polling starts at `firstPollMs` and backs off to it. */
+  pollMs?: number;
+  /** The first wait, used again after every change (default min(250, pollMs)): short jobs are noticed quickly. */
+  firstPollMs?: number;
   onProgress?: (summary: WatchSummary, tasks: TaskStatus[]) => void;
   signal?: AbortSignal; // abort -> scancel every watched job, wait until they leave the queue (bounded ~10 s), then reject with an Error whose name is 'AbortError'
 }
@@ -71,6 +74,9 @@ async function cancelAndDrain(jobs: SubmittedJob[], pollMs: number): Promise<voi
  * failed (slurmState 'DependencyNeverSatisfied') and scancelled, so the watch ends. */
 export async function watchJobs(jobs: SubmittedJob[], opts: WatchOptions = {}): Promise<WatchResult> {
   const pollMs = opts.pollMs ?? 500;
+  const firstPollMs = Math.min(opts.firstPollMs ?? 250, pollMs);
+  // back off by 1.5x per quiet poll up to pollMs, so a long job costs the controller few queries
+  let waitMs = firstPollMs;
   const { signal } = opts;
   // tasks we cancelled for a dead dependency keep that label after Slurm relabels them CANCELLED
   const neverSatisfied = new Set<string>();
@@ -114,13 +120,16 @@ export async function watchJobs(jobs: SubmittedJob[], opts: WatchOptions = {}): 
     const key = `${summary.queued},${summary.running},${summary.done},${summary.failed},${summary.total}`;
     if (key !== lastKey) {
       lastKey = key;
+      waitMs = firstPollMs;
       opts.onProgress?.(summary, tasks);
+    } else {
+      waitMs = Math.min(pollMs, Math.round(waitMs * 1.5));
     }
 
     if (tasks.every(isFinished)) {
       const failed = tasks.filter((t) => t.state === 'failed').map((t) => ({ ...t, logTail: t.logFile ? logTail(t.logFile) : '' }));
       return { tasks, failed };
     }
-    await sleep(pollMs, signal);
+    await sleep(waitMs, signal);
   }
 }
