@@ -9,10 +9,9 @@ import { METRICS_KINDS, metricsArtifactKey } from '../steps/metrics.js';
 
 /** What one model still needs from one step: nothing, the whole step, or (extract) some shards. */
 export interface ModelWork {
-  readonly modelIndex: number;
   readonly model: string;
   readonly ref: ActivationsRef;
-  /** extract: the shards whose activations are missing; other steps: [] or undefined. */
+  /** extract: the shards whose activations are missing; other steps: []. */
   readonly missingShards: readonly number[];
   /** True when a job must run for this model and step. */
   readonly needed: boolean;
@@ -33,7 +32,7 @@ async function present(ctx: PipelineContext, kind: string, key: string): Promise
  */
 export async function modelWork(ctx: PipelineContext, step: StepName, modelIndex: number, known?: ActivationsRef): Promise<ModelWork> {
   const ref = known ?? (await activationsRef(ctx, modelIndex));
-  const base = { modelIndex, model: ref.model.ref.name, ref };
+  const base = { model: ref.model.ref.name, ref };
   switch (step) {
     case 'extract': {
       const missing: number[] = [];

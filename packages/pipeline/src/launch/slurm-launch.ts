@@ -1,10 +1,10 @@
 import type { PipelineContext } from '../run/context.js';
 import { writeReceipt, type StepReceipt } from '../run/receipt.js';
-import { activationsRef } from '../steps/extract.js';
+import { activationsRef, shardReceiptEntry } from '../steps/extract.js';
 import { STEPS, type StepName } from '../run/steps.js';
 import { stepJobRequest } from './job-request.js';
 import { modelWork, type ModelWork } from './missing-work.js';
-import { cancelJobs, logTail, runSlurm, submitJob, taskLogFile, watchJobs, type ArrayJobRequest, type SubmittedJob, type TaskStatus } from './slurm/index.js';
+import { DEPENDENCY_NEVER_SATISFIED, cancelJobs, logTail, runSlurm, submitJob, taskLogFile, watchJobs, type ArrayJobRequest, type SubmittedJob, type TaskStatus } from './slurm/index.js';
 
 export interface SlurmLaunchOptions {
   /** Abort (Ctrl-C) cancels every submitted job. */
@@ -37,10 +37,10 @@ export class SlurmRunError extends Error {
 
 function describeFailures(failed: SlurmRunError['failed'], total: number): string {
   // jobs that never ran because an upstream job failed come last: the cause is above them
-  const sorted = [...failed].sort((a, b) => Number(a.slurmState === 'DependencyNeverSatisfied') - Number(b.slurmState === 'DependencyNeverSatisfied'));
+  const sorted = [...failed].sort((a, b) => Number(a.slurmState === DEPENDENCY_NEVER_SATISFIED) - Number(b.slurmState === DEPENDENCY_NEVER_SATISFIED));
   const lines = [`slurm: ${failed.length} of ${total} tasks failed:`];
   for (const f of sorted) {
-    if (f.slurmState === 'DependencyNeverSatisfied') {
+    if (f.slurmState === DEPENDENCY_NEVER_SATISFIED) {
       lines.push(`  ${f.label}: job ${f.jobId} did not run (a job it depends on failed)`);
       continue;
     }
@@ -129,9 +129,7 @@ function label(step: StepName, model?: string): string {
 
 /** The extract receipt from what the store holds now (a shard task writes no receipt of its own). */
 function extractReceipt(ctx: PipelineContext, work: readonly ModelWork[], seconds: number): StepReceipt {
-  const artifacts = work.flatMap((w) =>
-    w.ref.shards.map((s) => ({ kind: 'activations', key: s.key, model: w.model, cacheHit: !w.missingShards.includes(s.index), ...(w.ref.shards.length > 1 ? { shard: s.index } : {}) })),
-  );
+  const artifacts = work.flatMap((w) => w.ref.shards.map((s) => shardReceiptEntry(w.ref, s, !w.missingShards.includes(s.index))));
   return { pipeline: ctx.spec.name, step: 'extract', ...(ctx.modelName !== undefined ? { model: ctx.modelName } : {}), artifacts, seconds };
 }
 

@@ -58,6 +58,11 @@ function hookBlock(hook: HookName, t: { shape: readonly number[]; data: Float32A
   return { hook, heads: 1, rows: len, width: t.shape[t.shape.length - 1], data: sequenceRows(t, b, len) };
 }
 
+/** A shard's line in the extract step's receipt (the shard index only where the model has several). */
+export function shardReceiptEntry(ref: ActivationsRef, shard: ActivationShard, cacheHit: boolean): StepReceipt['artifacts'][number] {
+  return { kind: ACTIVATIONS_KIND, key: shard.key, model: ref.model.ref.name, cacheHit, ...(ref.shards.length > 1 ? { shard: shard.index } : {}) };
+}
+
 /** Every sequence's record batch of a model's activations, shard after shard (global sequence order). */
 export async function* activationBatches(ctx: PipelineContext, ref: ActivationsRef, step: string): AsyncGenerator<RecordBatch> {
   for (const shard of ref.shards) {
@@ -119,7 +124,7 @@ export async function extractStep(ctx: PipelineContext): Promise<StepReceipt['ar
           },
         );
         ctx.log(`${label}: ${result.hit ? 'cache hit' : 'computed'} activations ${shard.key.slice(0, 12)} (${result.manifest.row_count} rows, ${ref.engine}/${ref.backend})`);
-        out.push({ kind: ACTIVATIONS_KIND, key: shard.key, model: name, cacheHit: result.hit, ...(ref.shards.length > 1 ? { shard: shard.index } : {}) });
+        out.push(shardReceiptEntry(ref, shard, result.hit));
       }
     } finally {
       model?.dispose();
