@@ -2,9 +2,8 @@ import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Checkpoint, hiddenStateHooks, readSafetensors, type HookName, type HostArray } from '../../src/index.js';
 import { OnnxModel, traceStage } from '../../src/engines/onnx/index.js';
-import { fixtureDir, fixtureNames, scaledMaxDiff } from '../fixtures.js';
-
-const TOLERANCE = 1e-4;
+import { fixtureDir, fixtureNames } from '../fixtures.js';
+import { attentionPairs, expectGoldenMatch, hiddenStatePairs } from '../golden-parity.js';
 
 /** The traced ONNX graph matches `transformers` v4.44.2 on every shared fixture: logits, every hidden state, every attention map. */
 describe.each(fixtureNames())('onnx engine matches transformers: %s', (fixture) => {
@@ -18,8 +17,7 @@ describe.each(fixtureNames())('onnx engine matches transformers: %s', (fixture) 
 
   beforeAll(async () => {
     model = await OnnxModel.load(fixtureDir(fixture), { threads: 1, streaming: false });
-    const patterns = Array.from({ length: model.arch.nLayers }, (_, l) => `blocks.${l}.attn.hook_pattern`);
-    outputs = await model.run(sequences, { capture: ['logits', ...hiddenStateHooks(model.arch), ...patterns] });
+    outputs = await model.run(sequences, { capture: ['logits', ...[...hiddenStatePairs(model.arch), ...attentionPairs(model.arch)].map((p) => p.hook)] });
   });
 
   afterAll(async () => {
@@ -33,30 +31,17 @@ describe.each(fixtureNames())('onnx engine matches transformers: %s', (fixture) 
   });
 
   it('logits', () => {
-    const got = outputs.get('logits')!;
-    const want = expected.tensors.get('logits')!;
-    expect(got.shape).toEqual(want.shape);
-    diffs.logits = scaledMaxDiff(got.data, want.data as Float32Array);
-    expect(diffs.logits).toBeLessThanOrEqual(TOLERANCE);
+    expectGoldenMatch(outputs.get('logits'), expected.tensors.get('logits'), { golden: 'logits', label: 'logits' }, diffs);
   });
 
   it('every hidden state (transformers convention)', () => {
-    hiddenStateHooks(model.arch).forEach((hook, i) => {
-      const got = outputs.get(hook)!;
-      const want = expected.tensors.get(`hidden_states.${i}`)!;
-      expect(got.shape).toEqual(want.shape);
-      diffs[`hidden_states.${i}`] = scaledMaxDiff(got.data, want.data as Float32Array);
-      expect(diffs[`hidden_states.${i}`], `hidden_states.${i} (${hook})`).toBeLessThanOrEqual(TOLERANCE);
-    });
+    for (const pair of hiddenStatePairs(model.arch)) expectGoldenMatch(outputs.get(pair.hook), expected.tensors.get(pair.golden), pair, diffs);
   });
 
   it('every attention map, exactly 0 above the diagonal', () => {
-    for (let l = 0; l < model.arch.nLayers; l++) {
-      const got = outputs.get(`blocks.${l}.attn.hook_pattern`)!;
-      const want = expected.tensors.get(`attentions.${l}`)!;
-      expect(got.shape).toEqual(want.shape);
-      diffs[`attentions.${l}`] = scaledMaxDiff(got.data, want.data as Float32Array);
-      expect(diffs[`attentions.${l}`], `attentions.${l}`).toBeLessThanOrEqual(TOLERANCE);
+    for (const pair of attentionPairs(model.arch)) {
+      const got = outputs.get(pair.hook)!;
+      expectGoldenMatch(got, expected.tensors.get(pair.golden), pair, diffs);
       let aboveDiagonal = 0;
       for (let i = 0; i < got.data.length; i++) {
         const t = Math.floor(i / seqLen) % seqLen;

@@ -1,9 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hiddenStateHooks, readSafetensors, TfjsModel, type HookName } from '../../src/index.js';
-import { fixtureDir, fixtureNames, scaledMaxDiff } from '../fixtures.js';
-
-const TOLERANCE = 1e-4;
+import { readSafetensors, TfjsModel, type HookName } from '../../src/index.js';
+import { fixtureDir, fixtureNames } from '../fixtures.js';
+import { attentionPairs, expectGoldenMatch, hiddenStatePairs } from '../golden-parity.js';
 
 /** Parity with `transformers` v4.44.2 on every shared fixture: logits, every hidden state, every attention map. */
 describe.each(fixtureNames())('tfjs forward matches transformers: %s', (fixture) => {
@@ -17,9 +16,7 @@ describe.each(fixtureNames())('tfjs forward matches transformers: %s', (fixture)
 
   beforeAll(async () => {
     model = await TfjsModel.load(fixtureDir(fixture), { backend: 'wasm' });
-    const hidden = hiddenStateHooks(model.arch);
-    const patterns = Array.from({ length: model.arch.nLayers }, (_, l) => `blocks.${l}.attn.hook_pattern` as HookName);
-    outputs = model.run(sequences, { capture: ['logits', ...hidden, ...patterns] });
+    outputs = model.run(sequences, { capture: ['logits', ...[...hiddenStatePairs(model.arch), ...attentionPairs(model.arch)].map((p) => p.hook)] });
   });
 
   afterAll(() => {
@@ -32,33 +29,15 @@ describe.each(fixtureNames())('tfjs forward matches transformers: %s', (fixture)
   });
 
   it('logits', () => {
-    const got = outputs.get('logits')!;
-    const want = expected.tensors.get('logits')!;
-    expect(got.shape).toEqual(want.shape);
-    diffs.logits = scaledMaxDiff(got.data, want.data as Float32Array);
-    expect(diffs.logits).toBeLessThanOrEqual(TOLERANCE);
+    expectGoldenMatch(outputs.get('logits'), expected.tensors.get('logits'), { golden: 'logits', label: 'logits' }, diffs);
   });
 
   it('every hidden state (transformers convention)', () => {
-    hiddenStateHooks(model.arch).forEach((hook, i) => {
-      const got = outputs.get(hook)!;
-      const want = expected.tensors.get(`hidden_states.${i}`)!;
-      expect(got.shape).toEqual(want.shape);
-      const d = scaledMaxDiff(got.data, want.data as Float32Array);
-      diffs[`hidden_states.${i}`] = d;
-      expect(d, `hidden_states.${i} (${hook})`).toBeLessThanOrEqual(TOLERANCE);
-    });
+    for (const pair of hiddenStatePairs(model.arch)) expectGoldenMatch(outputs.get(pair.hook), expected.tensors.get(pair.golden), pair, diffs);
   });
 
   it('every attention map', () => {
-    for (let l = 0; l < model.arch.nLayers; l++) {
-      const got = outputs.get(`blocks.${l}.attn.hook_pattern`)!;
-      const want = expected.tensors.get(`attentions.${l}`)!;
-      expect(got.shape).toEqual(want.shape);
-      const d = scaledMaxDiff(got.data, want.data as Float32Array);
-      diffs[`attentions.${l}`] = d;
-      expect(d, `attentions.${l}`).toBeLessThanOrEqual(TOLERANCE);
-    }
+    for (const pair of attentionPairs(model.arch)) expectGoldenMatch(outputs.get(pair.hook), expected.tensors.get(pair.golden), pair, diffs);
   });
 });
 

@@ -1,0 +1,41 @@
+import { expect } from 'vitest';
+import { hiddenStateHooks, type ArchSpec, type HookName } from '../src/index.js';
+import { scaledMaxDiff } from './fixtures.js';
+
+/** Max |diff| / max(1, max |expected|) allowed against the `transformers` golden outputs (float32). */
+export const PARITY_TOLERANCE = 1e-4;
+
+/** A golden tensor of expected.safetensors and the hook that must reproduce it. */
+export interface GoldenPair {
+  readonly golden: string;
+  readonly hook: HookName;
+  /** What an assertion failure names. */
+  readonly label: string;
+}
+
+/** Every hidden state (transformers convention: embeddings, then each block's output). */
+export function hiddenStatePairs(arch: ArchSpec): GoldenPair[] {
+  return hiddenStateHooks(arch).map((hook, i) => ({ golden: `hidden_states.${i}`, hook, label: `hidden_states.${i} (${hook})` }));
+}
+
+/** Every attention map. */
+export function attentionPairs(arch: ArchSpec): GoldenPair[] {
+  return Array.from({ length: arch.nLayers }, (_, l) => ({ golden: `attentions.${l}`, hook: `blocks.${l}.attn.hook_pattern` as HookName, label: `attentions.${l}` }));
+}
+
+/**
+ * One captured tensor against its golden tensor: same shape, scaled max |diff| within tolerance. The
+ * diff is recorded in `diffs` under the golden name, for the summary each parity suite prints.
+ */
+export function expectGoldenMatch(
+  got: { shape: readonly number[]; data: ArrayLike<number> } | undefined,
+  want: { shape: readonly number[]; data: ArrayLike<number> } | undefined,
+  pair: Pick<GoldenPair, 'golden' | 'label'>,
+  diffs: Record<string, number>,
+): void {
+  expect(got, `${pair.label}: not captured`).toBeDefined();
+  expect(want, `${pair.golden}: not in expected.safetensors`).toBeDefined();
+  expect(got!.shape).toEqual(want!.shape);
+  diffs[pair.golden] = scaledMaxDiff(got!.data as Float32Array, want!.data as Float32Array);
+  expect(diffs[pair.golden], pair.label).toBeLessThanOrEqual(PARITY_TOLERANCE);
+}
