@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { open, rm } from 'node:fs/promises';
+import { open, rename, rm } from 'node:fs/promises';
 import { errnoCode } from '../../errors.js';
 
 /**
@@ -54,5 +54,44 @@ export function isProcessAlive(pid: number): boolean {
     return true;
   } catch (err) {
     return errnoCode(err) === 'EPERM';
+  }
+}
+
+/** Where a folder backend keeps one artifact: its folder, the final data and manifest files. */
+export interface ArtifactFiles {
+  readonly dir: string;
+  readonly data: string;
+  readonly manifest: string;
+}
+
+/**
+ * The folder backends' commit: write the manifest durably to `manifestTmp`, then, inside `withLock`
+ * (the key's publish lock), rename the staged data and then the manifest into place, each followed by
+ * a folder fsync. The manifest goes last, so a reader never finds a manifest without its data. The
+ * staged files are tracked in `active` (never swept as strays) and removed whatever happens.
+ */
+export async function publishStaged(input: {
+  readonly dataPath: string;
+  readonly manifestTmp: string;
+  readonly manifestText: string;
+  readonly files: ArtifactFiles;
+  readonly active: Set<string>;
+  readonly withLock: (critical: () => Promise<void>) => Promise<void>;
+}): Promise<void> {
+  const { dataPath, manifestTmp, files, active } = input;
+  active.add(manifestTmp);
+  try {
+    await writeFileDurably(manifestTmp, input.manifestText);
+    await input.withLock(async () => {
+      await rename(dataPath, files.data);
+      await fsyncDir(files.dir);
+      await rename(manifestTmp, files.manifest);
+      await fsyncDir(files.dir);
+    });
+  } finally {
+    await rm(manifestTmp, { force: true });
+    await rm(dataPath, { force: true });
+    active.delete(manifestTmp);
+    active.delete(dataPath);
   }
 }

@@ -1,9 +1,9 @@
 import type { BigIntStats } from 'node:fs';
-import { mkdir, open, rename, rm } from 'node:fs/promises';
+import { mkdir, open, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { errnoCode } from '../../errors.js';
 import type { ArtifactRef, ArtifactStat, ArtifactVersion, StagedArtifact, StoreBackend, StoredArtifact } from '../backend.js';
-import { fsyncDir, isProcessAlive, parseStagingName, stagingName, writeFileDurably } from './durable.js';
+import { fsyncDir, isProcessAlive, parseStagingName, publishStaged, stagingName } from './durable.js';
 import { breakIfStale, type KeyLockOptions, withKeyLock } from './key-lock.js';
 import { isOlderThan, readdirOrEmpty, statOrUndefined, unlinkIfPresent, versionOf } from './fs-helpers.js';
 
@@ -72,26 +72,14 @@ export class LocalFolderBackend implements StoreBackend {
 
   async put(staged: StagedArtifact, manifestText: string): Promise<void> {
     const p = this.paths(staged.ref);
-    const manifestTmp = join(p.dir, stagingName(`${staged.ref.key}.json`));
-    activeStaging.add(manifestTmp);
-    try {
-      await writeFileDurably(manifestTmp, manifestText);
-      await withKeyLock(
-        p.lock,
-        async () => {
-          await rename(staged.dataPath, p.data);
-          await fsyncDir(p.dir);
-          await rename(manifestTmp, p.manifest);
-          await fsyncDir(p.dir);
-        },
-        this.lockOptions,
-      );
-    } finally {
-      await rm(manifestTmp, { force: true });
-      await rm(staged.dataPath, { force: true });
-      activeStaging.delete(manifestTmp);
-      activeStaging.delete(staged.dataPath);
-    }
+    await publishStaged({
+      dataPath: staged.dataPath,
+      manifestTmp: join(p.dir, stagingName(`${staged.ref.key}.json`)),
+      manifestText,
+      files: p,
+      active: activeStaging,
+      withLock: (critical) => withKeyLock(p.lock, critical, this.lockOptions),
+    });
   }
 
   async get(ref: ArtifactRef): Promise<StoredArtifact> {

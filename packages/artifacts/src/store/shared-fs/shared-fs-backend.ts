@@ -1,9 +1,9 @@
-import { mkdir, rename, rm } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { ArtifactInputError, errnoCode } from '../../errors.js';
 import type { ArtifactRef, ArtifactStat, ArtifactVersion, StagedArtifact, StoreBackend, StoredArtifact } from '../backend.js';
-import { fsyncDir, isProcessAlive, writeFileDurably } from '../local/durable.js';
+import { fsyncDir, isProcessAlive, publishStaged } from '../local/durable.js';
 import { LocalFolderBackend } from '../local/local-backend.js';
 import { breakLock, type HostLockOptions, inspectLock, withHostLock } from './host-lock.js';
 import { hostStagingName, parseHostStagingName, sanitizeHost } from './staging-name.js';
@@ -92,27 +92,14 @@ export class SharedFsBackend implements StoreBackend {
 
   async put(staged: StagedArtifact, manifestText: string): Promise<void> {
     const p = this.paths(staged.ref);
-    const manifestTmp = join(p.dir, hostStagingName(`${staged.ref.key}.json`, this.fileHost));
-    activeStaging.add(manifestTmp);
-    try {
-      await writeFileDurably(manifestTmp, manifestText);
-      await withHostLock(
-        p.lock,
-        this.host,
-        async () => {
-          await rename(staged.dataPath, p.data);
-          await fsyncDir(p.dir);
-          await rename(manifestTmp, p.manifest);
-          await fsyncDir(p.dir);
-        },
-        this.lockOptions,
-      );
-    } finally {
-      await rm(manifestTmp, { force: true });
-      await rm(staged.dataPath, { force: true });
-      activeStaging.delete(manifestTmp);
-      activeStaging.delete(staged.dataPath);
-    }
+    await publishStaged({
+      dataPath: staged.dataPath,
+      manifestTmp: join(p.dir, hostStagingName(`${staged.ref.key}.json`, this.fileHost)),
+      manifestText,
+      files: p,
+      active: activeStaging,
+      withLock: (critical) => withHostLock(p.lock, this.host, critical, this.lockOptions),
+    });
   }
 
   /** Same layout and the same read: the local backend's `get` (the verified handle stays readable on NFS). */
