@@ -49,7 +49,7 @@ describe('writeReport', () => {
 
   it('inlines vega, vega-lite and vega-embed and loads nothing from elsewhere', () => {
     expect(html).toContain('<script data-bundle="vega@6.4.0">');
-    expect(html).toContain('<script data-bundle="vega-lite@6.5.0">');
+    expect(html).toContain('<script data-bundle="vega-lite@6.4.3">');
     expect(html).toContain('<script data-bundle="vega-embed@7.3.0">');
     expect(html).not.toMatch(/<script[^>]+src=/);
     expect(html).not.toMatch(/<link\b/);

@@ -18,7 +18,8 @@ function nativeDir(): string {
 
 /**
  * ORT execution providers for a device. The CUDA provider is not in the npm tarball: its install
- * script downloads it, which the project's `.npmrc` skips (offline installs); a GPU user overrides that.
+ * script downloads it, and the root package.json's `allowScripts` denies that script (offline installs);
+ * a GPU user runs it by hand.
  */
 export function executionProviders(device: OnnxDevice): string[] {
   if (device === 'cpu') return ['cpu'];
@@ -26,7 +27,7 @@ export function executionProviders(device: OnnxDevice): string[] {
   if (process.platform !== 'linux' || process.arch !== 'x64' || !existsSync(cudaLib)) {
     throw new Error(
       `--device gpu needs onnxruntime-node's CUDA 12 provider (${cudaLib} not found). Install it with ` +
-        '`ONNXRUNTIME_NODE_INSTALL=cuda12 npm ci` (this overrides onnxruntime-node-install=skip in the project\'s .npmrc; ' +
+        '`ONNXRUNTIME_NODE_INSTALL=cuda12 node node_modules/onnxruntime-node/script/install.js` after `npm ci` (' +
         'needs internet access, Linux x64, CUDA 12 and cuDNN 9).',
     );
   }
