@@ -66,8 +66,8 @@ describe('bad options fail before any work', () => {
 
   it('--device gpu without the CUDA provider names the install flag, at load', async () => {
     expect(executionProviders('cpu')).toEqual(['cpu']);
-    expect(() => executionProviders('gpu')).toThrow(/ONNXRUNTIME_NODE_INSTALL=cuda12 npm ci/);
-    await expect(OnnxModel.load(fixtureDir('gpt2'), { device: 'gpu' })).rejects.toThrow(/--device gpu needs onnxruntime-node's CUDA 12 provider .*ONNXRUNTIME_NODE_INSTALL=cuda12 npm ci/);
+    expect(() => executionProviders('gpu')).toThrow(/ONNXRUNTIME_NODE_INSTALL=cuda12 node node_modules\/onnxruntime-node\/script\/install\.js/);
+    await expect(OnnxModel.load(fixtureDir('gpt2'), { device: 'gpu' })).rejects.toThrow(/--device gpu needs onnxruntime-node's CUDA 12 provider .*ONNXRUNTIME_NODE_INSTALL=cuda12 node node_modules\/onnxruntime-node\/script\/install\.js/);
   });
 });
 
