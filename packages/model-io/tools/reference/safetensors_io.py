@@ -50,14 +50,40 @@ def read_safetensors(path: str) -> tuple[dict[str, np.ndarray], dict[str, str]]:
     return tensors, metadata
 
 
-def write_safetensors(path: str, tensors: dict[str, np.ndarray], metadata: dict[str, str] | None = None) -> None:
-    """Write tensors in name order (deterministic bytes); the header is space-padded to 8 bytes."""
+class BF16:
+    """A tensor to be stored as BF16: `bits` holds the upper 16 bits of float32 values."""
+
+    def __init__(self, bits: np.ndarray):
+        self.bits = np.ascontiguousarray(bits, dtype="<u2")
+
+
+def to_bf16(x: np.ndarray) -> BF16:
+    """float32 -> bfloat16 with round-to-nearest-even (torch's Tensor.to(torch.bfloat16))."""
+    u = np.ascontiguousarray(x, dtype=np.float32).view(np.uint32).astype(np.uint64)
+    rounded = (u + 0x7FFF + ((u >> 16) & 1)) >> 16
+    return BF16(rounded.astype(np.uint16))
+
+
+def bf16_to_f32(b: BF16) -> np.ndarray:
+    return (b.bits.astype(np.uint32) << 16).view(np.float32)
+
+
+def write_safetensors(path: str, tensors: dict, metadata: dict[str, str] | None = None) -> None:
+    """Write tensors (numpy arrays, or BF16) in name order (deterministic bytes); the header is
+    space-padded to a multiple of 8 bytes."""
     header: dict[str, object] = {}
     if metadata is not None:
         header["__metadata__"] = {str(k): str(v) for k, v in metadata.items()}
     chunks = []
     offset = 0
     for name in sorted(tensors):
+        if isinstance(tensors[name], BF16):
+            bits = tensors[name].bits
+            data = bits.tobytes()
+            header[name] = {"dtype": "BF16", "shape": list(bits.shape), "data_offsets": [offset, offset + len(data)]}
+            chunks.append(data)
+            offset += len(data)
+            continue
         arr = np.ascontiguousarray(tensors[name])
         dt = arr.dtype.newbyteorder("<") if arr.dtype.byteorder == ">" else arr.dtype
         if dt not in _DTYPE_NAMES:
