@@ -72,6 +72,29 @@ export function fixtureDir(name: string): string {
   return join(FIXTURES_DIR, name);
 }
 
+/**
+ * The in-repo fixtures for the families transformers v4.44.2 lacks (rope_scaling types, bloom, gemma2/3,
+ * phi3, qwen3, olmo2, mixtral, sliding windows): the same file layout as the shared ones, with expected
+ * outputs from the float64 reference in `tools/reference` (see `test/fixtures/hf-extra/README.md`).
+ */
+export const EXTRA_FIXTURES_DIR = fileURLToPath(new URL('../../test/fixtures/hf-extra/', import.meta.url));
+
+/** Every hf-extra fixture folder with golden outputs; throws if there are none. */
+export function extraFixtureNames(): string[] {
+  const names = existsSync(EXTRA_FIXTURES_DIR)
+    ? readdirSync(EXTRA_FIXTURES_DIR, { withFileTypes: true })
+        .filter((d) => d.isDirectory() && existsSync(join(EXTRA_FIXTURES_DIR, d.name, 'expected.safetensors')))
+        .map((d) => d.name)
+        .sort()
+    : [];
+  if (names.length === 0) throw new Error(`no fixture folders with expected.safetensors in ${EXTRA_FIXTURES_DIR}`);
+  return names;
+}
+
+export function extraFixtureDir(name: string): string {
+  return join(EXTRA_FIXTURES_DIR, name);
+}
+
 /** max |a - b| / max(1, max |b|): large-norm tensors are judged relative to their scale. */
 export function scaledMaxDiff(actual: Float32Array, expected: Float32Array): number {
   if (actual.length !== expected.length) throw new Error(`length ${actual.length} vs expected ${expected.length}`);
