@@ -79,7 +79,7 @@ async function main(): Promise<void> {
     seconds = (performance.now() - t1) / 1000;
     model.dispose();
   } else {
-    const { OnnxModel } = await import('../src/engines/onnx/onnx-model.js'); // not the index: it pulls in tfjs
+    const { OnnxModel } = await import('../src/engines/onnx/index.js'); // never loads tfjs
     const t0 = performance.now();
     const streaming = engine === 'streaming';
     const model = await OnnxModel.load(dir, {

@@ -7,7 +7,6 @@ export * from './run/keys.js';
 export * from './run/shards.js';
 export * from './spec/cache-view.js';
 export * from './run/run-pipeline.js';
-export * from './measure/slices.js';
 export * from './measure/measurements.js';
 export * from './measure/measure-run.js';
 export * from './artifacts/activations.js';

@@ -1,6 +1,5 @@
-import { hiddenStateHooks, type ExtractionModel, type HookName } from '@sinkscope/model-io';
+import { hiddenStateHooks, sequencePattern, sequenceRows, type ExtractionModel, type HookName } from '@sinkscope/model-io';
 import { entropyAccumulator, SinkMeasurements, type MeasurementSettings } from './measurements.js';
-import { sequencePattern, sequenceRows } from './slices.js';
 
 export interface MeasureResult {
   readonly sinks: SinkMeasurements;

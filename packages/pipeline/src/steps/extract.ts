@@ -1,8 +1,7 @@
-import { loadExtractionModel, resolveEngine, type ExtractionModel, type HookName } from '@sinkscope/model-io';
+import { loadExtractionModel, resolveEngine, sequenceHeads, sequencePattern, sequenceRows, type ExtractionModel, type HookName } from '@sinkscope/model-io';
 import type { EvalSet } from '@sinkscope/datasets';
 import type { RecordBatch } from 'apache-arrow';
 import { ACTIVATIONS_KIND, ACTIVATIONS_SCHEMA_VERSION, activationsSchema, sequenceBatch, type HookBlock } from '../artifacts/activations.js';
-import { sequencePattern, sequenceRows, sequenceHeads } from '../measure/slices.js';
 import { artifactMetadata, datasetFor, resolveModel, type PipelineContext, type ResolvedModel } from '../run/context.js';
 import { activationsKey, combinedActivationsKey, extractHooks } from '../run/keys.js';
 import type { StepReceipt } from '../run/receipt.js';

@@ -1,11 +1,11 @@
 import type { Activation, ArchSpec, NormKind } from '../../arch-spec.js';
 import type { ForwardOps } from '../../forward/ops.js';
-import { rotaryTables } from '../../forward/rotary-table.js';
+import { rotaryTables } from '../../forward/position-tables.js';
 import type { HookName } from '../../hooks.js';
 import type { Linear, Norm } from '../../weights.js';
 import { causalBias, paddingBias } from './attention-bias.js';
 import { floatTensor, int64Tensor, type FeedMaker } from './feeds.js';
-import { hookWidth, type InterventionSpec } from './interventions.js';
+import { hookWidth, type InterventionSpec } from '../../interventions.js';
 import type { Dim, ElemType, GraphBuilder } from './onnx-graph.js';
 import { emitIntervention } from './onnx-interventions.js';
 

@@ -1,5 +1,5 @@
-import type { ArchSpec } from '../../arch-spec.js';
-import { hookNames, type HookName } from '../../hooks.js';
+import type { ArchSpec } from './arch-spec.js';
+import { hookNames, type HookName } from './hooks.js';
 
 /**
  * Declarative interventions: data, so pipeline specs can list them and every engine compiles the

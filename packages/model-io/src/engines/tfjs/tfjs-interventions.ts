@@ -1,11 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
 import type { HookName } from '../../hooks.js';
-import type { TfIntervention } from '../tfjs/tfjs-ops.js';
-import { interventionPositions, needsOthers, positionMasks, scaledDirection, type InterventionSpec } from './interventions.js';
+import { interventionPositions, needsOthers, positionMasks, scaledDirection, type InterventionSpec } from '../../interventions.js';
+import type { TfIntervention } from './tfjs-ops.js';
 
 /**
  * The same declarative interventions for the eager tfjs engine, op for op as the ONNX compilation
- * (onnx-interventions.ts), so both engines give the same activations. `lengths` are the batch's true
+ * (engines/onnx/onnx-interventions.ts), so both engines give the same activations. `lengths` are the batch's true
  * sequence lengths when it is right-padded (compile per batch then); omit for full-length batches.
  * Call inside the forward pass's tf.tidy (TfjsModel.run does): intermediates are disposed there.
  */

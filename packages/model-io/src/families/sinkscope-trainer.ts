@@ -2,7 +2,7 @@ import type { ArchSpec } from '../arch-spec.js';
 import { ConfigError, type ConfigReader } from '../config/config-reader.js';
 import type { FamilyAdapter } from './adapter.js';
 import { gpt2Adapter } from './gpt2.js';
-import type { HostArray } from './host-array.js';
+import { sinusoidalTable } from '../forward/position-tables.js';
 
 /**
  * `model_type: "sinkscope"`: the GPT-2-layout variants @sinkscope/train writes for Gu et al.'s
@@ -30,19 +30,6 @@ function requireSupported(c: ConfigReader): void {
       );
     }
   }
-}
-
-/** Sinusoidal table [T, d] (Vaswani et al. 2017 sec. 3.5) as @sinkscope/train adds it: sin at even dims, cos at odd. */
-function sinusoidalTable(positions: number, d: number): HostArray {
-  const data = new Float32Array(positions * d);
-  for (let t = 0; t < positions; t++) {
-    for (let i = 0; i < d; i += 2) {
-      const angle = t / Math.pow(10000, i / d);
-      data[t * d + i] = Math.sin(angle);
-      if (i + 1 < d) data[t * d + i + 1] = Math.cos(angle);
-    }
-  }
-  return { shape: [positions, d], data };
 }
 
 function encoding(c: ConfigReader): string {

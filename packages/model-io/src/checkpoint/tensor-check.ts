@@ -1,7 +1,7 @@
-import { MissingWeightError, type Checkpoint } from '../../checkpoint/checkpoint.js';
-import type { WeightReader } from '../../families/adapter.js';
-import type { HostArray } from '../../families/host-array.js';
-import { SafetensorsFile } from '../../safetensors/file.js';
+import type { WeightReader } from '../families/adapter.js';
+import type { HostArray } from '../host-array.js';
+import { SafetensorsFile } from '../safetensors/file.js';
+import { MissingWeightError, type Checkpoint } from './checkpoint.js';
 
 /**
  * Walk the family adapter over the whole checkpoint reading only the safetensors headers: every

@@ -1,4 +1,4 @@
-import type { HostArray } from '@sinkscope/model-io';
+import type { HostArray } from '../host-array.js';
 
 /**
  * Per-sequence views of batched forward outputs. A padded batch holds [B, Tmax, d] hidden states and
