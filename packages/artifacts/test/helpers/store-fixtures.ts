@@ -1,3 +1,4 @@
+import { SeededRandom } from '@sinkscope/datasets';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -41,16 +42,10 @@ export function layersMetadata(extra: ArtifactMetadataInput['extra'] = {}): Map<
   });
 }
 
-/** Deterministic pseudo-random numbers in [0, 1) (mulberry32). */
+/** Deterministic pseudo-random numbers in [0, 1). */
 export function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const r = SeededRandom.mulberry32(seed);
+  return () => r.nextUnit();
 }
 
 /** `n` rows of `layers` columns whose values depend on `seed` (NaN sink rate at hidden_index 0). */

@@ -2,8 +2,8 @@ import { readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { DatasetSpec } from './schema.js';
-import { datasetSpecSchema } from './schema.js';
+import type { DatasetSpec } from './dataset-schema.js';
+import { datasetSpecSchema } from './dataset-schema.js';
 
 /** The repository's `datasets/` folder, where the shipped specs live. */
 export const SHIPPED_DATASETS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../../../datasets');

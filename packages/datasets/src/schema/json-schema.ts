@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { datasetSpecSchema } from './schema.js';
+import { datasetSpecSchema } from './dataset-schema.js';
 
 /** The JSON Schema of a spec file as a user writes it (generated from the zod schema). */
 export function datasetSpecJsonSchema(): Record<string, unknown> {
