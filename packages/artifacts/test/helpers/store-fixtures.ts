@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type ArtifactMetadataInput, buildArtifactMetadata, type ColumnsOf, hashInputs, type LAYERS } from '../../src/index.js';
+import { type ArtifactMetadataInput, type ArtifactStore, buildArtifactMetadata, type ColumnsOf, hashInputs, LAYERS } from '../../src/index.js';
 
 /** A fresh cache folder under the OS temp dir; remove it with `rmSync(root, { recursive: true })`. */
 export function tempRoot(label: string): string {
@@ -90,4 +90,15 @@ export function filesUnder(dir: string): string[] {
 export function recordWarnings(): { warn: (m: string) => void; messages: string[] } {
   const messages: string[] = [];
   return { warn: (m) => messages.push(m), messages };
+}
+
+/** Rewrite `key` `iterations` times, each version two batches tagged by writer and round (the cross-process tests' writers). */
+export async function rewriteLoop(store: ArtifactStore, key: string, writerId: number, iterations: number): Promise<void> {
+  for (let i = 0; i < iterations; i++) {
+    const tag = writerId * 1000 + i;
+    await store.write('layers', key, LAYERS.schema, layersMetadata({ tag }), (w) => {
+      w.append(layersColumns(40, tag, `writer-${tag}`));
+      w.append(layersColumns(40, tag, `writer-${tag}`));
+    });
+  }
 }

@@ -1,19 +1,13 @@
-import { arrowType, type ColumnType } from '@sinkscope/artifacts';
-import { Field, Schema } from 'apache-arrow';
+import { columnsSchema } from '@sinkscope/artifacts';
 
-/**
- * Pipeline-internal artifact kinds (the shared tables are declared in @sinkscope/artifacts). Each has
- * a schema version recorded in its metadata; bump it when a column changes.
- */
-function schemaOf(columns: readonly [string, ColumnType][]): Schema {
-  return new Schema(columns.map(([name, type]) => new Field(name, arrowType(type), false)));
-}
+// Pipeline-internal artifact kinds (the shared tables are declared in @sinkscope/artifacts). Each has
+// a schema version recorded in its metadata; bump it when a column changes.
 
 /** Per-layer results of the metrics step: one row per (model, hidden_index). */
 export const LAYER_METRICS = {
   kind: 'layer_metrics',
   version: 1,
-  schema: schemaOf([
+  schema: columnsSchema([
     ['model', 'utf8'],
     ['hidden_index', 'int32'],
     ['layer', 'int32'],
@@ -32,7 +26,7 @@ export const LAYER_METRICS = {
 export const LAYER_ENTROPY = {
   kind: 'layer_entropy',
   version: 1,
-  schema: schemaOf([
+  schema: columnsSchema([
     ['model', 'utf8'],
     ['hidden_index', 'int32'],
     ['entropy', 'float32'],
@@ -52,7 +46,7 @@ export const LAYER_ENTROPY = {
 export const SINK_K = {
   kind: 'sink_k',
   version: 1,
-  schema: schemaOf([
+  schema: columnsSchema([
     ['model', 'utf8'],
     ['k', 'int32'],
     ['sink_rate', 'float32'],
