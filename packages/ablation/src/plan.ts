@@ -2,7 +2,8 @@ import { SeededRandom } from '@sinkscope/datasets';
 import type { ArchSpec } from '@sinkscope/model-io';
 import { validateIntervention, type InterventionSpec } from '@sinkscope/model-io';
 import { autoLayer, blockOfHiddenIndex, controlHiddenIndex, emergenceHiddenIndex, massiveDims, type MassiveDimsOptions } from './layers.js';
-import { ablationName, blockHook, checkAgainstModel, firstAffectedHiddenIndex, type AblationSpec } from './spec.js';
+import { ablationName, type AblationSpec } from './schema.js';
+import { blockHook, checkAgainstModel, firstAffectedHiddenIndex } from './targets.js';
 
 export type AblationRole = 'baseline' | 'targeted' | 'control';
 

@@ -5,9 +5,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ArtifactStore } from '@sinkscope/artifacts';
 import { afterAll, describe, expect, it } from 'vitest';
-import { METRICS_KINDS, metricsArtifactKey, metricsKey, openContext, parseSpec, resolveLauncher, runPipeline, runStep, shardRanges, type StepReceipt } from '../src/index.js';
-import { activationsRef } from '../src/steps/extract.js';
-import { entropyArtifactKey } from '../src/steps/entropy.js';
+import { METRICS_KINDS, modelPlan, openContext, parseSpec, resolveLauncher, runPipeline, runStep, shardRanges, type StepReceipt } from '../src/index.js';
 import { createNodesV2 } from '../nx/plugin.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -82,7 +80,7 @@ describe('a sharded run', () => {
     const one = openContext(sharded, { ...shardOpts, model: 'gpt2', shards: [1] });
     const first = await runStep(one, 'extract');
     expect(first.artifacts.map((a) => [a.model, a.shard, a.cacheHit])).toEqual([['gpt2', 1, false]]);
-    const ref = await activationsRef(one, 0);
+    const ref = await modelPlan(one, 0);
     expect(ref.shards.map((s) => [s.start, s.end])).toEqual([
       [0, 2],
       [2, 4],
@@ -97,16 +95,16 @@ describe('a sharded run', () => {
     const a = openContext(whole, options('whole-store', 'runs-whole'));
     const b = openContext(sharded, shardOpts);
     for (const m of [0, 1]) {
-      const ra = await activationsRef(a, m);
-      const rb = await activationsRef(b, m);
-      expect(rb.key).not.toBe(ra.key);
+      const ra = await modelPlan(a, m);
+      const rb = await modelPlan(b, m);
+      expect(rb.activationsKey).not.toBe(ra.activationsKey);
       for (const kind of METRICS_KINDS) {
-        const ta = await a.store.read(kind, metricsArtifactKey(metricsKey(ra.key, a.spec), kind));
-        const tb = await b.store.read(kind, metricsArtifactKey(metricsKey(rb.key, b.spec), kind));
+        const ta = await a.store.read(kind, ra.metricsArtifacts[kind]);
+        const tb = await b.store.read(kind, rb.metricsArtifacts[kind]);
         expect(rowsOf(tb), `${kind} of model ${m}`).toEqual(rowsOf(ta));
         expect(rowsOf(tb).length).toBeGreaterThan(0);
       }
-      expect(rowsOf(await b.store.read('layer_entropy', entropyArtifactKey(rb.key, b)))).toEqual(rowsOf(await a.store.read('layer_entropy', entropyArtifactKey(ra.key, a))));
+      expect(rowsOf(await b.store.read('layer_entropy', rb.entropyArtifact))).toEqual(rowsOf(await a.store.read('layer_entropy', ra.entropyArtifact)));
     }
   }, 120_000);
 

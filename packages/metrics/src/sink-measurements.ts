@@ -1,20 +1,24 @@
-import { LayerEntropyAccumulator, type LayerEntropySummary } from '@sinkscope/entropy';
-import { MassiveActivationAccumulator, NormAccumulator, SinkAccumulator, type MassiveActivationSummary, type NormSummary, type SinkResult } from '@sinkscope/metrics';
+import { MassiveActivationAccumulator, type MassiveActivationSummary } from './massive.js';
+import { NormAccumulator, type NormSummary } from './norms.js';
+import { SinkAccumulator, type SinkResult } from './sink-accumulator.js';
 
-export interface MeasurementSettings {
+export interface SinkMeasurementSettings {
+  /** The primary Sink_1 threshold (strict alpha > eps). */
   readonly eps: number;
+  /** Further thresholds, each with its own Sink_1-vs-T curve. */
   readonly epsSweep: readonly number[];
+  /** Key positions k of Sink_k. */
   readonly ks: readonly number[];
+  /** Prefix lengths T of the Sink_1-vs-T curve. */
   readonly seqLenSweep: readonly number[];
   readonly massiveTopK: number;
   readonly scoreNormalization: 'none' | 'abs-sum';
-  readonly entropy: { readonly center: boolean; readonly normalizeRows: boolean; readonly renyiAlphas: readonly number[] };
 }
 
 /**
- * The per-layer measurements of both papers, streamed one sequence at a time: Sink_k^eps and alpha
- * per head (Gu et al. 2025 sec. 3.2), first-token norms and massive activations (Sun et al. 2024),
- * matrix entropy with the massive-norm bound (Queipo-de-Llano et al. 2025).
+ * The per-layer sink measurements, streamed one sequence at a time: Sink_k^eps and alpha per head
+ * (Gu et al. 2025 sec. 3.2) for every eps of the sweep, first-token norms and massive activations
+ * (Sun et al. 2024). The metrics step and `sinkscope measure` feed it.
  */
 export class SinkMeasurements {
   /** One accumulator per eps of the sweep (so Sink_1-vs-T is available for every eps). */
@@ -25,7 +29,7 @@ export class SinkMeasurements {
   constructor(
     readonly layers: number,
     readonly heads: number,
-    readonly settings: MeasurementSettings,
+    readonly settings: SinkMeasurementSettings,
   ) {
     const epsList = [...new Set([settings.eps, ...settings.epsSweep])];
     this.sinks = new Map(
@@ -76,14 +80,3 @@ export class SinkMeasurements {
     return this.massive.result();
   }
 }
-
-export function entropyAccumulator(states: number, settings: MeasurementSettings['entropy']): LayerEntropyAccumulator {
-  return new LayerEntropyAccumulator({
-    states,
-    center: settings.center,
-    normalize: settings.normalizeRows,
-    renyiAlphas: [...settings.renyiAlphas],
-  });
-}
-
-export type { LayerEntropySummary };

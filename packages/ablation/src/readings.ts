@@ -4,7 +4,7 @@ import { hiddenStateHooks, type ExtractionModel, type HookName, type HostArray }
 import type { InterventionSpec } from '@sinkscope/model-io';
 import { nextTokenLoss } from './loss.js';
 
-export interface MeasureSettings {
+export interface ReadingSettings {
   /** Sink_1 threshold, strict alpha_1 > eps (Gu et al. 2025 sec. 3.2). */
   readonly eps: number;
   /** Entropy preprocessing, as the entropy step (raw = paper default). */
@@ -16,7 +16,7 @@ export interface MeasureSettings {
 }
 
 /** One sequence's numbers; arrays are per hidden-state index 0..L, except `sinkRate` per attention layer 0..L-1. */
-export interface SequenceMeasurement {
+export interface SequenceReadings {
   readonly firstTokenNorm: Float64Array;
   readonly otherTokensMeanNorm: Float64Array;
   /** Shannon matrix entropy / ln T (Queipo-de-Llano et al. 2025 eq. 1, natural log). */
@@ -32,9 +32,9 @@ export interface SequenceMeasurement {
   readonly predicted: number;
 }
 
-export interface RunMeasurement {
+export interface RunReadings {
   readonly layers: number;
-  readonly sequences: readonly SequenceMeasurement[];
+  readonly sequences: readonly SequenceReadings[];
   /**
    * With `firstTokenStats`: [L+1][minT * d] mean over sequences of each position's vector (positions
    * below the shortest length; position 0 = the first token), and [L+1] mean median |a|.
@@ -48,13 +48,13 @@ export interface RunMeasurement {
  * sequence's hidden states, attention maps and logits; only one batch's outputs are held at a time.
  * Interventions are declarative: each engine compiles them (onnx into the graph, tfjs per batch).
  */
-export async function measureRun(
+export async function runReadings(
   model: ExtractionModel,
   sequences: readonly (readonly number[])[],
   interventions: readonly InterventionSpec[],
-  settings: MeasureSettings,
-): Promise<RunMeasurement> {
-  if (sequences.length === 0) throw new Error('measureRun: no sequences');
+  settings: ReadingSettings,
+): Promise<RunReadings> {
+  if (sequences.length === 0) throw new Error('runReadings: no sequences');
   const { arch } = model;
   const L = arch.nLayers;
   const d = arch.dModel;
@@ -65,7 +65,7 @@ export async function measureRun(
   const minT = Math.min(...sequences.map((s) => s.length));
   const positionSum = settings.firstTokenStats ? hidden.map(() => new Float64Array(minT * d)) : undefined;
   const medianSum = settings.firstTokenStats ? new Float64Array(L + 1) : undefined;
-  const out: SequenceMeasurement[] = [];
+  const out: SequenceReadings[] = [];
   const batchSize = settings.batchSize ?? 8;
   for (let start = 0; start < sequences.length; start += batchSize) {
     const chunk = sequences.slice(start, start + batchSize);
@@ -75,12 +75,12 @@ export async function measureRun(
     });
     const get = (hook: HookName): HostArray => {
       const t = run.get(hook);
-      if (!t) throw new Error(`measureRun: the model returned no ${hook}`);
+      if (!t) throw new Error(`runReadings: the model returned no ${hook}`);
       return t;
     };
     chunk.forEach((seq, b) => {
       const T = seq.length;
-      if (T < 2) throw new Error(`measureRun: sequence ${start + b} has ${T} token(s); first-vs-rest norms and next-token loss need at least 2`);
+      if (T < 2) throw new Error(`runReadings: sequence ${start + b} has ${T} token(s); first-vs-rest norms and next-token loss need at least 2`);
       const m = {
         firstTokenNorm: new Float64Array(L + 1),
         otherTokensMeanNorm: new Float64Array(L + 1),

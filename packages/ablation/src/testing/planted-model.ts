@@ -1,10 +1,10 @@
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { readSafetensors, writeSafetensors, type TensorToWrite } from '@sinkscope/model-io';
+import { FIXTURES_DIR } from '@sinkscope/model-io/testing';
 
-const here = dirname(fileURLToPath(import.meta.url));
-export const FIXTURES = resolve(here, '../../../../shared/fixtures/hf');
+/** The shared golden fixtures (`../shared/fixtures/hf` beside the repository). */
+export const FIXTURES = FIXTURES_DIR;
 
 /** Where the planted fixture puts things (GPT-2 layout, d = 64, Conv1D weights [in, out]). */
 export const PLANTED = {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { pipelineSpecSchema } from './schema.js';
+import { pipelineSpecSchema } from './pipeline-schema.js';
 
 /** The JSON Schema of a pipeline spec (for editors: `# yaml-language-server: $schema=...`). */
 export function pipelineSpecJsonSchema(): Record<string, unknown> {

@@ -1,16 +1,24 @@
+import { LayerEntropyAccumulator } from '@sinkscope/entropy';
+import { SinkMeasurements, type SinkMeasurementSettings } from '@sinkscope/metrics';
 import { hiddenStateHooks, sequencePattern, sequenceRows, type ExtractionModel, type HookName } from '@sinkscope/model-io';
-import { entropyAccumulator, SinkMeasurements, type MeasurementSettings } from './measurements.js';
+
+/** The sink settings and the entropy preprocessing of one in-memory pass. */
+export interface MeasurementSettings extends SinkMeasurementSettings {
+  readonly entropy: { readonly center: boolean; readonly normalizeRows: boolean; readonly renyiAlphas: readonly number[] };
+}
 
 export interface MeasureResult {
   readonly sinks: SinkMeasurements;
-  readonly entropy: ReturnType<typeof entropyAccumulator>;
+  readonly entropy: LayerEntropyAccumulator;
   readonly seqLen: number;
   readonly sequences: number;
 }
 
 /**
- * Run the model over sequences in batches and stream every sequence's hidden states and attention
- * maps into the measurements (nothing is kept beyond one batch's outputs).
+ * The per-layer measurements of the metrics and entropy steps in one forward pass, in memory and
+ * without the store (what `sinkscope measure` prints; the reference the pipeline's streamed tables are
+ * tested against). Every sequence's hidden states and attention maps go straight into the
+ * accumulators; nothing is kept beyond one batch's outputs.
  */
 export async function measureModel(
   model: ExtractionModel,
@@ -22,7 +30,8 @@ export async function measureModel(
   const hidden = hiddenStateHooks(arch);
   const patterns = Array.from({ length: arch.nLayers }, (_, l) => `blocks.${l}.attn.hook_pattern` as HookName);
   const sinks = new SinkMeasurements(arch.nLayers, arch.nHeads, settings);
-  const entropy = entropyAccumulator(arch.nLayers + 1, settings.entropy);
+  const { center, normalizeRows, renyiAlphas } = settings.entropy;
+  const entropy = new LayerEntropyAccumulator({ states: arch.nLayers + 1, center, normalize: normalizeRows, renyiAlphas: [...renyiAlphas] });
   const batchSize = options.batchSize ?? 8;
   for (let start = 0; start < sequences.length; start += batchSize) {
     const chunk = sequences.slice(start, start + batchSize);

@@ -10,8 +10,8 @@ import {
   type CaptionContext,
   type ReportFigure,
 } from '@sinkscope/report';
-import type { FigureId } from '../spec/schema.js';
-import type { PipelineContext } from '../run/context.js';
+import type { FigureId } from '../../schema/pipeline-schema.js';
+import type { PipelineContext } from '../../run/context.js';
 import type { ModelTables, Row } from './layers-table.js';
 
 /** The BOS policy as a caption phrase. */

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { PipelineContext } from '../run/context.js';
-import { receiptPath, type StepReceipt } from '../run/receipt.js';
+import type { PipelineContext } from '../../run/context.js';
+import { receiptPath, type StepReceipt } from '../../run/receipt.js';
 import { writeFigures } from './figures.js';
 import { readModelTables, type ModelTables, type Row } from './layers-table.js';
 import { layerTableMarkdown } from './summary-table.js';

@@ -1,13 +1,19 @@
-import { ablateStep } from '../steps/ablate.js';
-import { entropyStep } from '../steps/entropy.js';
-import { activationsRef, extractStep } from '../steps/extract.js';
-import { metricsStep } from '../steps/metrics.js';
-import { reportStep } from '../steps/report.js';
-import { resolveLauncher } from '../launch/launcher.js';
-import { runPipelineOnSlurm, runStepOnSlurm, type SlurmLaunchOptions } from '../launch/slurm-launch.js';
-import { openContext, type ContextOptions, type PipelineContext } from './context.js';
-import { writeReceipt, type StepReceipt } from './receipt.js';
-import { STEPS, type StepName } from './steps.js';
+import { resolveLauncher } from './launch/launcher.js';
+import { runPipelineOnSlurm, runStepOnSlurm, type SlurmLaunchOptions } from './launch/slurm-launch.js';
+import { modelPlan } from './plan/model-plan.js';
+import { openContext, type ContextOptions, type PipelineContext } from './run/context.js';
+import { writeReceipt, type StepReceipt } from './run/receipt.js';
+import { STEPS, type StepName } from './run/steps.js';
+import { ablateStep } from './steps/ablate.js';
+import { entropyStep } from './steps/entropy.js';
+import { extractStep } from './steps/extract.js';
+import { metricsStep } from './steps/metrics.js';
+import { reportStep } from './steps/report/report.js';
+
+/**
+ * The orchestrator, on top of the package: runs the steps (steps/) in the order of the step table,
+ * here or through a launcher (launch/). Every step of one run reads the same model plans (plan/).
+ */
 
 const STEP_RUNNERS: Record<StepName, (ctx: PipelineContext) => Promise<StepReceipt['artifacts']>> = {
   extract: extractStep,
@@ -29,20 +35,23 @@ export async function runStep(ctx: PipelineContext, step: StepName): Promise<Ste
 
 /**
  * Check everything that can fail before any work: every checkpoint opens, every dataset builds with
- * sequences of T tokens, every hook and the pattern example exist.
+ * sequences of T tokens, every hook and the pattern example exist. Builds the run's model plans.
  */
 export async function preflight(ctx: PipelineContext): Promise<void> {
   for (const m of ctx.modelIndices) {
-    const ref = await activationsRef(ctx, m);
-    if (ctx.spec.patternExample.sequence >= ref.sequences.length) {
-      throw new Error(`${ctx.specFile}: field 'patternExample.sequence': ${ctx.spec.patternExample.sequence} is outside the dataset's ${ref.sequences.length} sequences`);
+    const plan = await modelPlan(ctx, m);
+    if (ctx.spec.patternExample.sequence >= plan.sequences.length) {
+      throw new Error(`${ctx.specFile}: field 'patternExample.sequence': ${ctx.spec.patternExample.sequence} is outside the dataset's ${plan.sequences.length} sequences`);
     }
   }
 }
 
 /** Run every step up to `last`, in order (each is a cache hit when its inputs are unchanged). */
 export async function runPipeline(specFile: string, last: StepName = 'report', options: ContextOptions = {}): Promise<StepReceipt[]> {
-  const ctx = openContext(specFile, options);
+  return runSteps(openContext(specFile, options), last);
+}
+
+async function runSteps(ctx: PipelineContext, last: StepName): Promise<StepReceipt[]> {
   await preflight(ctx);
   const receipts: StepReceipt[] = [];
   for (const step of STEPS.slice(0, STEPS.indexOf(last) + 1)) {
@@ -81,5 +90,5 @@ export async function launchPipeline(specFile: string, last: StepName = 'report'
     await runPipelineOnSlurm(ctx, last, (s) => runStep(ctx, s), options);
     return;
   }
-  await runPipeline(specFile, last, options);
+  await runSteps(ctx, last);
 }

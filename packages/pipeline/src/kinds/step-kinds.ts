@@ -53,3 +53,7 @@ export const SINK_K = {
     ['mean_alpha', 'float32'],
   ]),
 } as const;
+
+/** The artifacts the metrics step writes per model, each under `metricsArtifactKey(metrics key, kind)`. */
+export const METRICS_KINDS = ['layer_metrics', 'heads', 'sink_sweep', 'sink_k', 'norms', 'massive', 'pattern', 'qk'] as const;
+export type MetricsKind = (typeof METRICS_KINDS)[number];

@@ -4,9 +4,9 @@ import { loadExtractionModel, readSafetensors } from '@sinkscope/model-io';
 import { describe, expect, it } from 'vitest';
 import { autoLayer, controlHiddenIndex, emergenceHiddenIndex, massiveDims } from '../src/layers.js';
 import { nextTokenLoss } from '../src/loss.js';
-import { measureRun } from '../src/measure.js';
+import { runReadings } from '../src/readings.js';
 import { ablationRows, modelLoss } from '../src/summary.js';
-import { FIXTURES } from './planted-model.js';
+import { FIXTURES } from '../src/testing/index.js';
 
 describe('measurements of one run agree with the shared fixtures', () => {
   it('per-sequence Sink_1, norms and entropy match expected_metrics.json of opt (transformers, float64)', async () => {
@@ -17,7 +17,7 @@ describe('measurements of one run agree with the shared fixtures', () => {
     const sequences = Array.from({ length: S }, (_, s) => Array.from(ids.data.subarray(s * T, (s + 1) * T)));
     const model = await loadExtractionModel(dir, { engine: 'tfjs' });
     try {
-      const run = await measureRun(model, sequences, [], { eps: 0.3, batchSize: 2 });
+      const run = await runReadings(model, sequences, [], { eps: 0.3, batchSize: 2 });
       run.sequences.forEach((m, s) => {
         for (let l = 0; l < 3; l++) {
           // fraction of heads whose per-sequence alpha_1 exceeds 0.3 (no alpha lies within 6e-3 of 0.3)

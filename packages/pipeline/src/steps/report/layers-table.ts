@@ -1,12 +1,9 @@
-import { hashInputs, LAYERS, buildRecordBatchFromRows } from '@sinkscope/artifacts';
+import { LAYERS, buildRecordBatchFromRows } from '@sinkscope/artifacts';
 import type { Table } from 'apache-arrow';
-import { LAYER_ENTROPY } from '../artifacts/custom-kinds.js';
-import { artifactMetadata, type PipelineContext } from '../run/context.js';
-import { metricsKey } from '../run/keys.js';
-import type { StepReceipt } from '../run/receipt.js';
-import { activationsRef } from './extract.js';
-import { entropyArtifactKey } from './entropy.js';
-import { METRICS_KINDS, metricsArtifactKey } from './metrics.js';
+import { LAYER_ENTROPY, METRICS_KINDS } from '../../kinds/step-kinds.js';
+import { modelPlan } from '../../plan/model-plan.js';
+import { artifactMetadata, type PipelineContext } from '../../run/context.js';
+import type { StepReceipt } from '../../run/receipt.js';
 
 export type Row = Record<string, unknown>;
 
@@ -34,9 +31,8 @@ function metadataOf(table: Table): Record<string, string> {
 
 /** Read a model's metrics and entropy artifacts and join them into the `layers` table (written to the store too). */
 export async function readModelTables(ctx: PipelineContext, modelIndex: number): Promise<ModelTables> {
-  const ref = await activationsRef(ctx, modelIndex);
-  const name = ref.model.ref.name;
-  const mkey = metricsKey(ref.key, ctx.spec);
+  const plan = await modelPlan(ctx, modelIndex);
+  const name = plan.model.ref.name;
   const tables = {} as ModelTables['tables'];
   const metadata: Record<string, Record<string, string>> = {};
   const artifacts: StepReceipt['artifacts'][number][] = [];
@@ -46,8 +42,8 @@ export async function readModelTables(ctx: PipelineContext, modelIndex: number):
     metadata[kind] = metadataOf(t);
     return rowsOf(t);
   };
-  for (const kind of METRICS_KINDS) tables[kind] = await read(kind, metricsArtifactKey(mkey, kind), 'metrics');
-  tables.layer_entropy = await read(LAYER_ENTROPY.kind, entropyArtifactKey(ref.key, ctx), 'entropy');
+  for (const kind of METRICS_KINDS) tables[kind] = await read(kind, plan.metricsArtifacts[kind], 'metrics');
+  tables.layer_entropy = await read(LAYER_ENTROPY.kind, plan.entropyArtifact, 'entropy');
   const entropyByIndex = new Map(tables.layer_entropy.map((r) => [r.hidden_index as number, r]));
   tables.layers = tables.layer_metrics.map((m) => {
     const e = entropyByIndex.get(m.hidden_index as number);
@@ -71,12 +67,12 @@ export async function readModelTables(ctx: PipelineContext, modelIndex: number):
       seq_len: m.seq_len,
     };
   });
-  const layersKey = hashInputs({ layers: [mkey, entropyArtifactKey(ref.key, ctx)] });
-  const meta = artifactMetadata(ctx, { kind: LAYERS.kind, model: name, dataset: ref.datasetName, engine: ref.engine, backend: ref.backend, extra: { preprocessing: metadata.layer_entropy?.preprocessing ?? 'raw' } });
+  const layersKey = plan.layersArtifact;
+  const meta = artifactMetadata(ctx, { kind: LAYERS.kind, model: name, dataset: plan.datasetName, engine: plan.engine, backend: plan.backend, extra: { preprocessing: metadata.layer_entropy?.preprocessing ?? 'raw' } });
   const written = await ctx.store.ensure(LAYERS.kind, layersKey, LAYERS.schema, meta, (w) => {
     w.append(buildRecordBatchFromRows(LAYERS, tables.layers as never));
   });
   artifacts.push({ kind: LAYERS.kind, key: layersKey, model: name, cacheHit: written.hit });
-  return { name, datasetName: ref.datasetName, engine: ref.engine, backend: ref.backend, firstIsBos: ref.firstIsBos, tables, metadata, artifacts };
+  return { name, datasetName: plan.datasetName, engine: plan.engine, backend: plan.backend, firstIsBos: plan.firstIsBos, tables, metadata, artifacts };
 }
 

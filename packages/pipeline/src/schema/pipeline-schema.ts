@@ -1,3 +1,4 @@
+import { ablationSpecsSchema } from '@sinkscope/ablation';
 import { z } from 'zod';
 
 /**
@@ -46,30 +47,6 @@ export const entropySettingsSchema = z
   })
   .strict();
 
-const ablationLayers = z.union([z.literal('auto'), z.array(z.number().int().nonnegative()).min(1)]).describe("'auto' = the emergence layer (largest jump of the first-token norm ratio), or blocks applied together");
-const ablationCommon = {
-  name: z.string().min(1).optional(),
-  hook: z.enum(['hook_resid_pre', 'hook_resid_mid', 'hook_resid_post', 'hook_attn_out', 'hook_mlp_out']).describe('hook kind; the block comes from layers'),
-  layers: ablationLayers,
-  positions: z.array(z.number().int().nonnegative()).min(1).optional().describe('token positions (default [0], the first token)'),
-  controls: z.boolean().default(true).describe('also run the random-position and no-massive-layer controls'),
-  seed: z.number().int().nonnegative().default(0),
-};
-
-/** One ablation of the bos-ablation experiments (Queipo-de-Llano et al. 2025); see @sinkscope/ablation. */
-export const ablationSchema = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('zero'), ...ablationCommon }).strict(),
-  z.object({ kind: z.literal('mean-of-others'), ...ablationCommon }).strict(),
-  z.object({ kind: z.literal('rescale-norm'), ...ablationCommon, norm: z.union([z.number().nonnegative(), z.literal('median-of-others')]) }).strict(),
-  z.object({
-    kind: z.literal('set-dims'),
-    ...ablationCommon,
-    dims: z.union([z.literal('massive'), z.array(z.number().int().nonnegative()).min(1)]),
-    value: z.union([z.number(), z.literal('baseline-mean')]),
-  }).strict(),
-  z.object({ kind: z.literal('add-direction'), ...ablationCommon, direction: z.array(z.number()).min(1), scale: z.number().optional() }).strict(),
-]);
-
 /** Slurm resources of a step's jobs (sbatch flags); absent fields take the cluster's defaults. */
 export const slurmResourcesSchema = z
   .object({
@@ -84,7 +61,7 @@ export const slurmResourcesSchema = z
   .strict();
 
 /**
- * How steps are launched. Not part of any cache key (see spec/cache-view.ts): a result computed on the
+ * How steps are launched. Not part of any cache key (see schema/cache-view.ts): a result computed on the
  * cluster is a hit on a laptop and back.
  */
 export const slurmSettingsSchema = slurmResourcesSchema
@@ -119,7 +96,7 @@ export const pipelineSpecSchema = z
     hooks: z.array(hookPattern).default([]).describe('extra hooks to capture beyond what the metrics need'),
     metrics: metricsSettingsSchema.default(metricsSettingsSchema.parse({})),
     entropy: entropySettingsSchema.default(entropySettingsSchema.parse({})),
-    ablations: z.array(ablationSchema).default([]).describe('ablations with their controls (see @sinkscope/ablation)'),
+    ablations: ablationSpecsSchema.default([]).describe('ablations with their controls (see @sinkscope/ablation)'),
     figures: z.array(figureIdSchema).default(['profile', 'heads', 'pattern', 'norms', 'qk', 'sink-sweep', 'massive']),
     patternExample: z
       .object({ layer: z.number().int().nonnegative(), head: z.number().int().nonnegative(), sequence: z.number().int().nonnegative() })

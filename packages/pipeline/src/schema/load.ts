@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
-import { pipelineSpecSchema, type PipelineSpec } from './schema.js';
+import { pipelineSpecSchema, type PipelineSpec } from './pipeline-schema.js';
 
 /** An invalid spec file: names the file and every offending field path. */
 export class SpecError extends Error {
