@@ -8,6 +8,7 @@ import { PLANTED, writePlantedGpt2 } from '@sinkscope/ablation/testing';
 import { ArtifactStore } from '@sinkscope/artifacts';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openContext, parseSpec, runPipeline, runStep, type StepReceipt } from '../src/index.js';
+import { fixtureSpecText } from './fixture-spec.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'sinkscope-ablate-step-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -17,19 +18,7 @@ const spec = (ablations: string) => {
   const file = join(tmp, 'pipeline.yaml');
   writeFileSync(
     file,
-    `name: ablate-fixture
-models:
-  - name: planted
-    path: ${modelDir}
-dataset:
-  spec: datasets/random-tokens-64.json
-  count: 4
-seqLen: 16
-bosPolicy: always
-engine: tfjs
-ablations:
-${ablations}
-`,
+    fixtureSpecText('ablate-fixture', { planted: modelDir }, `ablations:\n${ablations}\n`),
   );
   return file;
 };

@@ -7,6 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { loadExtractionModel } from '@sinkscope/model-io';
 import { measureModel, modelPlan, openContext, parseSpec, runPipeline, SpecError, type StepReceipt } from '../src/index.js';
 import { readModelTables } from '../src/steps/report/layers-table.js';
+import { fixtureSpecText } from './fixture-spec.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const FIXTURES = resolve(here, '../../../../shared/fixtures/hf');
@@ -19,19 +20,7 @@ function writeSpec(name: string, body: string): string {
   return file;
 }
 
-const baseSpec = (extra = '') => `name: fixture-run
-models:
-  - name: gpt2
-    path: ${FIXTURES}/gpt2
-  - name: llama
-    path: ${FIXTURES}/llama
-dataset:
-  spec: datasets/random-tokens-64.json
-  count: 4
-seqLen: 16
-bosPolicy: always
-engine: tfjs
-${extra}`;
+const baseSpec = (extra = '') => fixtureSpecText('fixture-run', { gpt2: `${FIXTURES}/gpt2`, llama: `${FIXTURES}/llama` }, extra);
 
 const options = () => ({ store: new ArtifactStore({ root: join(tmp, 'cache'), warn: () => {} }), reportsRoot: join(tmp, 'reports'), runsRoot: join(tmp, 'runs'), log: () => {}, print: () => {} });
 

@@ -1,15 +1,5 @@
-import {
-  ablationFigure,
-  attentionPatternFigure,
-  firstTokenNormsFigure,
-  headSinkHeatmapFigure,
-  layerProfileFigure,
-  massiveActivationsFigure,
-  sinkSweepFigure,
-  writeReport,
-  type CaptionContext,
-  type ReportFigure,
-} from '@sinkscope/report';
+import * as report from '@sinkscope/report';
+import type { CaptionContext, ReportFigure } from '@sinkscope/report';
 import type { FigureId } from '../../schema/pipeline-schema.js';
 import type { PipelineContext } from '../../run/context.js';
 import type { ModelTables, Row } from './layers-table.js';
@@ -37,31 +27,31 @@ export async function writeFigures(ctx: PipelineContext, models: readonly ModelT
   const ex = ctx.spec.patternExample;
   const first = models[0];
   const builders: Record<FigureId, (() => ReportFigure | undefined) | undefined> = {
-    profile: () => ({ id: 'profile', title: 'Per-layer profile: first-token norm, Sink_1 and matrix entropy with its bound', spec: layerProfileFigure(all(models, 'layers') as never, caption) }),
-    heads: () => ({ id: 'heads', title: 'Mean attention on the first token, alpha_1, per layer and head', spec: headSinkHeatmapFigure(all(models, 'heads') as never, caption) }),
+    profile: () => ({ id: 'profile', title: 'Per-layer profile: first-token norm, Sink_1 and matrix entropy with its bound', spec: report.layerProfileFigure(all(models, 'layers') as never, caption) }),
+    heads: () => ({ id: 'heads', title: 'Mean attention on the first token, alpha_1, per layer and head', spec: report.headSinkHeatmapFigure(all(models, 'heads') as never, caption) }),
     pattern: () => ({
       id: 'pattern',
       title: `Attention pattern of layer ${ex.layer}, head ${ex.head}, sequence ${ex.sequence} (${first.name})`,
-      spec: attentionPatternFigure(first.tables.pattern as never, { ...caption, models: first.name }, { model: first.name, layer: ex.layer, head: ex.head, sequence: ex.sequence }),
+      spec: report.attentionPatternFigure(first.tables.pattern as never, { ...caption, models: first.name }, { model: first.name, layer: ex.layer, head: ex.head, sequence: ex.sequence }),
     }),
-    norms: () => ({ id: 'norms', title: 'Norms of the first token vs the others: hidden states, keys and values', spec: firstTokenNormsFigure({ norms: all(models, 'norms') as never }, caption) }),
+    norms: () => ({ id: 'norms', title: 'Norms of the first token vs the others: hidden states, keys and values', spec: report.firstTokenNormsFigure({ norms: all(models, 'norms') as never }, caption) }),
     qk: () => ({
       id: 'qk',
       title: `q-k decomposition of layer ${ex.layer}, head ${ex.head} (${first.name}): cos(q,k) and |q||k|`,
-      spec: firstTokenNormsFigure({ norms: first.tables.norms as never, qk: first.tables.qk as never }, { ...caption, models: first.name }, { model: first.name, layer: ex.layer, head: ex.head }),
+      spec: report.firstTokenNormsFigure({ norms: first.tables.norms as never, qk: first.tables.qk as never }, { ...caption, models: first.name }, { model: first.name, layer: ex.layer, head: ex.head }),
     }),
-    'sink-sweep': () => ({ id: 'sink-sweep', title: 'Sink_1 against sequence length T for several eps', spec: sinkSweepFigure(all(models, 'sink_sweep') as never, { ...caption, eps: ctx.spec.metrics.epsSweep, seqLen: ctx.spec.metrics.seqLenSweep }) }),
-    'sink-models': () => ({ id: 'sink-models', title: 'Sink_1 across models', spec: sinkSweepFigure(all(models, 'sink_sweep') as never, { ...caption, eps: ctx.spec.metrics.epsSweep }, { seqLen: ctx.spec.seqLen }) }),
+    'sink-sweep': () => ({ id: 'sink-sweep', title: 'Sink_1 against sequence length T for several eps', spec: report.sinkSweepFigure(all(models, 'sink_sweep') as never, { ...caption, eps: ctx.spec.metrics.epsSweep, seqLen: ctx.spec.metrics.seqLenSweep }) }),
+    'sink-models': () => ({ id: 'sink-models', title: 'Sink_1 across models', spec: report.sinkSweepFigure(all(models, 'sink_sweep') as never, { ...caption, eps: ctx.spec.metrics.epsSweep }, { seqLen: ctx.spec.seqLen }) }),
     massive: () => ({
       id: 'massive',
       title: 'Massive activations: top |activation| per layer with the median',
-      spec: massiveActivationsFigure(all(models, 'massive') as never, caption, {
+      spec: report.massiveActivationsFigure(all(models, 'massive') as never, caption, {
         ...(models.length === 1 && Number(first.metadata.massive?.emergence_hidden_index ?? -1) >= 0
           ? { emergenceHiddenIndex: Number(first.metadata.massive?.emergence_hidden_index) }
           : {}),
       }),
     }),
-    ablation: ablation.length ? () => ({ id: 'ablation', title: 'BOS ablations: each curve before and after, against the controls', spec: ablationFigure(ablation as never, caption, { seqLen: ctx.spec.seqLen }) }) : undefined,
+    ablation: ablation.length ? () => ({ id: 'ablation', title: 'BOS ablations: each curve before and after, against the controls', spec: report.ablationFigure(ablation as never, caption, { seqLen: ctx.spec.seqLen }) }) : undefined,
     training: undefined,
   };
   const figures: ReportFigure[] = [];
@@ -70,7 +60,7 @@ export async function writeFigures(ctx: PipelineContext, models: readonly ModelT
     if (fig) figures.push(fig);
     else ctx.log(`report: figure '${id}' needs data this pipeline does not produce; skipped`);
   }
-  const written = await writeReport({
+  const written = await report.writeReport({
     outDir,
     title: `${ctx.spec.name}: ${ctx.spec.description || 'attention sinks and compression valleys'}`,
     metadata: {
