@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -125,7 +125,8 @@ describe('a sharded run', () => {
 });
 
 describe('Nx plugin', () => {
-  const hash = (args: string[]) => execFileSync(process.execPath, [join(REPO, 'packages/pipeline/nx/spec-hash.mjs'), ...args], { encoding: 'utf8' });
+  // the runtime input every pipeline task has (nx/task-inputs.ts), run as Nx runs it
+  const hash = (args: string[]) => execFileSync(process.execPath, ['--import', 'tsx', join(REPO, 'packages/pipeline/nx/task-inputs.ts'), ...args], { encoding: 'utf8', cwd: REPO });
 
   it('gives each model its own project; adding a model or changing the launcher leaves its tasks alone', async () => {
     const two = writeSpec('nx-two', spec());
@@ -137,6 +138,14 @@ describe('Nx plugin', () => {
     expect(hash([three])).not.toBe(hash([two]));
     expect(hash([two, 'gpt_neox_pythia'])).not.toBe(hash([two, 'gpt2']));
     expect(hash([writeSpec('nx-seq', spec().replace('seqLen: 12', 'seqLen: 16')), 'gpt2'])).not.toBe(hash([two, 'gpt2']));
+    // a checkpoint folder's content enters its model's hash (folders outside the workspace)
+    const copy = join(tmp, 'gpt2-copy');
+    cpSync(join(FIXTURES, 'gpt2'), copy, { recursive: true });
+    const copied = writeSpec('nx-copy', spec().replace(`${FIXTURES}/gpt2`, copy));
+    const before = hash([copied, 'gpt2']);
+    writeFileSync(join(copy, 'generation_config.json'), '{"changed": true}\n');
+    expect(hash([copied, 'gpt2'])).not.toBe(before);
+    expect(hash([copied, 'gpt_neox_pythia'])).toBe(hash([two, 'gpt_neox_pythia']));
 
     const [, createNodes] = createNodesV2;
     // the plugin reads pipelines/<name>/pipeline.yaml from the workspace root: a temp workspace here
