@@ -1,8 +1,8 @@
 import { summarize } from '@sinkscope/entropy';
-import type { RunMeasurement, SequenceMeasurement } from './measure.js';
+import type { RunReadings, SequenceReadings } from './readings.js';
 import type { AblationRun } from './plan.js';
 
-type Measured = Pick<RunMeasurement, 'layers' | 'sequences'>;
+type Measured = Pick<RunReadings, 'layers' | 'sequences'>;
 
 /** One quantity before and after: means over sequences, and the per-sequence delta's mean and std (ddof 0). */
 export interface Effect {
@@ -33,7 +33,7 @@ export interface RunEffects {
   readonly loss: Effect;
 }
 
-export type PerSequence = (s: SequenceMeasurement) => number;
+export type PerSequence = (s: SequenceReadings) => number;
 
 /** The per-sequence readings of the window (see `RunEffects`). */
 export function windowReadings(window: number, layers: number): { normRatio: PerSequence; sinkRate: PerSequence | null; entropy: PerSequence; loss: PerSequence } {

@@ -1,19 +1,13 @@
-import { arrowType, type ColumnType } from '@sinkscope/artifacts';
-import { Field, Schema } from 'apache-arrow';
+import { columnsSchema } from '@sinkscope/artifacts';
 
-/**
- * The ablation step's own artifact kinds beside the shared `ablation` table (@sinkscope/artifacts
- * ABLATION, one per (model, run)). Bump a version when a column changes meaning.
- */
-function schemaOf(columns: readonly [string, ColumnType][]): Schema {
-  return new Schema(columns.map(([name, type]) => new Field(name, arrowType(type), false)));
-}
+// The ablation step's own artifact kinds beside the shared `ablation` table (@sinkscope/artifacts
+// ABLATION, one per (model, run)). Bump a version when a column changes meaning.
 
 /** Per-sequence readings of one run: what the effect sizes' spread comes from. Row per (sequence, hidden_index). */
 export const ABLATION_SEQUENCES = {
   kind: 'ablation_sequences',
   version: 1,
-  schema: schemaOf([
+  schema: columnsSchema([
     ['model', 'utf8'],
     ['intervention', 'utf8'],
     ['sequence', 'int32'],
@@ -37,7 +31,7 @@ export const ABLATION_SEQUENCES = {
 export const ABLATION_BASELINE_MEANS = {
   kind: 'ablation_baseline_means',
   version: 1,
-  schema: schemaOf([
+  schema: columnsSchema([
     ['hidden_index', 'int32'],
     ['position', 'int32'],
     ['dim', 'int32'],

@@ -1,5 +1,5 @@
 import { largestJump } from '@sinkscope/metrics';
-import type { AblationHookKind } from './spec.js';
+import type { AblationHookKind } from './schema.js';
 
 /**
  * Where the first token's massive activation forms: the hidden-state index with the largest rise of

@@ -1,7 +1,9 @@
+import { SeededRandom } from '@sinkscope/datasets';
 import type { ArchSpec } from '@sinkscope/model-io';
 import { validateIntervention, type InterventionSpec } from '@sinkscope/model-io';
 import { autoLayer, blockOfHiddenIndex, controlHiddenIndex, emergenceHiddenIndex, massiveDims, type MassiveDimsOptions } from './layers.js';
-import { ablationName, blockHook, checkAgainstModel, firstAffectedHiddenIndex, type AblationSpec } from './spec.js';
+import { ablationName, type AblationSpec } from './schema.js';
+import { blockHook, checkAgainstModel, firstAffectedHiddenIndex } from './targets.js';
 
 export type AblationRole = 'baseline' | 'targeted' | 'control';
 
@@ -34,23 +36,12 @@ export interface BaselineProfile {
   readonly minSeqLen: number;
 }
 
-/** Deterministic 32-bit PRNG (mulberry32), so a seed always gives the same control position. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** A random position in 1..minSeqLen-1 not in `taken` (seeded). */
 export function controlPosition(seed: number, minSeqLen: number, taken: readonly number[]): number {
   const choices = Array.from({ length: minSeqLen - 1 }, (_, i) => i + 1).filter((p) => !taken.includes(p));
   if (choices.length === 0) throw new Error(`no position besides [${taken.join(', ')}] in sequences of ${minSeqLen} tokens for the position control`);
-  return choices[Math.floor(mulberry32(seed)() * choices.length)];
+  // mulberry32: the stream every shipped control position was drawn from
+  return choices[Math.floor(SeededRandom.mulberry32(seed).nextUnit() * choices.length)];
 }
 
 /** Check every ablation against the model before any work (hooks, layers, dims, widths, positions). */

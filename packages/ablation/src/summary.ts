@@ -1,4 +1,4 @@
-import type { RunMeasurement, SequenceMeasurement } from './measure.js';
+import type { RunReadings, SequenceReadings } from './readings.js';
 import type { AblationRole } from './plan.js';
 
 /** One row of the shared `ablation` table (@sinkscope/artifacts ABLATION): per (model, intervention, role, hidden_index). */
@@ -42,7 +42,7 @@ const mean = (xs: ArrayLike<number>): number => {
  * Model-level next-token loss: total nats over total predicted tokens (each sequence's last position
  * has no target), and perplexity = exp(loss).
  */
-export function modelLoss(sequences: readonly Pick<SequenceMeasurement, 'nllSum' | 'predicted'>[]): { loss: number; perplexity: number } {
+export function modelLoss(sequences: readonly Pick<SequenceReadings, 'nllSum' | 'predicted'>[]): { loss: number; perplexity: number } {
   let nll = 0;
   let count = 0;
   for (const s of sequences) {
@@ -59,7 +59,7 @@ export function modelLoss(sequences: readonly Pick<SequenceMeasurement, 'nllSum'
  * norm_ratio = mean first-token norm / mean other-token norm (ratio of means); entropy, its bound and
  * anisotropy = means over sequences.
  */
-export function ablationRows(model: string, intervention: string, role: AblationRole, run: Pick<RunMeasurement, 'layers' | 'sequences'>): AblationRow[] {
+export function ablationRows(model: string, intervention: string, role: AblationRole, run: Pick<RunReadings, 'layers' | 'sequences'>): AblationRow[] {
   const seqs = run.sequences;
   const { loss, perplexity } = modelLoss(seqs);
   return Array.from({ length: run.layers + 1 }, (_, i) => ({
@@ -78,7 +78,7 @@ export function ablationRows(model: string, intervention: string, role: Ablation
 }
 
 /** The per-sequence rows of one run. */
-export function sequenceRows(model: string, intervention: string, run: Pick<RunMeasurement, 'layers' | 'sequences'>): AblationSequenceRow[] {
+export function sequenceRows(model: string, intervention: string, run: Pick<RunReadings, 'layers' | 'sequences'>): AblationSequenceRow[] {
   return run.sequences.flatMap((s, sequence) =>
     Array.from({ length: run.layers + 1 }, (_, i) => ({
       model,
@@ -98,7 +98,7 @@ export function sequenceRows(model: string, intervention: string, run: Pick<RunM
 }
 
 /** Rebuild a run's per-sequence measurements from its stored rows (inverse of `sequenceRows`). */
-export function measurementFromRows(rows: readonly AblationSequenceRow[], layers: number): Pick<RunMeasurement, 'layers' | 'sequences'> {
+export function readingsFromRows(rows: readonly AblationSequenceRow[], layers: number): Pick<RunReadings, 'layers' | 'sequences'> {
   const n = rows.reduce((m, r) => Math.max(m, r.sequence + 1), 0);
   const seqs = Array.from({ length: n }, () => ({
     firstTokenNorm: new Float64Array(layers + 1).fill(NaN),

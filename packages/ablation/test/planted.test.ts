@@ -1,32 +1,58 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ArtifactStore, buildArtifactMetadata, hashInputs } from '@sinkscope/artifacts';
 import { loadExtractionModel, type ExtractionModel } from '@sinkscope/model-io';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runAblations, type AblationResult } from '../src/run.js';
-import { parseAblationSpecs } from '../src/spec.js';
+import { ablateModel, type AblatedModel, type AblateModelInput } from '../src/ablate-model.js';
+import { checkAblations } from '../src/plan.js';
+import { parseAblationSpecs } from '../src/schema.js';
+import type { AblationRow } from '../src/summary.js';
 import { effectsTable } from '../src/table.js';
-import { FIXTURES, PLANTED, plantedSequences, writePlantedGpt2 } from './planted-model.js';
+import { FIXTURES, PLANTED, plantedSequences, writePlantedGpt2 } from '../src/testing/index.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'sinkscope-ablation-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 const T = 16;
 const sequences = plantedSequences(8, T);
+const SPECS = parseAblationSpecs([
+  { kind: 'zero', hook: 'hook_mlp_out', layers: 'auto' },
+  { kind: 'set-dims', hook: 'hook_resid_post', layers: 'auto', dims: 'massive', value: 0, controls: false },
+]);
 let model: ExtractionModel;
-let result: AblationResult;
+let result: AblatedModel;
+let rows: AblationRow[];
+let loads = 0;
+
+/** The library's one orchestration on a store of its own, as the pipeline's ablate step runs it. */
+function ablate(specs: AblateModelInput['specs'], store: ArtifactStore): Promise<AblatedModel> {
+  const metadata: AblateModelInput['metadata'] = (kind, version, extra) =>
+    buildArtifactMetadata({ kind, ...(version !== undefined ? { schemaVersion: version } : {}), specHash: hashInputs('planted'), model: 'planted', dataset: 'planted', bosPolicy: 'always', engine: 'tfjs', backend: model.backend, versions: {}, extra: { seq_len: T, eps: 0.3, ...extra } });
+  checkAblations(specs, model.arch, T);
+  return ablateModel({
+    store,
+    modelName: 'planted',
+    arch: model.arch,
+    sequences,
+    specs,
+    keys: { modelHash: hashInputs('planted model'), sequencesHash: hashInputs(sequences), bosPolicy: 'always', engine: 'tfjs', eps: 0.3, entropy: { center: false, normalizeRows: false } },
+    // the model stays the test's: ablateModel disposes what it loaded, so it gets a view without dispose
+    loadModel: async () => (loads++, { ...model, dispose: () => {} }),
+    metadata,
+    log: () => {},
+    where: 'ablations',
+  });
+}
 
 beforeAll(async () => {
   model = await loadExtractionModel(writePlantedGpt2(join(tmp, 'planted')), { engine: 'tfjs' });
-  const specs = parseAblationSpecs([
-    { kind: 'zero', hook: 'hook_mlp_out', layers: 'auto' },
-    { kind: 'set-dims', hook: 'hook_resid_post', layers: 'auto', dims: 'massive', value: 0, controls: false },
-  ]);
-  result = await runAblations(model, sequences, specs, { modelName: 'planted', settings: { eps: 0.3 } });
+  result = await ablate(SPECS, new ArtifactStore({ root: join(tmp, 'cache'), warn: () => {} }));
+  rows = await result.readRows();
 });
 afterAll(() => model?.dispose());
 
-const rowsOf = (name: string) => result.rows.filter((r) => r.intervention === name).sort((a, b) => a.hidden_index - b.hidden_index);
+const rowsOf = (name: string) => rows.filter((r) => r.intervention === name).sort((a, b) => a.hidden_index - b.hidden_index);
 const ZERO = 'zero hook_mlp_out L=auto';
 const downstream = [2, 3, 4, 5]; // hidden states that carry the planted activation (6 = the final norm's output)
 
@@ -74,7 +100,7 @@ describe('ablations on a model with a planted first-token massive activation', (
     const post = out.get('blocks.1.hook_resid_post')!.data;
     const d = 64;
     const norm = (x: Float32Array, at: number) => Math.hypot(...x.subarray(at, at + d));
-    const after = result.measurements.get(ZERO)!.sequences;
+    const after = result.readings.get(ZERO)!.sequences;
     sequences.forEach((_, s) => {
       // only position 0 changes: the others' hidden state 2 is the baseline's resid_post
       let rest = 0;
@@ -105,25 +131,33 @@ describe('ablations on a model with a planted first-token massive activation', (
     expect(table).toMatch(/\| control \| zero hook_mlp_out L=auto \[control: layer 4\] \| 2 \| /);
   });
 
+  it('stored runs are hits: a second pass loads no model and gives the same effects', async () => {
+    const before = loads;
+    const again = await ablate(SPECS, new ArtifactStore({ root: join(tmp, 'cache'), warn: () => {} }));
+    expect(loads).toBe(before);
+    expect(again.artifacts.every((a) => a.cacheHit)).toBe(true);
+    expect(again.effects).toEqual(result.effects);
+  });
+
   it('an unknown hook or a block the model lacks is a clear error before any forward pass', async () => {
-    let calls = 0;
-    const counting: ExtractionModel = { ...model, run: async (...args) => (calls++, model.run(...args)) };
-    const run = (raw: unknown[]) => runAblations(counting, sequences, parseAblationSpecs(raw), { settings: { eps: 0.3 } });
-    await expect(run([{ kind: 'zero', hook: 'hook_mlp_out', layers: [9] }])).rejects.toThrow(
-      "ablations[0]: field 'layers' names block 9, but this gpt2 model has blocks 0..5",
-    );
+    const check = (raw: unknown[], arch = model.arch, minLen = T) => () => checkAblations(parseAblationSpecs(raw), arch, minLen);
+    expect(check([{ kind: 'zero', hook: 'hook_mlp_out', layers: [9] }])).toThrow("ablations[0]: field 'layers' names block 9, but this gpt2 model has blocks 0..5");
     expect(() => parseAblationSpecs([{ kind: 'zero', hook: 'blocks.1.hook_mlp_out', layers: 'auto' }])).toThrow(
-      /ablations\[0\]: field 'hook' is "blocks\.1\.hook_mlp_out"; give a hook kind \(valid: hook_resid_pre, hook_resid_mid, hook_resid_post, hook_attn_out, hook_mlp_out\)/,
+      /ablations\[0\]: field 'hook': "blocks\.1\.hook_mlp_out" is not a hook kind \(valid: hook_resid_pre, hook_resid_mid, hook_resid_post, hook_attn_out, hook_mlp_out\); the blocks go in 'layers'/,
     );
-    expect(() => parseAblationSpecs([{ kind: 'scale', hook: 'hook_mlp_out', layers: 'auto' }])).toThrow(/field 'kind' is "scale" \(valid: zero, /);
-    expect(() => parseAblationSpecs([{ kind: 'zero', hook: 'hook_mlp_out', layers: 'auto', norm: 3 }])).toThrow(/unknown field 'norm' for kind 'zero'/);
-    await expect(run([{ kind: 'set-dims', hook: 'hook_resid_post', layers: [1], dims: [64], value: 0 }])).rejects.toThrow(/dims\[0\]' = 64 is outside 0\.\.63/);
-    await expect(run([{ kind: 'zero', hook: 'hook_mlp_out', layers: 'auto', positions: [16] }])).rejects.toThrow(/positions' has 16, outside/);
-    expect(calls).toBe(0);
+    expect(() => parseAblationSpecs([{ kind: 'scale', hook: 'hook_mlp_out', layers: 'auto' }])).toThrow(/field 'kind': kind "scale" is not an ablation kind \(valid: zero, /);
+    expect(() => parseAblationSpecs([{ kind: 'zero', hook: 'hook_mlp_out', layers: 'auto', norm: 3 }])).toThrow(/ablations\[0\]: unknown field 'norm'/);
+    expect(() => parseAblationSpecs([{ kind: 'zero', hook: 'hook_mlp_out', layers: [1, 1] }])).toThrow(/field 'layers': has duplicates/);
+    expect(() => parseAblationSpecs([{ kind: 'set-dims', hook: 'hook_mlp_out', layers: [1], dims: [1], value: 'baseline-mean' }])).toThrow(/value 'baseline-mean' needs a residual-stream hook/);
+    expect(() => parseAblationSpecs([{ kind: 'zero', hook: 'hook_mlp_out', layers: 'auto' }, { kind: 'zero', hook: 'hook_mlp_out', layers: 'auto' }])).toThrow(
+      "ablations[1]: field 'name': 'zero hook_mlp_out L=auto' is already the name of ablations[0]; give one of them a 'name'",
+    );
+    expect(check([{ kind: 'set-dims', hook: 'hook_resid_post', layers: [1], dims: [64], value: 0 }])).toThrow(/dims\[0\]' = 64 is outside 0\.\.63/);
+    expect(check([{ kind: 'zero', hook: 'hook_mlp_out', layers: 'auto', positions: [16] }])).toThrow(/positions' has 16, outside/);
     // hook_resid_mid does not exist in a parallel-residual model (GPT-NeoX / Pythia)
     const neox = await loadExtractionModel(join(FIXTURES, 'gpt_neox_pythia'), { engine: 'tfjs' });
     try {
-      await expect(runAblations(neox, [[0, 1, 2]], parseAblationSpecs([{ kind: 'zero', hook: 'hook_resid_mid', layers: [0] }]), { settings: { eps: 0.3 } })).rejects.toThrow(
+      expect(check([{ kind: 'zero', hook: 'hook_resid_mid', layers: [0] }], neox.arch, 3)).toThrow(
         "ablations[0]: hook 'hook_resid_mid' does not exist in this gpt_neox model (parallel residual; valid: hook_resid_pre, hook_resid_post, hook_attn_out, hook_mlp_out)",
       );
     } finally {

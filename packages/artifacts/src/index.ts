@@ -1,12 +1,9 @@
 // Content-addressed Arrow artifact store, schemas of the shared tables, and Parquet export.
 export { ArtifactInputError, ArtifactStoreError } from './errors.js';
 
-export { canonicalJson, type JsonValue } from './hash/canonical-json.js';
-export { hashInputs, isSha256Hex, type Sha256Hex } from './hash/hash-inputs.js';
-export { hashFile } from './hash/hash-file.js';
-export { hashFiles, type FileDigest, type FilesDigest, type HashFilesOptions } from './hash/hash-files.js';
+export * from './hash/index.js';
 
-export { column, arrowType, type ColumnInput, type ColumnSpec, type ColumnType, type ColumnValue } from './schema/columns.js';
+export { column, arrowType, columnsSchema, type ColumnInput, type ColumnSpec, type ColumnType, type ColumnValue } from './schema/columns.js';
 export {
   ABLATION,
   ARTIFACT_KINDS,

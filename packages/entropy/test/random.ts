@@ -1,13 +1,9 @@
-/** Seeded Gaussian matrices for the analytic tests. */
+import { SeededRandom } from '@sinkscope/datasets';
+
+/** Seeded Gaussian draws for the analytic tests (Box-Muller on (u + 1/2) / 2^32, never log 0). */
 export function gaussian(seed: number): () => number {
-  let a = seed >>> 0;
-  const uniform = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (((t ^ (t >>> 14)) >>> 0) + 0.5) / 4294967296;
-  };
+  const r = SeededRandom.mulberry32(seed);
+  const uniform = () => (r.nextUint32() + 0.5) / 4294967296;
   return () => Math.sqrt(-2 * Math.log(uniform())) * Math.cos(2 * Math.PI * uniform());
 }
 

@@ -22,3 +22,4 @@ export {
 } from './massive.js';
 export { emergenceLayer, largestJump } from './emergence.js';
 export { medianInPlace } from './select.js';
+export { SinkMeasurements, type SinkMeasurementSettings } from './sink-measurements.js';

@@ -1,15 +1,11 @@
+import { SeededRandom } from '@sinkscope/datasets';
+
 /** Small deterministic generators of attention maps for the analytic tests. */
 
-/** Mulberry32: a tiny seeded PRNG so tests are reproducible. */
+/** Seeded uniform numbers in [0, 1), so tests are reproducible. */
 export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const r = SeededRandom.mulberry32(seed);
+  return () => r.nextUnit();
 }
 
 /** [H, T, T] map built row by row from `row(h, t)` (which returns the t+1 causal weights). */

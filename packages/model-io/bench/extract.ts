@@ -5,6 +5,7 @@
  * Usage: tsx extract.ts <onnx|streaming|tfjs> <checkpoint dir> <sequences> <seqLen> <threads> [batchSize]
  */
 import { resourceUsage } from 'node:process';
+import { SeededRandom } from '@sinkscope/datasets';
 import { Checkpoint } from '../src/checkpoint/checkpoint.js';
 import type { HookName } from '../src/hooks.js';
 import { extractionFlops } from './flops.js';
@@ -32,11 +33,10 @@ export interface ExtractionResult {
   readonly batchSizes?: readonly number[];
 }
 
-/** Deterministic token ids in [0, vocab). */
+/** Seeded token ids in [0, vocab), the same on every run. */
 function randomSequences(count: number, seqLen: number, vocab: number): number[][] {
-  let s = 12345;
-  const next = () => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) >>> 8) % vocab;
-  return Array.from({ length: count }, () => Array.from({ length: seqLen }, next));
+  const rng = new SeededRandom(12345);
+  return Array.from({ length: count }, () => Array.from({ length: seqLen }, () => rng.nextInt(vocab)));
 }
 
 async function main(): Promise<void> {
@@ -79,7 +79,7 @@ async function main(): Promise<void> {
     seconds = (performance.now() - t1) / 1000;
     model.dispose();
   } else {
-    const { OnnxModel } = await import('../src/engines/onnx/onnx-model.js'); // not the index: it pulls in tfjs
+    const { OnnxModel } = await import('../src/engines/onnx/index.js'); // never loads tfjs
     const t0 = performance.now();
     const streaming = engine === 'streaming';
     const model = await OnnxModel.load(dir, {

@@ -30,10 +30,7 @@ function randomTensor(name: string, shape: number[], seed: number, amplitude: nu
 const W = 0.02 * Math.sqrt(3);
 
 function gpt2Small(): { config: Record<string, unknown>; tensors: (seed: () => number) => TensorToWrite[] } {
-  const d = 768;
-  const L = 12;
-  const V = 50257;
-  const P = 1024;
+  const [d, L, V, P] = [768, 12, 50257, 1024]; // d_model, layers, vocabulary, positions
   const config = {
     model_type: 'gpt2', architectures: ['GPT2LMHeadModel'], n_embd: d, n_layer: L, n_head: 12, n_positions: P, n_ctx: P,
     vocab_size: V, activation_function: 'gelu_new', layer_norm_epsilon: 1e-5, bos_token_id: 50256, eos_token_id: 50256, torch_dtype: 'float32',
@@ -64,10 +61,7 @@ function gpt2Small(): { config: Record<string, unknown>; tensors: (seed: () => n
 }
 
 function pythia410m(): { config: Record<string, unknown>; tensors: (seed: () => number) => TensorToWrite[] } {
-  const d = 1024;
-  const L = 24;
-  const V = 50304;
-  const F = 4096;
+  const [d, L, V, F] = [1024, 24, 50304, 4096]; // d_model, layers, vocabulary, MLP width
   const config = {
     model_type: 'gpt_neox', architectures: ['GPTNeoXForCausalLM'], hidden_size: d, num_hidden_layers: L, num_attention_heads: 16,
     intermediate_size: F, vocab_size: V, max_position_embeddings: 2048, rotary_pct: 0.25, rotary_emb_base: 10000,

@@ -1,7 +1,8 @@
 /**
  * The canonical weight set every family adapter fills, in the layout the forward pass wants:
- * every linear weight is [in, out] (y = x W + b), so engines multiply untransposed (tfjs-wasm's
- * transposed matMul is 10-100x slower; see ENGINE-NOTES). Fused qkv weights are split at load.
+ * every linear weight is [in, out] (y = x W + b), so engines multiply untransposed (tfjs 4.22's wasm
+ * backend, measured on 2 AVX2 cores: matMul with transposeA 0.2-0.3 GFLOP/s, transposeB about 1.3,
+ * untransposed 20-25). Fused qkv weights are split at load.
  * `W` is the engine's handle for a weight (a host array at load, a tf.Tensor in the tfjs engine,
  * an initializer name in a traced graph).
  */
@@ -50,26 +51,27 @@ export function mapNorm<A, B>(n: Norm<A>, f: (w: A, name: string) => B, name: st
   return n.b === undefined ? { g: f(n.g, `${name}.g`) } : { g: f(n.g, `${name}.g`), b: f(n.b, `${name}.b`) };
 }
 
+/** Apply `f` to one layer's weights; names are `${prefix}q.w`, `${prefix}ln1.g`, ... */
+export function mapLayer<A, B>(l: LayerWeights<A>, f: (w: A, name: string) => B, prefix: string): LayerWeights<B> {
+  return {
+    ln1: mapNorm(l.ln1, f, `${prefix}ln1`),
+    ...(l.ln2 ? { ln2: mapNorm(l.ln2, f, `${prefix}ln2`) } : {}),
+    q: mapLinear(l.q, f, `${prefix}q`),
+    k: mapLinear(l.k, f, `${prefix}k`),
+    v: mapLinear(l.v, f, `${prefix}v`),
+    o: mapLinear(l.o, f, `${prefix}o`),
+    ...(l.gate ? { gate: mapLinear(l.gate, f, `${prefix}gate`) } : {}),
+    up: mapLinear(l.up, f, `${prefix}up`),
+    down: mapLinear(l.down, f, `${prefix}down`),
+  };
+}
+
 /** Apply `f` to every weight, keeping the structure (used to upload host weights to an engine). */
 export function mapWeights<A, B>(m: ModelWeights<A>, f: (w: A, name: string) => B): ModelWeights<B> {
-  const layers = m.layers.map((l, i): LayerWeights<B> => {
-    const p = `layers.${i}`;
-    return {
-      ln1: mapNorm(l.ln1, f, `${p}.ln1`),
-      ...(l.ln2 ? { ln2: mapNorm(l.ln2, f, `${p}.ln2`) } : {}),
-      q: mapLinear(l.q, f, `${p}.q`),
-      k: mapLinear(l.k, f, `${p}.k`),
-      v: mapLinear(l.v, f, `${p}.v`),
-      o: mapLinear(l.o, f, `${p}.o`),
-      ...(l.gate ? { gate: mapLinear(l.gate, f, `${p}.gate`) } : {}),
-      up: mapLinear(l.up, f, `${p}.up`),
-      down: mapLinear(l.down, f, `${p}.down`),
-    };
-  });
   return {
     embed: f(m.embed, 'embed'),
     ...(m.posEmbed !== undefined ? { posEmbed: f(m.posEmbed, 'posEmbed') } : {}),
-    layers,
+    layers: m.layers.map((l, i) => mapLayer(l, f, `layers.${i}.`)),
     lnFinal: mapNorm(m.lnFinal, f, 'lnFinal'),
     lmHead: mapLinear(m.lmHead, f, 'lmHead'),
   };

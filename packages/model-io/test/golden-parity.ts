@@ -1,9 +1,17 @@
 import { expect } from 'vitest';
-import { hiddenStateHooks, type ArchSpec, type HookName } from '../src/index.js';
-import { scaledMaxDiff } from './fixtures.js';
+import { hiddenStateHooks, readSafetensors, type ArchSpec, type HookName, type HostTensor } from '../src/index.js';
+import { fixtureDir, scaledMaxDiff } from './fixtures.js';
 
 /** Max |diff| / max(1, max |expected|) allowed against the `transformers` golden outputs (float32). */
 export const PARITY_TOLERANCE = 1e-4;
+
+/** A fixture's golden outputs (expected.safetensors) and the token ids they were computed from, as sequences. */
+export function goldenRun(fixture: string): { expected: ReadonlyMap<string, HostTensor>; sequences: number[][]; seqLen: number } {
+  const expected = readSafetensors(`${fixtureDir(fixture)}/expected.safetensors`).tensors;
+  const ids = expected.get('input_ids')!;
+  const [batch, seqLen] = ids.shape;
+  return { expected, sequences: Array.from({ length: batch }, (_, b) => Array.from(ids.data.subarray(b * seqLen, (b + 1) * seqLen))), seqLen };
+}
 
 /** A golden tensor of expected.safetensors and the hook that must reproduce it. */
 export interface GoldenPair {

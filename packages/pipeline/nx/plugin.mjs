@@ -6,62 +6,30 @@
  * - one project per model, `<name>.<model>`, with the model's extract/metrics/entropy/ablate tasks. Nx
  *   puts a project's whole configuration into each of its tasks' cache keys, so one project holding
  *   every model would rerun them all when a model is added; a model project's inputs name only its own
- *   model (nx/spec-hash.mjs), so adding a model to a sweep computes only that model's tasks.
+ *   model (nx/task-inputs.ts), so adding a model to a sweep computes only that model's tasks.
  * - the pipeline project `<name>`, whose report reads every model, and whose extract/metrics/entropy/
  *   ablate targets run those of all its models.
  * The launcher (local or slurm) is not an input: a result computed on a cluster is a hit on a laptop.
- * Written in plain JS so Nx loads it without a TypeScript transpiler.
+ * The steps, their order, upstream steps, sources and descriptions come from src/step-table.mjs, the
+ * table the step runner and the Slurm launcher read too. Written in plain JS so Nx loads it without
+ * a TypeScript transpiler.
  */
 import { dirname, basename, join } from 'node:path';
+import { STEP_TABLE, sourcesUpTo } from '../src/step-table.mjs';
 import { readRawSpec, specModels } from './read-spec.mjs';
 
-/** Package sources each step's result depends on (a code change recomputes the steps it affects). */
-const STEP_SOURCES = {
-  extract: ['model-io', 'datasets', 'artifacts', 'pipeline'],
-  metrics: ['metrics'],
-  entropy: ['entropy'],
-  ablate: ['ablation', 'metrics', 'entropy'],
-  report: ['report'],
-};
+const MODEL_STEPS = STEP_TABLE.filter((s) => s.perModel);
+const PIPELINE_STEPS = STEP_TABLE.filter((s) => !s.perModel);
 
-/** Each step's upstream steps within the same pipeline. */
-const STEP_DEPENDS = {
-  extract: [],
-  metrics: ['extract'],
-  entropy: ['extract'],
-  ablate: ['extract', 'metrics'],
-  report: ['metrics', 'entropy', 'ablate'],
-};
-
-const STEP_DESCRIPTIONS = {
-  extract: 'forward pass over the dataset; hidden states and attention maps as Arrow artifacts',
-  metrics: 'Sink_k, alpha per head, norms, massive activations, q-k decomposition',
-  entropy: 'matrix-based entropy per layer with the massive-norm bound, anisotropy',
-  ablate: 'BOS massive-activation ablations and their controls',
-  report: 'figures (SVG/PNG/Vega-Lite), index.html and summary.md under reports/<pipeline>/',
-};
-
-function sourcesUpTo(step) {
-  const seen = new Set();
-  const visit = (s) => {
-    for (const pkg of STEP_SOURCES[s]) seen.add(pkg);
-    for (const d of STEP_DEPENDS[s]) visit(d);
-  };
-  visit(step);
-  return [...seen].sort().map((pkg) => `{workspaceRoot}/packages/${pkg}/src/**/*`);
-}
-
-const MODEL_STEPS = ['extract', 'metrics', 'entropy', 'ablate'];
-
+/** @param {string} specFile @param {(typeof STEP_TABLE)[number]['name']} step @param {string} [model] */
 function baseInputs(specFile, step, model) {
   const modelArg = model === undefined ? '' : ` ${model}`;
   return [
-    // the spec without its launch fields (and, for a model project, without the other models)
-    { runtime: `node packages/pipeline/nx/spec-hash.mjs ${specFile}${modelArg}` },
+    // the spec as the cache sees it, and the content of the checkpoint folders it names (outside the
+    // workspace), hashed by the package's own code (nx/task-inputs.ts)
+    { runtime: `node --import tsx packages/pipeline/nx/task-inputs.ts ${specFile}${modelArg}` },
     '{workspaceRoot}/datasets/**/*',
-    ...sourcesUpTo(step),
-    // checkpoint folders live outside the workspace: hash their content (cached by size+mtime)
-    { runtime: `node packages/pipeline/nx/checkpoint-hash.mjs ${specFile}${modelArg}` },
+    ...sourcesUpTo(step).map((pkg) => `{workspaceRoot}/packages/${pkg}/src/**/*`),
     { env: 'SINKSCOPE_ENGINE' },
     { env: 'SINKSCOPE_BACKEND' },
   ];
@@ -71,40 +39,42 @@ function baseInputs(specFile, step, model) {
 function modelProject(specFile, pipeline, root, model) {
   /** @type {Record<string, import('@nx/devkit').TargetConfiguration>} */
   const targets = {};
-  for (const step of MODEL_STEPS) {
+  for (const { name: step, upstream, description } of MODEL_STEPS) {
     targets[step] = {
       executor: '@sinkscope/pipeline:step',
       options: { step, spec: specFile, model },
-      dependsOn: STEP_DEPENDS[step],
+      dependsOn: [...upstream],
       cache: true,
       inputs: baseInputs(specFile, step, model),
       outputs: [`{workspaceRoot}/.sinkscope/runs/${pipeline}/${model}/${step}.json`],
-      metadata: { description: `${STEP_DESCRIPTIONS[step]} (model ${model})` },
+      metadata: { description: `${description} (model ${model})` },
     };
   }
   return { name: `${pipeline}.${model}`, root, projectType: 'application', tags: ['pipeline-model', `pipeline:${pipeline}`], targets };
 }
 
-/** The pipeline's own project: the report over every model, and each step over all models. */
+/** The pipeline's own project: the report over every model, and each model step over all models. */
 function pipelineProject(specFile, pipeline, root, modelProjects) {
   /** @type {Record<string, import('@nx/devkit').TargetConfiguration>} */
   const targets = {};
-  for (const step of MODEL_STEPS) {
+  for (const { name: step, description } of MODEL_STEPS) {
     targets[step] = {
       executor: 'nx:noop',
       dependsOn: [{ target: step, projects: modelProjects }],
-      metadata: { description: `${STEP_DESCRIPTIONS[step]} (every model)` },
+      metadata: { description: `${description} (every model)` },
     };
   }
-  targets.report = {
-    executor: '@sinkscope/pipeline:step',
-    options: { step: 'report', spec: specFile },
-    dependsOn: STEP_DEPENDS.report.map((target) => ({ target, projects: modelProjects })),
-    cache: true,
-    inputs: baseInputs(specFile, 'report'),
-    outputs: [`{workspaceRoot}/reports/${pipeline}`, `{workspaceRoot}/.sinkscope/runs/${pipeline}/report.json`],
-    metadata: { description: STEP_DESCRIPTIONS.report },
-  };
+  for (const { name: step, upstream, description } of PIPELINE_STEPS) {
+    targets[step] = {
+      executor: '@sinkscope/pipeline:step',
+      options: { step, spec: specFile },
+      dependsOn: upstream.map((target) => ({ target, projects: modelProjects })),
+      cache: true,
+      inputs: baseInputs(specFile, step),
+      outputs: [`{workspaceRoot}/reports/${pipeline}`, `{workspaceRoot}/.sinkscope/runs/${pipeline}/${step}.json`],
+      metadata: { description },
+    };
+  }
   return { name: pipeline, root, projectType: 'application', tags: ['pipeline'], targets };
 }
 

@@ -4,7 +4,11 @@ import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import { parse } from 'yaml';
 
-/** The spec file as written (no defaults filled in), or undefined when it does not parse (the step then reports why). */
+/**
+ * The spec file as written (no defaults filled in), or undefined when it does not parse (the step then reports why).
+ * @param {string} file
+ * @returns {Record<string, unknown> | undefined}
+ */
 export function readRawSpec(file) {
   try {
     const text = readFileSync(file, 'utf8');
@@ -15,8 +19,12 @@ export function readRawSpec(file) {
   }
 }
 
-/** The model entries of a raw spec whose names can name an Nx project. */
+/**
+ * The model entries of a raw spec whose names can name an Nx project.
+ * @param {Record<string, unknown> | undefined} spec
+ * @returns {{ name: string; path?: unknown }[]}
+ */
 export function specModels(spec) {
   const models = Array.isArray(spec?.models) ? spec.models : [];
-  return models.filter((m) => m && typeof m.name === 'string' && /^[A-Za-z0-9._-]+$/.test(m.name));
+  return models.filter((/** @type {any} */ m) => m && typeof m.name === 'string' && /^[A-Za-z0-9._-]+$/.test(m.name));
 }

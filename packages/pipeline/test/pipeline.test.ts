@@ -5,9 +5,9 @@ import { fileURLToPath } from 'node:url';
 import { ArtifactStore } from '@sinkscope/artifacts';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadExtractionModel } from '@sinkscope/model-io';
-import { measureModel, openContext, parseSpec, runPipeline, SpecError, type StepReceipt } from '../src/index.js';
-import { activationsRef } from '../src/steps/extract.js';
-import { readModelTables } from '../src/steps/layers-table.js';
+import { measureModel, modelPlan, openContext, parseSpec, runPipeline, SpecError, type StepReceipt } from '../src/index.js';
+import { readModelTables } from '../src/steps/report/layers-table.js';
+import { fixtureSpecText } from './fixture-spec.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const FIXTURES = resolve(here, '../../../../shared/fixtures/hf');
@@ -20,19 +20,7 @@ function writeSpec(name: string, body: string): string {
   return file;
 }
 
-const baseSpec = (extra = '') => `name: fixture-run
-models:
-  - name: gpt2
-    path: ${FIXTURES}/gpt2
-  - name: llama
-    path: ${FIXTURES}/llama
-dataset:
-  spec: datasets/random-tokens-64.json
-  count: 4
-seqLen: 16
-bosPolicy: always
-engine: tfjs
-${extra}`;
+const baseSpec = (extra = '') => fixtureSpecText('fixture-run', { gpt2: `${FIXTURES}/gpt2`, llama: `${FIXTURES}/llama` }, extra);
 
 const options = () => ({ store: new ArtifactStore({ root: join(tmp, 'cache'), warn: () => {} }), reportsRoot: join(tmp, 'reports'), runsRoot: join(tmp, 'runs'), log: () => {}, print: () => {} });
 
@@ -102,10 +90,10 @@ describe('pipeline runs on fixture models', () => {
     const opts = options();
     await runPipeline(spec, 'report', opts);
     const ctx = openContext(spec, opts);
-    const ref = await activationsRef(ctx, 1);
-    const model = await loadExtractionModel(ref.model.dir, { engine: 'tfjs' });
+    const plan = await modelPlan(ctx, 1);
+    const model = await loadExtractionModel(plan.model.dir, { engine: 'tfjs' });
     try {
-      const mem = await measureModel(model, ref.sequences, { eps: 0.3, epsSweep: [0.3], ks: [1], seqLenSweep: [], massiveTopK: 1, scoreNormalization: 'none', entropy: { center: false, normalizeRows: false, renyiAlphas: [2] } });
+      const mem = await measureModel(model, plan.sequences, { eps: 0.3, epsSweep: [0.3], ks: [1], seqLenSweep: [], massiveTopK: 1, scoreNormalization: 'none', entropy: { center: false, normalizeRows: false, renyiAlphas: [2] } });
       const layers = (await ctx.store.list('layers')).length;
       expect(layers).toBeGreaterThan(0);
       const table = await readModelTables(ctx, 1);
@@ -145,7 +133,7 @@ describe('pipeline runs on fixture models', () => {
 
 describe('pipeline.schema.json', () => {
   it('is generated from the zod schema and up to date (npx tsx packages/pipeline/tools/write-spec-schema.ts)', async () => {
-    const { pipelineSpecJsonSchema } = await import('../src/spec/json-schema.js');
+    const { pipelineSpecJsonSchema } = await import('../src/schema/json-schema.js');
     const onDisk = JSON.parse(readFileSync(resolve(here, '../pipeline.schema.json'), 'utf8'));
     expect(onDisk).toEqual(JSON.parse(JSON.stringify(pipelineSpecJsonSchema())));
     expect(onDisk.properties.metrics.properties.eps.default).toBe(0.3);

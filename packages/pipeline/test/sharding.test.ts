@@ -1,13 +1,11 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ArtifactStore } from '@sinkscope/artifacts';
 import { afterAll, describe, expect, it } from 'vitest';
-import { METRICS_KINDS, metricsArtifactKey, metricsKey, openContext, parseSpec, resolveLauncher, runPipeline, runStep, shardRanges, type StepReceipt } from '../src/index.js';
-import { activationsRef } from '../src/steps/extract.js';
-import { entropyArtifactKey } from '../src/steps/entropy.js';
+import { METRICS_KINDS, modelPlan, openContext, parseSpec, resolveLauncher, runPipeline, runStep, shardRanges, type StepReceipt } from '../src/index.js';
 import { createNodesV2 } from '../nx/plugin.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -82,7 +80,7 @@ describe('a sharded run', () => {
     const one = openContext(sharded, { ...shardOpts, model: 'gpt2', shards: [1] });
     const first = await runStep(one, 'extract');
     expect(first.artifacts.map((a) => [a.model, a.shard, a.cacheHit])).toEqual([['gpt2', 1, false]]);
-    const ref = await activationsRef(one, 0);
+    const ref = await modelPlan(one, 0);
     expect(ref.shards.map((s) => [s.start, s.end])).toEqual([
       [0, 2],
       [2, 4],
@@ -97,16 +95,16 @@ describe('a sharded run', () => {
     const a = openContext(whole, options('whole-store', 'runs-whole'));
     const b = openContext(sharded, shardOpts);
     for (const m of [0, 1]) {
-      const ra = await activationsRef(a, m);
-      const rb = await activationsRef(b, m);
-      expect(rb.key).not.toBe(ra.key);
+      const ra = await modelPlan(a, m);
+      const rb = await modelPlan(b, m);
+      expect(rb.activationsKey).not.toBe(ra.activationsKey);
       for (const kind of METRICS_KINDS) {
-        const ta = await a.store.read(kind, metricsArtifactKey(metricsKey(ra.key, a.spec), kind));
-        const tb = await b.store.read(kind, metricsArtifactKey(metricsKey(rb.key, b.spec), kind));
+        const ta = await a.store.read(kind, ra.metricsArtifacts[kind]);
+        const tb = await b.store.read(kind, rb.metricsArtifacts[kind]);
         expect(rowsOf(tb), `${kind} of model ${m}`).toEqual(rowsOf(ta));
         expect(rowsOf(tb).length).toBeGreaterThan(0);
       }
-      expect(rowsOf(await b.store.read('layer_entropy', entropyArtifactKey(rb.key, b)))).toEqual(rowsOf(await a.store.read('layer_entropy', entropyArtifactKey(ra.key, a))));
+      expect(rowsOf(await b.store.read('layer_entropy', rb.entropyArtifact))).toEqual(rowsOf(await a.store.read('layer_entropy', ra.entropyArtifact)));
     }
   }, 120_000);
 
@@ -127,7 +125,8 @@ describe('a sharded run', () => {
 });
 
 describe('Nx plugin', () => {
-  const hash = (args: string[]) => execFileSync(process.execPath, [join(REPO, 'packages/pipeline/nx/spec-hash.mjs'), ...args], { encoding: 'utf8' });
+  // the runtime input every pipeline task has (nx/task-inputs.ts), run as Nx runs it
+  const hash = (args: string[]) => execFileSync(process.execPath, ['--import', 'tsx', join(REPO, 'packages/pipeline/nx/task-inputs.ts'), ...args], { encoding: 'utf8', cwd: REPO });
 
   it('gives each model its own project; adding a model or changing the launcher leaves its tasks alone', async () => {
     const two = writeSpec('nx-two', spec());
@@ -139,6 +138,14 @@ describe('Nx plugin', () => {
     expect(hash([three])).not.toBe(hash([two]));
     expect(hash([two, 'gpt_neox_pythia'])).not.toBe(hash([two, 'gpt2']));
     expect(hash([writeSpec('nx-seq', spec().replace('seqLen: 12', 'seqLen: 16')), 'gpt2'])).not.toBe(hash([two, 'gpt2']));
+    // a checkpoint folder's content enters its model's hash (folders outside the workspace)
+    const copy = join(tmp, 'gpt2-copy');
+    cpSync(join(FIXTURES, 'gpt2'), copy, { recursive: true });
+    const copied = writeSpec('nx-copy', spec().replace(`${FIXTURES}/gpt2`, copy));
+    const before = hash([copied, 'gpt2']);
+    writeFileSync(join(copy, 'generation_config.json'), '{"changed": true}\n');
+    expect(hash([copied, 'gpt2'])).not.toBe(before);
+    expect(hash([copied, 'gpt_neox_pythia'])).toBe(hash([two, 'gpt_neox_pythia']));
 
     const [, createNodes] = createNodesV2;
     // the plugin reads pipelines/<name>/pipeline.yaml from the workspace root: a temp workspace here

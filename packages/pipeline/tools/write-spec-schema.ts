@@ -2,7 +2,7 @@
 import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { pipelineSpecJsonSchema } from '../src/spec/json-schema.js';
+import { pipelineSpecJsonSchema } from '../src/schema/json-schema.js';
 
 const out = join(dirname(fileURLToPath(import.meta.url)), '..', 'pipeline.schema.json');
 writeFileSync(out, `${JSON.stringify(pipelineSpecJsonSchema(), null, 2)}\n`);

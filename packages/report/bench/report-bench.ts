@@ -4,19 +4,8 @@
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  ablationFigure,
-  attentionPatternFigure,
-  firstTokenNormsFigure,
-  headSinkHeatmapFigure,
-  layerProfileFigure,
-  massiveActivationsFigure,
-  renderSvg,
-  sinkSweepFigure,
-  svgToPng,
-  trainingFigure,
-  writeReport,
-} from '../src/index.js';
+import { SeededRandom } from '@sinkscope/datasets';
+import * as report from '../src/index.js';
 import type { CaptionContext, ReportFigure, TopLevelSpec } from '../src/index.js';
 
 const repeats = Number(process.argv[2] ?? 3);
@@ -26,14 +15,9 @@ const T = 128;
 const MODELS = ['llama-2-7b', 'mistral-7b', 'pythia-6.9b'];
 const caption: CaptionContext = { models: MODELS, dataset: 'wikitext-103 (validation)', seqLen: T, eps: 0.3, bosPolicy: 'prepend BOS' };
 
-// deterministic pseudo-random numbers (xorshift32) so every run draws the same figures
-let state = 2463534242;
-function random(): number {
-  state ^= state << 13;
-  state ^= state >>> 17;
-  state ^= state << 5;
-  return (state >>> 0) / 4294967296;
-}
+// seeded, so every run draws the same figures
+const rng = new SeededRandom(2463534242);
+const random = () => rng.nextUnit();
 
 const f32 = Math.fround;
 const layers = MODELS.flatMap((model) =>
@@ -82,14 +66,14 @@ const training = Array.from({ length: 200 }, (_, s) => s * 50).flatMap((step) =>
 })));
 
 const builders: Record<string, () => TopLevelSpec> = {
-  'layer-profile (3 models × 33)': () => layerProfileFigure(layers, caption),
-  'head heatmap (32 × 32)': () => headSinkHeatmapFigure(heads, caption),
-  'attention pattern (T = 128)': () => attentionPatternFigure(pattern, caption),
-  'norms + q-k (32 layers, 64 tokens)': () => firstTokenNormsFigure({ norms, qk }, caption),
-  'sink sweep (3 × 5 eps × 6 T)': () => sinkSweepFigure(sweep, { ...caption, seqLen: [32, 1024], eps: [0.1, 0.9] }),
-  'massive activations (33 × 5)': () => massiveActivationsFigure(massive, caption, { emergenceHiddenIndex: 3 }),
-  'ablation (3 series × 33)': () => ablationFigure(ablation, caption),
-  'training (200 steps × 13)': () => trainingFigure(training, caption),
+  'layer-profile (3 models × 33)': () => report.layerProfileFigure(layers, caption),
+  'head heatmap (32 × 32)': () => report.headSinkHeatmapFigure(heads, caption),
+  'attention pattern (T = 128)': () => report.attentionPatternFigure(pattern, caption),
+  'norms + q-k (32 layers, 64 tokens)': () => report.firstTokenNormsFigure({ norms, qk }, caption),
+  'sink sweep (3 × 5 eps × 6 T)': () => report.sinkSweepFigure(sweep, { ...caption, seqLen: [32, 1024], eps: [0.1, 0.9] }),
+  'massive activations (33 × 5)': () => report.massiveActivationsFigure(massive, caption, { emergenceHiddenIndex: 3 }),
+  'ablation (3 series × 33)': () => report.ablationFigure(ablation, caption),
+  'training (200 steps × 13)': () => report.trainingFigure(training, caption),
 };
 
 function median(values: number[]): number {
@@ -109,10 +93,10 @@ for (const [name, build] of Object.entries(builders)) {
     const spec = build();
     times.spec.push(performance.now() - t);
     t = performance.now();
-    const svg = await renderSvg(spec, { onWarning: silent });
+    const svg = await report.renderSvg(spec, { onWarning: silent });
     times.svg.push(performance.now() - t);
     t = performance.now();
-    const png = svgToPng(svg, { scale: 2 });
+    const png = report.svgToPng(svg, { scale: 2 });
     times.png.push(performance.now() - t);
     sizes = { svg: svg.length / 1024, png: png.length / 1024 };
     if (r === 0) figures.push({ id: `figure-${figures.length + 1}`, title: name, spec });
@@ -124,7 +108,7 @@ const outDir = mkdtempSync(join(tmpdir(), 'sinkscope-report-bench-'));
 const writeTimes: number[] = [];
 for (let r = 0; r < repeats; r++) {
   const t = performance.now();
-  await writeReport({ outDir, title: 'benchmark report', metadata: { model: MODELS[0] }, figures, tables: [{ title: 'layers', rows: layers }], onWarning: silent });
+  await report.writeReport({ outDir, title: 'benchmark report', metadata: { model: MODELS[0] }, figures, tables: [{ title: 'layers', rows: layers }], onWarning: silent });
   writeTimes.push(performance.now() - t);
 }
 console.log(`writeReport (8 figures, svg + png@2x + vl.json, 99-row table): ${median(writeTimes).toFixed(0)} ms; index.html ${(statSync(join(outDir, 'index.html')).size / 1024).toFixed(0)} KiB`);

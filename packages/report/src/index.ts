@@ -39,8 +39,8 @@ export { pngSize, renderPng, svgToPng } from './render/png.js';
 export type { RenderPngOptions } from './render/png.js';
 export { vegaLiteSchemaErrors } from './validate.js';
 
-export { writeReport } from './report/write-report.js';
-export type { ReportFigure, WriteReportOptions, WrittenFigure, WrittenReport } from './report/write-report.js';
-export type { ReportTable } from './report/report-table.js';
+export { writeReport } from './page/write-report.js';
+export type { ReportFigure, WriteReportOptions, WrittenFigure, WrittenReport } from './page/write-report.js';
+export type { ReportTable } from './page/report-table.js';
 export { formatNumber } from './format.js';
 export type { TopLevelSpec } from './vl-types.js';

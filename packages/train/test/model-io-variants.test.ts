@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { TfjsModel } from '@sinkscope/model-io';
+import { scaledMaxDiff } from '@sinkscope/model-io/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import { forward, initParams, normaliseModelConfig, saveModelFolder, useBackend } from '../src/index.js';
 
@@ -30,13 +31,7 @@ describe.each([
     try {
       expect(model.arch.modelType).toBe('sinkscope');
       const got = model.run(ids, { capture: ['logits'] }).get('logits')!.data;
-      let maxDiff = 0;
-      let maxAbs = 0;
-      for (let i = 0; i < expected.length; i++) {
-        maxDiff = Math.max(maxDiff, Math.abs(got[i] - expected[i]));
-        maxAbs = Math.max(maxAbs, Math.abs(expected[i]));
-      }
-      expect(maxDiff / Math.max(1, maxAbs)).toBeLessThan(1e-4);
+      expect(scaledMaxDiff(got, expected)).toBeLessThan(1e-4);
     } finally {
       model.dispose();
     }

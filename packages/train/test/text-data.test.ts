@@ -5,6 +5,7 @@ import * as tf from '@tensorflow/tfjs';
 import { Tokenizer } from '@huggingface/tokenizers';
 import { loadCorpus, sourceSpecSchema } from '@sinkscope/datasets';
 import { TfjsModel, loadTokenizer } from '@sinkscope/model-io';
+import { scaledMaxDiff } from '@sinkscope/model-io/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { corpusBytes, splitTextBytes, textHeldOutSet, textTrainingBatch, type TextBytes } from '../src/data/text-source.js';
 import { useBackend } from '../src/engine/backend.js';
@@ -166,13 +167,7 @@ describe('training on moby-dick', () => {
     try {
       const got = model.run(ids, { capture: ['logits'] }).get('logits')!.data;
       expect(got.length).toBe(2 * 32 * 257);
-      let maxDiff = 0;
-      let maxAbs = 0;
-      for (let i = 0; i < expected.length; i++) {
-        maxDiff = Math.max(maxDiff, Math.abs(got[i] - expected[i]));
-        maxAbs = Math.max(maxAbs, Math.abs(expected[i]));
-      }
-      expect(maxDiff / Math.max(1, maxAbs)).toBeLessThan(1e-4);
+      expect(scaledMaxDiff(got, expected)).toBeLessThan(1e-4);
     } finally {
       model.dispose();
     }

@@ -1,4 +1,4 @@
-import { Bool, type DataType, Field, Float32, Int32, Type, Utf8 } from 'apache-arrow';
+import { Bool, type DataType, Field, Float32, Int32, Schema, Type, Utf8 } from 'apache-arrow';
 
 /** The column types of the shared tables: float32 measurements, int32 indices, utf8 names, bool flags. */
 export type ColumnType = 'float32' | 'int32' | 'utf8' | 'bool';
@@ -68,4 +68,12 @@ export function columnTypeOf(type: DataType): ColumnType | undefined {
 /** A non-nullable Arrow field for a declared column (missing values are NaN or a sentinel, never null). */
 export function arrowField(spec: ColumnSpec): Field {
   return new Field(spec.name, arrowType(spec.type), false);
+}
+
+/**
+ * The Arrow schema of a step-internal kind given as `[name, type]` pairs (non-nullable fields; the
+ * shared tables are declared with docs in kinds.ts instead).
+ */
+export function columnsSchema(columns: readonly (readonly [string, ColumnType])[]): Schema {
+  return new Schema(columns.map(([name, type]) => new Field(name, arrowType(type), false)));
 }

@@ -53,16 +53,8 @@ export interface ArtifactMetadataInput {
 }
 
 /** The metadata of an artifact, read back and typed. */
-export interface ParsedArtifactMetadata {
+export interface ParsedArtifactMetadata extends Omit<ArtifactMetadataInput, 'schemaVersion' | 'extra'> {
   readonly schemaVersion: number;
-  readonly kind: string;
-  readonly specHash: string;
-  readonly model: string;
-  readonly dataset: string;
-  readonly bosPolicy: string;
-  readonly engine: string;
-  readonly backend: string;
-  readonly versions: Readonly<Record<string, string>>;
   /** Every other `sinkscope.*` key, without the prefix, as the stored string (JSON for non-strings). */
   readonly extra: Readonly<Record<string, string>>;
 }

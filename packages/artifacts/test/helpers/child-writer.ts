@@ -2,7 +2,7 @@
 // Usage: node --import tsx child-writer.ts <root> crash <key>
 //        node --import tsx child-writer.ts <root> loop <key> <writerId> <iterations>
 import { ArtifactStore, LAYERS } from '../../src/index.js';
-import { layersColumns, layersMetadata } from './store-fixtures.js';
+import { layersColumns, layersMetadata, rewriteLoop } from './store-fixtures.js';
 
 const [root, mode, key, writerId, iterations] = process.argv.slice(2);
 const store = new ArtifactStore({ root });
@@ -17,13 +17,7 @@ if (mode === 'crash') {
     }
   });
 } else if (mode === 'loop') {
-  for (let i = 0; i < Number(iterations); i++) {
-    const tag = Number(writerId) * 1000 + i;
-    await store.write('layers', key, LAYERS.schema, layersMetadata({ tag }), (w) => {
-      w.append(layersColumns(40, tag, `writer-${tag}`));
-      w.append(layersColumns(40, tag, `writer-${tag}`));
-    });
-  }
+  await rewriteLoop(store, key, Number(writerId), Number(iterations));
   process.stdout.write('done\n');
 } else {
   throw new Error(`child-writer: unknown mode ${mode}`);

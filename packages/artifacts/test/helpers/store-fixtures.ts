@@ -1,8 +1,9 @@
+import { SeededRandom } from '@sinkscope/datasets';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type ArtifactMetadataInput, buildArtifactMetadata, type ColumnsOf, hashInputs, type LAYERS } from '../../src/index.js';
+import { type ArtifactMetadataInput, type ArtifactStore, buildArtifactMetadata, type ColumnsOf, hashInputs, LAYERS } from '../../src/index.js';
 
 /** A fresh cache folder under the OS temp dir; remove it with `rmSync(root, { recursive: true })`. */
 export function tempRoot(label: string): string {
@@ -41,16 +42,10 @@ export function layersMetadata(extra: ArtifactMetadataInput['extra'] = {}): Map<
   });
 }
 
-/** Deterministic pseudo-random numbers in [0, 1) (mulberry32). */
+/** Deterministic pseudo-random numbers in [0, 1). */
 export function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const r = SeededRandom.mulberry32(seed);
+  return () => r.nextUnit();
 }
 
 /** `n` rows of `layers` columns whose values depend on `seed` (NaN sink rate at hidden_index 0). */
@@ -95,4 +90,15 @@ export function filesUnder(dir: string): string[] {
 export function recordWarnings(): { warn: (m: string) => void; messages: string[] } {
   const messages: string[] = [];
   return { warn: (m) => messages.push(m), messages };
+}
+
+/** Rewrite `key` `iterations` times, each version two batches tagged by writer and round (the cross-process tests' writers). */
+export async function rewriteLoop(store: ArtifactStore, key: string, writerId: number, iterations: number): Promise<void> {
+  for (let i = 0; i < iterations; i++) {
+    const tag = writerId * 1000 + i;
+    await store.write('layers', key, LAYERS.schema, layersMetadata({ tag }), (w) => {
+      w.append(layersColumns(40, tag, `writer-${tag}`));
+      w.append(layersColumns(40, tag, `writer-${tag}`));
+    });
+  }
 }

@@ -1,10 +1,8 @@
 import { parseArgs } from 'node:util';
-import { loadExtractionModel, parseBackend, parseBosPolicy, parseEngineChoice, resolveHooks, writeSafetensors, type HookName, type HostArray, type TensorToWrite } from '@sinkscope/model-io';
+import { resolveHooks, writeSafetensors, type HookName, type HostArray, type TensorToWrite } from '@sinkscope/model-io';
 import { CliError } from '../cli-error.js';
-import { ENGINE_FLAG_OPTIONS, ENGINE_FLAGS_USAGE, onnxOptions } from '../engine-flags.js';
-import { resolveModelDir } from '../model-path.js';
+import { ENGINE_FLAGS_USAGE, loadModelRun, MODEL_INPUT_OPTIONS, modelRunInput } from '../model-flags.js';
 import { info, progress } from '../progress.js';
-import { tokenInput } from '../token-input.js';
 
 export const extractUsage =
   'sinkscope extract --model <dir|default> (--text "..." | --token-ids <file.json>) --hooks <names or globs> --out <file.safetensors> [--bos auto|always|never] [--engine auto|onnx|tfjs] [--backend wasm|cpu|tensorflow] [--batch-size 8] ' + ENGINE_FLAGS_USAGE;
@@ -43,38 +41,14 @@ function norms(data: Float32Array): { norm: number; maxAbs: number } {
 
 /** One forward pass over the inputs; every captured hook written as a float32 tensor named by its hook. */
 export async function extract(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      model: { type: 'string' },
-      text: { type: 'string' },
-      'token-ids': { type: 'string' },
-      hooks: { type: 'string' },
-      out: { type: 'string' },
-      bos: { type: 'string', default: 'auto' },
-      engine: { type: 'string', default: 'auto' },
-      backend: { type: 'string' },
-      ...ENGINE_FLAG_OPTIONS,
-      'batch-size': { type: 'string', default: '8' },
-    },
-  });
+  const { values } = parseArgs({ args: argv, options: { ...MODEL_INPUT_OPTIONS, hooks: { type: 'string' }, out: { type: 'string' } } });
   if (!values.hooks) throw new CliError('--hooks is required, e.g. "blocks.*.hook_resid_post,blocks.*.attn.hook_pattern,logits"');
   if (!values.out) throw new CliError('--out is required (a .safetensors file)');
-  const batchSize = Number(values['batch-size']);
-  if (!Number.isInteger(batchSize) || batchSize < 1) throw new CliError(`--batch-size must be a positive integer, got ${values['batch-size']}`);
-  const bosPolicy = parseBosPolicy(values.bos as string);
-  const dir = resolveModelDir(values.model);
-  const model = await loadExtractionModel(dir, { engine: parseEngineChoice(values.engine as string),
-    onnx: onnxOptions(values), ...(values.backend ? { backend: parseBackend(values.backend) } : {}) });
+  const run = await loadModelRun(values);
+  const { dir, model, bosPolicy, batchSize } = run;
   try {
     const hooks = resolveHooks(model.arch, values.hooks); // unknown hooks fail before any work
-    const input = await tokenInput(dir, {
-      text: values.text,
-      tokenIds: values['token-ids'],
-      bosPolicy,
-      bosTokenId: model.arch.bosTokenId,
-      vocabSize: model.arch.vocabSize,
-    });
+    const input = await modelRunInput(values, run);
     info(`model ${dir} (${model.arch.modelType}), engine ${model.engine} (${model.backend}), ${input.sequences.length} sequence(s), BOS policy ${bosPolicy}, first token is BOS: ${input.firstIsBos}`);
     const seqLen = Math.max(...input.sequences.map((s) => s.length));
     const batch = input.sequences.length;

@@ -1,46 +1,25 @@
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
-import { hiddenStateHooks, loadExtractionModel, parseBackend, parseBosPolicy, parseEngineChoice } from '@sinkscope/model-io';
+import { hiddenStateHooks } from '@sinkscope/model-io';
 import { measureModel } from '@sinkscope/pipeline';
 import { CliError } from '../cli-error.js';
-import { ENGINE_FLAG_OPTIONS, ENGINE_FLAGS_USAGE, onnxOptions } from '../engine-flags.js';
-import { resolveModelDir } from '../model-path.js';
+import { ENGINE_FLAGS_USAGE, loadModelRun, MODEL_INPUT_OPTIONS, modelRunInput } from '../model-flags.js';
 import { info, progress } from '../progress.js';
-import { tokenInput } from '../token-input.js';
 
 export const measureUsage =
   'sinkscope measure --model <dir|default> (--token-ids <file.json> | --text "...") [--eps 0.3] [--bos auto|always|never] [--engine auto|onnx|tfjs] --json <out.json> ' + ENGINE_FLAGS_USAGE;
 
 /** Forward pass + the sink, norm and entropy measurements, written as one JSON object (field names in the metrics README). */
 export async function measure(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      model: { type: 'string' },
-      text: { type: 'string' },
-      'token-ids': { type: 'string' },
-      eps: { type: 'string', default: '0.3' },
-      bos: { type: 'string', default: 'auto' },
-      engine: { type: 'string', default: 'auto' },
-      backend: { type: 'string' },
-      ...ENGINE_FLAG_OPTIONS,
-      json: { type: 'string' },
-      'batch-size': { type: 'string', default: '8' },
-    },
-  });
+  const { values } = parseArgs({ args: argv, options: { ...MODEL_INPUT_OPTIONS, eps: { type: 'string', default: '0.3' }, json: { type: 'string' } } });
   if (!values.json) throw new CliError('--json <out.json> is required');
   const eps = Number(values.eps);
   if (!(eps > 0 && eps < 1)) throw new CliError(`--eps must be a number in (0, 1), got ${values.eps}`);
-  const bosPolicy = parseBosPolicy(values.bos as string);
-  const dir = resolveModelDir(values.model);
-  const model = await loadExtractionModel(dir, {
-    engine: parseEngineChoice(values.engine as string),
-    onnx: onnxOptions(values),
-    ...(values.backend ? { backend: parseBackend(values.backend) } : {}),
-  });
+  const run = await loadModelRun(values);
+  const { dir, model, bosPolicy, batchSize } = run;
   try {
-    const input = await tokenInput(dir, { text: values.text, tokenIds: values['token-ids'], bosPolicy, bosTokenId: model.arch.bosTokenId, vocabSize: model.arch.vocabSize });
+    const input = await modelRunInput(values, run);
     info(`model ${dir} (${model.arch.modelType}), engine ${model.engine} (${model.backend}), ${input.sequences.length} sequence(s), first token is BOS: ${input.firstIsBos}`);
     const settings = {
       eps,
@@ -52,7 +31,7 @@ export async function measure(argv: string[]): Promise<number> {
       entropy: { center: false, normalizeRows: false, renyiAlphas: [2] },
     };
     const r = await measureModel(model, input.sequences, settings, {
-      batchSize: Number(values['batch-size']),
+      batchSize,
       onBatch: (done, total) => progress('measure', done, total, 'sequences'),
     });
     const sink = r.sinks.sinkResult(eps);

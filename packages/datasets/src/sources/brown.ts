@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import type { SourceSpecOf } from '../spec/schema.js';
+import type { SourceSpecOf } from '../schema/dataset-schema.js';
 import type { Corpus } from './corpus.js';
 
 const require = createRequire(import.meta.url);

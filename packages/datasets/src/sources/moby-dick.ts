@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import type { SourceSpecOf } from '../spec/schema.js';
+import type { SourceSpecOf } from '../schema/dataset-schema.js';
 import type { Corpus } from './corpus.js';
 
 interface MobyDickSection {

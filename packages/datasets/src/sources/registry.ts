@@ -1,4 +1,4 @@
-import type { SourceKind, SourceSpecOf } from '../spec/schema.js';
+import type { SourceKind, SourceSpecOf } from '../schema/dataset-schema.js';
 import { generateBigramBackcopy } from '../synthetic/bigram-backcopy.js';
 import { generateRandomTokens } from '../synthetic/random-tokens.js';
 import { generateRepeatedToken } from '../synthetic/repeated-token.js';

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
-import type { SourceSpecOf } from '../spec/schema.js';
+import type { SourceSpecOf } from '../schema/dataset-schema.js';
 import type { Corpus } from './corpus.js';
 
 async function readText(path: string, kind: string): Promise<string> {

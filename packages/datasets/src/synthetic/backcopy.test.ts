@@ -4,67 +4,11 @@ import {
   backcopyHeldOutSet,
   backcopyTrainingBatch,
   createBackcopyWorld,
-  SeededRandom,
   type BackcopyBatch,
   type BackcopyWorld,
 } from './backcopy.js';
 
 const world = createBackcopyWorld({ taskSeed: 0 });
-
-describe('SeededRandom', () => {
-  it('is xoshiro128**: outputs for state (1, 2, 3, 4) worked by hand from the algorithm', () => {
-    // out = rotl(s1 * 5, 7) * 9: s1 = 2 -> 11520; after one update s1 = 0 -> 0; then s1 = 1029 -> 5927040.
-    const rng = SeededRandom.fromState(1, 2, 3, 4);
-    expect([rng.nextUint32(), rng.nextUint32(), rng.nextUint32()]).toEqual([11520, 0, 5927040]);
-  });
-
-  it('seeds through splitmix32: a pinned stream', () => {
-    // Pinning the first outputs makes any change to the generator (and so to every world, batch
-    // and held-out set) a visible test failure.
-    const rng = new SeededRandom(1, 2);
-    const first = [rng.nextUint32(), rng.nextUint32(), rng.nextUint32()];
-    expect(new SeededRandom(1, 2).nextUint32()).toBe(first[0]);
-    expect(first).toMatchInlineSnapshot(`
-      [
-        2044767390,
-        1648092278,
-        2232512908,
-      ]
-    `);
-    expect(new SeededRandom(1, 3).nextUint32()).not.toBe(first[0]);
-  });
-
-  it('draws uniform floats and normals with the right moments', () => {
-    const rng = new SeededRandom(42);
-    let sum = 0;
-    let sumSq = 0;
-    let nSum = 0;
-    let nSumSq = 0;
-    const n = 100_000;
-    let outOfRange = 0;
-    for (let i = 0; i < n; i++) {
-      const u = rng.nextFloat();
-      if (!(u >= 0 && u < 1)) outOfRange++;
-      sum += u;
-      sumSq += u * u;
-      const z = rng.nextNormal();
-      nSum += z;
-      nSumSq += z * z;
-    }
-    expect(outOfRange).toBe(0);
-    expect(sum / n).toBeCloseTo(0.5, 2); // sd of the mean 0.0009
-    expect(sumSq / n - (sum / n) ** 2).toBeCloseTo(1 / 12, 2);
-    expect(nSum / n).toBeCloseTo(0, 1);
-    expect(nSumSq / n).toBeCloseTo(1, 1);
-  });
-
-  it('nextInt is uniform over [0, n)', () => {
-    const rng = new SeededRandom(9);
-    const counts = new Array(7).fill(0);
-    for (let i = 0; i < 70_000; i++) counts[rng.nextInt(7)]++;
-    for (const c of counts) expect(Math.abs(c - 10_000)).toBeLessThan(500); // ~5 sd
-  });
-});
 
 describe('createBackcopyWorld', () => {
   it('draws 4 groups of 3 triggers with offsets 1..4 and 52 non-triggers', () => {

@@ -1,8 +1,10 @@
 /**
  * Multi-offset back-copy: a synthetic language whose optimal predictor needs attention heads that
  * are active only right after rare trigger tokens and idle everywhere else, the "active-dormant"
- * regime in which attention sinks emerge (Gu et al., ICLR 2025, sec. 3; shared
- * DEFAULT-MODEL-RECIPE.md).
+ * regime in which attention sinks emerge (Gu et al., ICLR 2025, sec. 3). In a PyTorch reference run of
+ * the default recipe (2 x 128 GPT-2, 2000 steps) this task gave a layer-0 sink on 3 of 3 seeds and 3 of
+ * 3 task worlds, where natural text, single-offset back-copy and induction copying gave none at that
+ * scale.
  *
  * Rules (ids 0..numOrdinary-1 are ordinary tokens, BOS = numOrdinary):
  * - A "world" is drawn once from a task seed: the ids are shuffled, the first groups x perGroup of
@@ -20,6 +22,8 @@
  * Every random draw comes from `SeededRandom` (xoshiro128**, integer arithmetic only), so a world,
  * a batch and the held-out set are bit-identical on every machine and JS engine.
  */
+
+import { SeededRandom } from '../random.js';
 
 /** Shape of the task; the defaults are the recipe's. */
 export interface BackcopyWorldOptions {
@@ -79,99 +83,6 @@ export const BACKCOPY_SEQUENCE_LENGTH = 65;
 const STREAM_WORLD = 1;
 const STREAM_BATCH = 2;
 const STREAM_HELD_OUT = 3;
-
-/**
- * Seeded PRNG: xoshiro128** (Blackman & Vigna) with its state filled by splitmix32 from the seed
- * words. 32-bit integer arithmetic only (Math.imul, >>>), so the stream is identical everywhere.
- */
-export class SeededRandom {
-  private s0: number;
-  private s1: number;
-  private s2: number;
-  private s3: number;
-
-  /** Each seed word must be an integer in [0, 2^32); words are mixed in order. */
-  constructor(...seedWords: number[]) {
-    if (seedWords.length === 0) throw new Error('SeededRandom: at least one seed word is required');
-    let x = 0x9e3779b9;
-    for (const w of seedWords) {
-      if (!Number.isInteger(w) || w < 0 || w > 0xffffffff) throw new Error(`SeededRandom: seed word ${w} is not an integer in [0, 2^32)`);
-      x = splitmix32Step(x ^ w);
-    }
-    x = splitmix32Step(x);
-    this.s0 = x;
-    this.s1 = x = splitmix32Step(x);
-    this.s2 = x = splitmix32Step(x);
-    this.s3 = splitmix32Step(x);
-    if ((this.s0 | this.s1 | this.s2 | this.s3) === 0) this.s0 = 1;
-  }
-
-  /** A generator with the raw xoshiro128** state (s0..s3, not all zero); for reference checks. */
-  static fromState(s0: number, s1: number, s2: number, s3: number): SeededRandom {
-    const rng = new SeededRandom(0);
-    [rng.s0, rng.s1, rng.s2, rng.s3] = [s0 | 0, s1 | 0, s2 | 0, s3 | 0];
-    if ((rng.s0 | rng.s1 | rng.s2 | rng.s3) === 0) throw new Error('SeededRandom.fromState: the state must not be all zero');
-    return rng;
-  }
-
-  /** Next uint32. */
-  nextUint32(): number {
-    const result = Math.imul(rotl(Math.imul(this.s1, 5), 7), 9) >>> 0;
-    const t = this.s1 << 9;
-    this.s2 ^= this.s0;
-    this.s3 ^= this.s1;
-    this.s1 ^= this.s2;
-    this.s0 ^= this.s3;
-    this.s2 ^= t;
-    this.s3 = rotl(this.s3, 11);
-    return result;
-  }
-
-  /** Uniform double in [0, 1) with 53 random bits. */
-  nextFloat(): number {
-    const hi = this.nextUint32() >>> 5; // 27 bits
-    const lo = this.nextUint32() >>> 6; // 26 bits
-    return (hi * 67108864 + lo) / 9007199254740992;
-  }
-
-  /** Uniform integer in [0, n) (rejection sampling: exactly uniform). */
-  nextInt(n: number): number {
-    if (!Number.isInteger(n) || n <= 0 || n > 0x100000000) throw new Error(`SeededRandom.nextInt: n = ${n} must be an integer in [1, 2^32]`);
-    const limit = 0x100000000 - (0x100000000 % n);
-    for (;;) {
-      const u = this.nextUint32();
-      if (u < limit) return u % n;
-    }
-  }
-
-  /** Standard normal draw (Box-Muller; uses two uniforms per draw, no caching). */
-  nextNormal(): number {
-    const u1 = 1 - this.nextFloat(); // (0, 1]
-    const u2 = this.nextFloat();
-    return Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2);
-  }
-
-  /** Fisher-Yates shuffle of a copy of `items`. */
-  shuffled<T>(items: readonly T[]): T[] {
-    const out = [...items];
-    for (let i = out.length - 1; i > 0; i--) {
-      const j = this.nextInt(i + 1);
-      [out[i], out[j]] = [out[j], out[i]];
-    }
-    return out;
-  }
-}
-
-function rotl(x: number, k: number): number {
-  return (x << k) | (x >>> (32 - k));
-}
-
-function splitmix32Step(x: number): number {
-  let z = (x + 0x9e3779b9) | 0;
-  z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
-  z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
-  return (z ^ (z >>> 16)) >>> 0;
-}
 
 function checkSeed(name: string, seed: number): void {
   if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new Error(`backcopy: ${name} = ${seed} must be an integer in [0, 2^32)`);

@@ -1,4 +1,4 @@
-import type { SourceSpecOf } from '../spec/schema.js';
+import type { SourceSpecOf } from '../schema/dataset-schema.js';
 import { backcopyHeldOutSet, createBackcopyWorld } from './backcopy.js';
 import type { SyntheticContext, SyntheticSet } from './synthetic-context.js';
 

@@ -1,4 +1,4 @@
-import type { SourceSpecOf } from '../spec/schema.js';
+import type { SourceSpecOf } from '../schema/dataset-schema.js';
 import type { SyntheticContext, SyntheticSet } from './synthetic-context.js';
 import { ExcludingSampler, tokenSpaceOf } from './token-space.js';
 

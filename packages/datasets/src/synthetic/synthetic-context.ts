@@ -1,6 +1,6 @@
 import type { BosPolicy } from '../bos-policy.js';
 import type { EvalTokenizer, VocabInfo } from '../eval-tokenizer.js';
-import type { EvalRandom } from '../random.js';
+import type { SeededRandom } from '../random.js';
 
 /** What a synthetic generator gets from the builder. */
 export interface SyntheticContext {
@@ -8,7 +8,7 @@ export interface SyntheticContext {
   readonly seqLen: number;
   readonly seed: number;
   readonly bosPolicy: BosPolicy;
-  readonly rng: EvalRandom;
+  readonly rng: SeededRandom;
   readonly tokenizer: EvalTokenizer | null;
   readonly vocab: VocabInfo | undefined;
   /** Prefix for error messages (the spec's name). */

@@ -1,6 +1,6 @@
 import type { BosPolicy } from '../bos-policy.js';
 import type { EvalTokenizer, VocabInfo } from '../eval-tokenizer.js';
-import type { EvalRandom } from '../random.js';
+import type { SeededRandom } from '../random.js';
 
 /** The ids a synthetic source may draw from, and what goes before each sequence. */
 export interface TokenSpace {
@@ -85,7 +85,7 @@ export class ExcludingSampler {
     return id;
   }
 
-  draw(rng: EvalRandom): number {
+  draw(rng: SeededRandom): number {
     return this.allowedAt(rng.nextInt(this.allowedCount));
   }
 }

@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import type { ArchSpec } from '../arch-spec.js';
 import { ConfigError, ConfigReader } from '../config/config-reader.js';
 import type { FamilyAdapter, WeightReader } from '../families/adapter.js';
-import type { HostArray } from '../families/host-array.js';
+import type { HostArray } from '../host-array.js';
 import { familyFor, supportedModelTypes } from '../families/registry.js';
 import { SafetensorsError } from '../safetensors/errors.js';
 import { SafetensorsFile } from '../safetensors/file.js';
@@ -15,6 +15,16 @@ export class MissingWeightError extends Error {
     super(message);
     this.name = 'MissingWeightError';
   }
+}
+
+/** What an engine records about the checkpoint it loaded (`inspect`, artifacts). */
+export interface CheckpointInfo {
+  readonly dir: string;
+  readonly weightFiles: readonly string[];
+  readonly storedDtypes: Readonly<Record<string, number>>;
+  readonly float32Bytes: number;
+  /** Checkpoint tensors the forward pass does not use (e.g. stale buffers). */
+  readonly unusedTensors: readonly string[];
 }
 
 /**

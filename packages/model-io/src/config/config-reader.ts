@@ -1,14 +1,7 @@
+import { FileFieldError } from '../file-error.js';
+
 /** A malformed or unsupported `config.json`; the message names the file and the field. */
-export class ConfigError extends Error {
-  constructor(
-    readonly file: string,
-    readonly field: string | undefined,
-    detail: string,
-  ) {
-    super(`${file}${field ? `: field '${field}'` : ''}: ${detail}`);
-    this.name = 'ConfigError';
-  }
-}
+export class ConfigError extends FileFieldError {}
 
 /** Typed, validating access to a Hugging Face `config.json` (defaults are the transformers v4.44 class defaults). */
 export class ConfigReader {

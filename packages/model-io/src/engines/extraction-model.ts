@@ -1,21 +1,13 @@
 import type { ArchSpec } from '../arch-spec.js';
-import type { HostArray } from '../families/host-array.js';
+import type { CheckpointInfo } from '../checkpoint/checkpoint.js';
+import type { HostArray } from '../host-array.js';
 import type { HookName } from '../hooks.js';
-import { ENGINES, type EngineName } from './onnx/engine-name.js';
-import type { InterventionSpec } from './onnx/interventions.js';
+import type { InterventionSpec } from '../interventions.js';
+import { parseEngineChoice, type EngineChoice, type EngineName } from './engine-name.js';
 import { OnnxModel, type OnnxLoadOptions } from './onnx/onnx-model.js';
-import { tfInterventionMap } from './onnx/tf-interventions.js';
-import { initBackend, type BackendName } from './tfjs/backend.js';
-import { TfjsModel, type CheckpointInfo } from './tfjs/tfjs-model.js';
-
-/** An engine, or `auto` (see `resolveEngine`). */
-export type EngineChoice = 'auto' | EngineName;
-export const ENGINE_CHOICES: readonly EngineChoice[] = ['auto', ...ENGINES];
-
-export function parseEngineChoice(value: string): EngineChoice {
-  if ((ENGINE_CHOICES as readonly string[]).includes(value)) return value as EngineChoice;
-  throw new Error(`unknown engine '${value}' (valid: ${ENGINE_CHOICES.join(', ')})`);
-}
+import { initBackend, nativeTensorflowPackage, type BackendName } from './tfjs/backend.js';
+import { tfInterventionMap } from './tfjs/tfjs-interventions.js';
+import { TfjsModel } from './tfjs/tfjs-model.js';
 
 export interface ExtractionRunOptions {
   /** Hooks to capture (attention patterns are the memory hog: ask only for what you need). */
@@ -67,19 +59,6 @@ export async function loadOnnxExtractionModel(dir: string, options: OnnxLoadOpti
   };
 }
 
-/** Whether the native TensorFlow binding is installed (it decides `auto`); never required. */
-async function hasNativeTensorflow(): Promise<boolean> {
-  for (const pkg of ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node']) {
-    try {
-      await import(/* @vite-ignore */ pkg);
-      return true;
-    } catch {
-      /* not installed */
-    }
-  }
-  return false;
-}
-
 /**
  * Which engine and backend `requested` means on this machine, without loading a model: `auto` =
  * tfjs on the native `tensorflow` backend when `@tensorflow/tfjs-node(-gpu)` is installed, else onnx
@@ -88,7 +67,7 @@ async function hasNativeTensorflow(): Promise<boolean> {
 export async function resolveEngine(requested: EngineChoice = 'auto', backend?: BackendName): Promise<{ engine: EngineName; backend: string }> {
   let engine = requested;
   if (engine === 'auto' && process.env.SINKSCOPE_ENGINE) engine = parseEngineChoice(process.env.SINKSCOPE_ENGINE);
-  if (engine === 'auto') engine = backend === undefined && (await hasNativeTensorflow()) ? 'tfjs' : backend !== undefined ? 'tfjs' : 'onnx';
+  if (engine === 'auto') engine = backend === undefined && (await nativeTensorflowPackage()) !== undefined ? 'tfjs' : backend !== undefined ? 'tfjs' : 'onnx';
   if (engine === 'onnx') return { engine, backend: process.env.SINKSCOPE_DEVICE === 'gpu' ? 'cuda' : 'cpu' };
   const tf = await initBackend(backend);
   return { engine: 'tfjs', backend: tf.backend };

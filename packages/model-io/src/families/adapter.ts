@@ -1,7 +1,7 @@
 import type { ArchSpec } from '../arch-spec.js';
 import { ConfigError, type ConfigReader } from '../config/config-reader.js';
 import type { LayerWeights, Linear, ModelWeights, Norm } from '../weights.js';
-import { transpose2d, type HostArray } from './host-array.js';
+import { transpose2d, type HostArray } from '../host-array.js';
 
 /** Reads one named checkpoint tensor as float32; throws a MissingWeightError naming the files searched. */
 export interface WeightReader {
@@ -35,11 +35,54 @@ export function torchNorm(r: WeightReader, prefix: string, dim: number, withBias
   return withBias ? { g, b: r.read(`${prefix}.bias`, [dim]) } : { g };
 }
 
+/** q, k and v cut out of a fused projection: `part(0)`, `part(1)`, `part(2)` (GPT-2's c_attn, NeoX's query_key_value). */
+export function fusedQkv(part: (which: 0 | 1 | 2) => Linear<HostArray>): Pick<LayerWeights<HostArray>, 'q' | 'k' | 'v'> {
+  return { q: part(0), k: part(1), v: part(2) };
+}
+
+/** Separate `[out, in]` q/k/v/o projections under `prefix` (GQA: k and v are kv-heads wide); biases as the ArchSpec says. */
+export function attentionProjections(r: WeightReader, a: ArchSpec, prefix: string, names: readonly [q: string, k: string, v: string, o: string]): Pick<LayerWeights<HostArray>, 'q' | 'k' | 'v' | 'o'> {
+  const [q, k, v, o] = names.map((n) => `${prefix}.${n}`);
+  const qDim = a.nHeads * a.headDim;
+  const kvDim = a.nKvHeads * a.headDim;
+  return {
+    q: torchLinear(r, q, a.dModel, qDim, a.bias.qkv),
+    k: torchLinear(r, k, a.dModel, kvDim, a.bias.qkv),
+    v: torchLinear(r, v, a.dModel, kvDim, a.bias.qkv),
+    o: torchLinear(r, o, qDim, a.dModel, a.bias.attnOut),
+  };
+}
+
+/** The MLP's `[out, in]` projections under `prefix` (`gate` for gated MLPs only); biases as the ArchSpec says. */
+export function mlpProjections(r: WeightReader, a: ArchSpec, prefix: string, names: { readonly gate?: string; readonly up: string; readonly down: string }): Pick<LayerWeights<HostArray>, 'gate' | 'up' | 'down'> {
+  const linear = (name: string, inDim: number, outDim: number) => torchLinear(r, `${prefix}.${name}`, inDim, outDim, a.bias.mlp);
+  return {
+    ...(names.gate !== undefined ? { gate: linear(names.gate, a.dModel, a.dMlp) } : {}),
+    up: linear(names.up, a.dModel, a.dMlp),
+    down: linear(names.down, a.dMlp, a.dModel),
+  };
+}
+
 /** The language-model head: its own `[vocab, d]` weight, or the transposed input embedding when tied. */
 export function lmHeadFrom(r: WeightReader, arch: ArchSpec, untiedName: string, tiedName: string): Linear<HostArray> {
   const name = arch.tiedEmbeddings ? tiedName : untiedName;
   const w = transpose2d(r.read(name, [arch.vocabSize, arch.dModel]));
   return arch.bias.lmHead ? { w, b: r.read(untiedName.replace(/weight$/, 'bias'), [arch.vocabSize]) } : { w };
+}
+
+/** An adapter's `embeddings`: the token table `[vocab, d]` and, for learned positions, `positions` `[maxPositions + offset, d]`. */
+export function embeddingTables(embed: string, positions?: string): FamilyAdapter['embeddings'] {
+  return (a, r) => {
+    const tables = { embed: r.read(embed, [a.vocabSize, a.dModel]) };
+    if (positions === undefined) return tables;
+    const offset = a.positional.kind === 'learned' ? a.positional.offset : 0;
+    return { ...tables, posEmbed: r.read(positions, [a.maxPositions + offset, a.dModel]) };
+  };
+}
+
+/** An adapter's `head`: the final LayerNorm (gain and bias) and the LM head, tied to `embed` when the ArchSpec says so. */
+export function layerNormHead(norm: string, lmHead: string, embed: string): FamilyAdapter['head'] {
+  return (a, r) => ({ lnFinal: torchNorm(r, norm, a.dModel, true), lmHead: lmHeadFrom(r, a, lmHead, embed) });
 }
 
 /** The full weight set in memory (small models; large ones are walked layer by layer). */

@@ -1,6 +1,6 @@
-import type { ArchSpec } from '../arch-spec.js';
-import { lmHeadFrom, parseActivation, torchLinear, torchNorm, type FamilyAdapter } from './adapter.js';
-import { gatherRows, transpose2d } from './host-array.js';
+import { gatherRows, transpose2d } from '../host-array.js';
+import { embeddingTables, fusedQkv, layerNormHead, mlpProjections, parseActivation, torchLinear, torchNorm, type FamilyAdapter } from './adapter.js';
+import { archSizes, archSpec } from './arch-defaults.js';
 
 /**
  * GPT-NeoX / Pythia. The fused query_key_value is laid out per head: its [3*d, d] output rows reshape
@@ -10,38 +10,20 @@ export const gptNeoxAdapter: FamilyAdapter = {
   modelTypes: ['gpt_neox'],
   summary: 'GPT-NeoX/Pythia: LayerNorm, partial rotary, per-head fused qkv, parallel or sequential residual',
   archFromConfig(c) {
-    const dModel = c.int('hidden_size');
-    const nHeads = c.int('num_attention_heads');
-    const headDim = dModel / nHeads;
+    const sizes = archSizes(c);
     c.requireOneOf('rope_scaling', [], 'rope scaling is not implemented');
-    const vocabSize = c.int('vocab_size');
     const bias = c.bool('attention_bias', true);
-    return {
-      modelType: 'gpt_neox',
-      nLayers: c.int('num_hidden_layers'),
-      dModel,
-      nHeads,
-      nKvHeads: nHeads,
-      headDim,
-      dMlp: c.int('intermediate_size'),
-      vocabSize,
-      maxPositions: c.int('max_position_embeddings'),
+    return archSpec(c, 'gpt_neox', sizes, {
       norm: { kind: 'layernorm', eps: c.number('layer_norm_eps', 1e-5) },
       residual: c.bool('use_parallel_residual', true) ? 'parallel' : 'sequential',
       // transformers: rotary_ndims = int(head_size * rotary_pct)
-      positional: { kind: 'rotary', rotaryDim: Math.floor(headDim * c.number('rotary_pct', 0.25)), base: c.number('rotary_emb_base', 10000) },
+      positional: { kind: 'rotary', rotaryDim: Math.floor(sizes.headDim * c.number('rotary_pct', 0.25)), base: c.number('rotary_emb_base', 10000) },
       mlp: { kind: 'plain', activation: parseActivation(c, 'hidden_act', 'gelu') },
-      embeddingScale: 1,
-      attnScale: 1 / Math.sqrt(headDim),
-      tiedEmbeddings: c.bool('tie_word_embeddings', false),
+      tiedByDefault: false,
       bias: { qkv: bias, attnOut: bias, mlp: true, lmHead: false },
-      bosTokenId: c.tokenId('bos_token_id', vocabSize),
-      eosTokenId: c.tokenId('eos_token_id', vocabSize),
-    } satisfies ArchSpec;
+    });
   },
-  embeddings(a, r) {
-    return { embed: r.read('gpt_neox.embed_in.weight', [a.vocabSize, a.dModel]) };
-  },
+  embeddings: embeddingTables('gpt_neox.embed_in.weight'),
   layer(a, r, l) {
     const p = `gpt_neox.layers.${l}`;
     const d = a.dModel;
@@ -57,18 +39,10 @@ export const gptNeoxAdapter: FamilyAdapter = {
     return {
       ln1: torchNorm(r, `${p}.input_layernorm`, d, true),
       ln2: torchNorm(r, `${p}.post_attention_layernorm`, d, true),
-      q: part(0),
-      k: part(1),
-      v: part(2),
+      ...fusedQkv(part),
       o: torchLinear(r, `${p}.attention.dense`, d, d, a.bias.attnOut),
-      up: torchLinear(r, `${p}.mlp.dense_h_to_4h`, d, a.dMlp, true),
-      down: torchLinear(r, `${p}.mlp.dense_4h_to_h`, a.dMlp, d, true),
+      ...mlpProjections(r, a, `${p}.mlp`, { up: 'dense_h_to_4h', down: 'dense_4h_to_h' }),
     };
   },
-  head(a, r) {
-    return {
-      lnFinal: torchNorm(r, 'gpt_neox.final_layer_norm', a.dModel, true),
-      lmHead: lmHeadFrom(r, a, 'embed_out.weight', 'gpt_neox.embed_in.weight'),
-    };
-  },
+  head: layerNormHead('gpt_neox.final_layer_norm', 'embed_out.weight', 'gpt_neox.embed_in.weight'),
 };

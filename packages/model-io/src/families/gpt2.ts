@@ -1,53 +1,34 @@
-import type { ArchSpec } from '../arch-spec.js';
 import { ConfigError } from '../config/config-reader.js';
-import { lmHeadFrom, parseActivation, torchNorm, type FamilyAdapter } from './adapter.js';
-import { sliceColumns, slice1d, type HostArray } from './host-array.js';
+import { sliceColumns, slice1d, type HostArray } from '../host-array.js';
+import { embeddingTables, fusedQkv, layerNormHead, parseActivation, torchNorm, type FamilyAdapter } from './adapter.js';
+import { archSizes, archSpec, type SizeFields } from './arch-defaults.js';
 
 /** Conv1D weights are stored [in, out] already (y = x W + b): no transpose. */
 function conv1d(r: Parameters<FamilyAdapter['layer']>[1], prefix: string, inDim: number, outDim: number) {
   return { w: r.read(`${prefix}.weight`, [inDim, outDim]), b: r.read(`${prefix}.bias`, [outDim]) };
 }
 
+/** GPT-2's names for the sizes; n_inner null means 4 d. */
+const GPT2_SIZES: SizeFields = { layers: 'n_layer', dModel: 'n_embd', heads: 'n_head', mlp: (c, d) => c.optInt('n_inner') ?? 4 * d, positions: 'n_positions' };
+
 /** GPT-2 (GPT2LMHeadModel): learned positions, Conv1D layouts, fused c_attn columns [q | k | v]. */
 export const gpt2Adapter: FamilyAdapter = {
   modelTypes: ['gpt2'],
   summary: 'GPT-2: LayerNorm pre-norm, learned absolute positions, fused Conv1D qkv, GELU MLP',
   archFromConfig(c) {
-    const dModel = c.int('n_embd');
-    const nHeads = c.int('n_head');
     if (c.bool('scale_attn_by_inverse_layer_idx', false)) {
       throw new ConfigError(c.file, 'scale_attn_by_inverse_layer_idx', 'true is not supported');
     }
     if (!c.bool('scale_attn_weights', true)) throw new ConfigError(c.file, 'scale_attn_weights', 'false is not supported');
-    const vocabSize = c.int('vocab_size');
-    return {
-      modelType: 'gpt2',
-      nLayers: c.int('n_layer'),
-      dModel,
-      nHeads,
-      nKvHeads: nHeads,
-      headDim: dModel / nHeads,
-      dMlp: c.optInt('n_inner') ?? 4 * dModel,
-      vocabSize,
-      maxPositions: c.int('n_positions'),
+    return archSpec(c, 'gpt2', archSizes(c, GPT2_SIZES), {
       norm: { kind: 'layernorm', eps: c.number('layer_norm_epsilon', 1e-5) },
-      residual: 'sequential',
       positional: { kind: 'learned', offset: 0 },
       mlp: { kind: 'plain', activation: parseActivation(c, 'activation_function', 'gelu_new') },
-      embeddingScale: 1,
-      attnScale: 1 / Math.sqrt(dModel / nHeads),
-      tiedEmbeddings: c.bool('tie_word_embeddings', true),
+      tiedByDefault: true,
       bias: { qkv: true, attnOut: true, mlp: true, lmHead: false },
-      bosTokenId: c.tokenId('bos_token_id', vocabSize),
-      eosTokenId: c.tokenId('eos_token_id', vocabSize),
-    } satisfies ArchSpec;
+    });
   },
-  embeddings(a, r) {
-    return {
-      embed: r.read('transformer.wte.weight', [a.vocabSize, a.dModel]),
-      posEmbed: r.read('transformer.wpe.weight', [a.maxPositions, a.dModel]),
-    };
-  },
+  embeddings: embeddingTables('transformer.wte.weight', 'transformer.wpe.weight'),
   layer(a, r, l) {
     const p = `transformer.h.${l}`;
     const d = a.dModel;
@@ -59,18 +40,11 @@ export const gpt2Adapter: FamilyAdapter = {
     return {
       ln1: torchNorm(r, `${p}.ln_1`, d, true),
       ln2: torchNorm(r, `${p}.ln_2`, d, true),
-      q: part(0),
-      k: part(1),
-      v: part(2),
+      ...fusedQkv(part),
       o: conv1d(r, `${p}.attn.c_proj`, d, d),
       up: conv1d(r, `${p}.mlp.c_fc`, d, a.dMlp),
       down: conv1d(r, `${p}.mlp.c_proj`, a.dMlp, d),
     };
   },
-  head(a, r) {
-    return {
-      lnFinal: torchNorm(r, 'transformer.ln_f', a.dModel, true),
-      lmHead: lmHeadFrom(r, a, 'lm_head.weight', 'transformer.wte.weight'),
-    };
-  },
+  head: layerNormHead('transformer.ln_f', 'lm_head.weight', 'transformer.wte.weight'),
 };

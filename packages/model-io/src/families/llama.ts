@@ -1,7 +1,8 @@
 import type { ArchSpec } from '../arch-spec.js';
 import { ConfigError, type ConfigReader } from '../config/config-reader.js';
-import { lmHeadFrom, parseActivation, torchLinear, torchNorm, type FamilyAdapter } from './adapter.js';
-import { addScalar } from './host-array.js';
+import { addScalar } from '../host-array.js';
+import { attentionProjections, embeddingTables, lmHeadFrom, mlpProjections, parseActivation, torchNorm, type FamilyAdapter } from './adapter.js';
+import { archSizes, archSpec } from './arch-defaults.js';
 
 /**
  * The Llama layout shared by llama, mistral, qwen2 and gemma: RMSNorm pre-norm, full rotary,
@@ -9,10 +10,7 @@ import { addScalar } from './host-array.js';
  * qwen2 has q/k/v biases, gemma scales embeddings by sqrt(d) and uses RMSNorm gains (1 + w).
  */
 function llamaLikeArch(c: ConfigReader, modelType: string): ArchSpec {
-  const dModel = c.int('hidden_size');
-  const nHeads = c.int('num_attention_heads');
-  const headDim = c.optInt('head_dim') ?? dModel / nHeads;
-  const vocabSize = c.int('vocab_size');
+  const sizes = archSizes(c, { kvHeads: 'num_key_value_heads', headDim: 'head_dim' });
   c.requireOneOf('rope_scaling', [], 'rope scaling is not implemented; a scaled-rope checkpoint would give wrong numbers');
   if (modelType === 'llama' && c.int('pretraining_tp', 1) !== 1) {
     throw new ConfigError(c.file, 'pretraining_tp', 'only 1 is supported');
@@ -24,33 +22,20 @@ function llamaLikeArch(c: ConfigReader, modelType: string): ArchSpec {
   }
   const attentionBias = isQwen2 ? true : c.bool('attention_bias', false);
   const slidingWindow = modelType === 'mistral' ? c.optInt('sliding_window') : undefined;
-  return {
-    modelType,
+  return archSpec(c, modelType, sizes, {
     ...(slidingWindow !== undefined ? { slidingWindow } : {}),
-    nLayers: c.int('num_hidden_layers'),
-    dModel,
-    nHeads,
-    nKvHeads: c.int('num_key_value_heads', nHeads),
-    headDim,
-    dMlp: c.int('intermediate_size'),
-    vocabSize,
-    maxPositions: c.int('max_position_embeddings'),
     norm: { kind: 'rmsnorm', eps: c.number('rms_norm_eps', 1e-6) },
-    residual: 'sequential',
-    positional: { kind: 'rotary', rotaryDim: headDim, base: c.number('rope_theta', 10000) },
+    positional: { kind: 'rotary', rotaryDim: sizes.headDim, base: c.number('rope_theta', 10000) },
     mlp: {
       kind: 'gated',
       // gemma v4.44 reads hidden_activation (falling back to gelu_pytorch_tanh)
       activation: isGemma ? parseActivation(c, 'hidden_activation', 'gelu_pytorch_tanh') : parseActivation(c, 'hidden_act', 'silu'),
     },
     // Gemma multiplies embeddings by sqrt(hidden_size) cast to the activation dtype (float32).
-    embeddingScale: isGemma ? Math.fround(Math.sqrt(dModel)) : 1,
-    attnScale: 1 / Math.sqrt(headDim),
-    tiedEmbeddings: c.bool('tie_word_embeddings', isGemma || isQwen2 ? true : false),
+    embeddingScale: isGemma ? Math.fround(Math.sqrt(sizes.dModel)) : 1,
+    tiedByDefault: isGemma || isQwen2,
     bias: { qkv: attentionBias, attnOut: isQwen2 ? false : attentionBias, mlp: c.bool('mlp_bias', false), lmHead: false },
-    bosTokenId: c.tokenId('bos_token_id', vocabSize),
-    eosTokenId: c.tokenId('eos_token_id', vocabSize),
-  };
+  });
 }
 
 function makeLlamaLike(modelType: string, summary: string): FamilyAdapter {
@@ -63,24 +48,14 @@ function makeLlamaLike(modelType: string, summary: string): FamilyAdapter {
     modelTypes: [modelType],
     summary,
     archFromConfig: (c) => llamaLikeArch(c, modelType),
-    embeddings(a, r) {
-      return { embed: r.read('model.embed_tokens.weight', [a.vocabSize, a.dModel]) };
-    },
+    embeddings: embeddingTables('model.embed_tokens.weight'),
     layer(a, r, l) {
       const p = `model.layers.${l}`;
-      const d = a.dModel;
-      const qDim = a.nHeads * a.headDim;
-      const kvDim = a.nKvHeads * a.headDim;
       return {
-        ln1: norm(r, `${p}.input_layernorm`, d),
-        ln2: norm(r, `${p}.post_attention_layernorm`, d),
-        q: torchLinear(r, `${p}.self_attn.q_proj`, d, qDim, a.bias.qkv),
-        k: torchLinear(r, `${p}.self_attn.k_proj`, d, kvDim, a.bias.qkv),
-        v: torchLinear(r, `${p}.self_attn.v_proj`, d, kvDim, a.bias.qkv),
-        o: torchLinear(r, `${p}.self_attn.o_proj`, qDim, d, a.bias.attnOut),
-        gate: torchLinear(r, `${p}.mlp.gate_proj`, d, a.dMlp, a.bias.mlp),
-        up: torchLinear(r, `${p}.mlp.up_proj`, d, a.dMlp, a.bias.mlp),
-        down: torchLinear(r, `${p}.mlp.down_proj`, a.dMlp, d, a.bias.mlp),
+        ln1: norm(r, `${p}.input_layernorm`, a.dModel),
+        ln2: norm(r, `${p}.post_attention_layernorm`, a.dModel),
+        ...attentionProjections(r, a, `${p}.self_attn`, ['q_proj', 'k_proj', 'v_proj', 'o_proj']),
+        ...mlpProjections(r, a, `${p}.mlp`, { gate: 'gate_proj', up: 'up_proj', down: 'down_proj' }),
       };
     },
     head(a, r) {

@@ -5,7 +5,7 @@ import { gpt2Adapter } from './gpt2.js';
 import { gemmaAdapter, llamaAdapter, mistralAdapter, qwen2Adapter } from './llama.js';
 import { optAdapter } from './opt.js';
 import { phiAdapter } from './phi.js';
-import { sinkscopeAdapter } from './sinkscope.js';
+import { sinkscopeAdapter } from './sinkscope-trainer.js';
 
 const registry = new Map<string, FamilyAdapter>();
 

@@ -1,11 +1,12 @@
+import { FileError } from '../file-error.js';
+
 /** A malformed or unreadable safetensors file; the message names the file and, where known, the tensor. */
-export class SafetensorsError extends Error {
+export class SafetensorsError extends FileError {
   constructor(
-    readonly file: string,
+    file: string,
     readonly tensor: string | undefined,
     detail: string,
   ) {
-    super(`${file}${tensor ? `: tensor '${tensor}'` : ''}: ${detail}`);
-    this.name = 'SafetensorsError';
+    super(file, tensor ? `tensor '${tensor}'` : undefined, detail);
   }
 }

@@ -1,24 +1,12 @@
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Checkpoint, ConfigError, MissingWeightError, SafetensorsError, SafetensorsFile, readSafetensors, writeSafetensors } from '../../src/index.js';
 import { fixtureDir } from '../fixtures.js';
+import { scratchFolder, writeRawSafetensors } from '../scratch-folder.js';
 
-let dir: string;
-beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'sinkscope-loader-'));
-});
-afterEach(() => rmSync(dir, { recursive: true, force: true }));
-
-/** A copy of a fixture checkpoint whose files a test may corrupt. */
-function copyFixture(name: string): string {
-  const out = join(dir, name);
-  rmSync(out, { recursive: true, force: true });
-  mkdirSync(out);
-  for (const f of readdirSync(fixtureDir(name))) copyFileSync(join(fixtureDir(name), f), join(out, f));
-  return out;
-}
+const scratch = scratchFolder('sinkscope-loader-');
+const copyFixture = scratch.copyFixture;
 
 function headerLength(bytes: Buffer): number {
   return Number(bytes.readBigUInt64LE(0));
@@ -27,14 +15,14 @@ function headerLength(bytes: Buffer): number {
 describe('safetensors validation names the file and the tensor', () => {
   it('truncated data: offsets past the end', () => {
     const src = readFileSync(join(fixtureDir('gpt2'), 'model.safetensors'));
-    const path = join(dir, 'truncated.safetensors');
+    const path = scratch.path('truncated.safetensors');
     writeFileSync(path, src.subarray(0, src.length - 1000));
     expect(() => SafetensorsFile.open(path)).toThrow(SafetensorsError);
     expect(() => SafetensorsFile.open(path)).toThrow(/truncated\.safetensors: tensor '.+': data_offsets \[\d+, \d+\] run past the end/);
   });
 
   it('header length larger than the file', () => {
-    const path = join(dir, 'short.safetensors');
+    const path = scratch.path('short.safetensors');
     const buf = Buffer.alloc(16);
     buf.writeBigUInt64LE(1000n);
     writeFileSync(path, buf);
@@ -42,34 +30,25 @@ describe('safetensors validation names the file and the tensor', () => {
   });
 
   it('bad JSON header', () => {
-    const path = join(dir, 'badjson.safetensors');
-    const json = Buffer.from('{"a": {"dtype": "F32", ');
-    const len = Buffer.alloc(8);
-    len.writeBigUInt64LE(BigInt(json.length));
-    writeFileSync(path, Buffer.concat([len, json, Buffer.alloc(8)]));
+    const path = scratch.path('badjson.safetensors');
+    writeRawSafetensors(path, '{"a": {"dtype": "F32", ', Buffer.alloc(8));
     expect(() => SafetensorsFile.open(path)).toThrow(/badjson\.safetensors: header is not valid JSON/);
   });
 
   it('unknown dtype', () => {
-    const path = join(dir, 'dtype.safetensors');
-    const json = Buffer.from(JSON.stringify({ w: { dtype: 'F8_E4M3', shape: [2], data_offsets: [0, 2] } }));
-    const len = Buffer.alloc(8);
-    len.writeBigUInt64LE(BigInt(json.length));
-    writeFileSync(path, Buffer.concat([len, json, Buffer.alloc(2)]));
+    const path = scratch.path('dtype.safetensors');
+    writeRawSafetensors(path, JSON.stringify({ w: { dtype: 'F8_E4M3', shape: [2], data_offsets: [0, 2] } }), Buffer.alloc(2));
     expect(() => SafetensorsFile.open(path)).toThrow(/dtype\.safetensors: tensor 'w': unknown dtype "F8_E4M3"/);
   });
 
   it('byte size that does not match dtype x shape', () => {
-    const path = join(dir, 'size.safetensors');
-    const json = Buffer.from(JSON.stringify({ w: { dtype: 'F32', shape: [3], data_offsets: [0, 8] } }));
-    const len = Buffer.alloc(8);
-    len.writeBigUInt64LE(BigInt(json.length));
-    writeFileSync(path, Buffer.concat([len, json, Buffer.alloc(8)]));
+    const path = scratch.path('size.safetensors');
+    writeRawSafetensors(path, JSON.stringify({ w: { dtype: 'F32', shape: [3], data_offsets: [0, 8] } }), Buffer.alloc(8));
     expect(() => SafetensorsFile.open(path)).toThrow(/tensor 'w': holds 8 bytes but F32\[3\] needs 12/);
   });
 
   it('writer round-trips float32 and int32 with metadata', () => {
-    const path = join(dir, 'rt.safetensors');
+    const path = scratch.path('rt.safetensors');
     writeSafetensors(path, [
       { name: 'a', shape: [2, 3], data: Float32Array.from([1, -2, 3.5, 0, 1e-8, 7]) },
       { name: 'ids', shape: [3], data: Int32Array.from([5, -1, 9]) },
@@ -101,12 +80,9 @@ describe('bf16 and f16 are upcast exactly', () => {
   });
 
   it('f16 decoding of known bit patterns', () => {
-    const path = join(dir, 'f16.safetensors');
+    const path = scratch.path('f16.safetensors');
     const values = Uint16Array.from([0x3c00, 0xc000, 0x7bff, 0x0001, 0x0000, 0x8000, 0x3555]);
-    const json = Buffer.from(JSON.stringify({ h: { dtype: 'F16', shape: [values.length], data_offsets: [0, values.byteLength] } }));
-    const len = Buffer.alloc(8);
-    len.writeBigUInt64LE(BigInt(json.length));
-    writeFileSync(path, Buffer.concat([len, json, Buffer.from(values.buffer)]));
+    writeRawSafetensors(path, JSON.stringify({ h: { dtype: 'F16', shape: [values.length], data_offsets: [0, values.byteLength] } }), Buffer.from(values.buffer));
     const f = SafetensorsFile.open(path);
     expect(Array.from(f.readFloat32('h').data)).toEqual([1, -2, 65504, 2 ** -24, 0, -0, Math.fround(0.333251953125)]);
     f.close();

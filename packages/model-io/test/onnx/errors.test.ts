@@ -1,23 +1,13 @@
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { MissingWeightError, SafetensorsError } from '../../src/index.js';
-import { chooseBatchSize, executionProviders, OnnxModel, parseDevice, parseEngine } from '../../src/engines/onnx/index.js';
+import { describe, expect, it } from 'vitest';
+import { MissingWeightError, parseEngine, SafetensorsError } from '../../src/index.js';
+import { chooseBatchSize, executionProviders, OnnxModel, parseDevice } from '../../src/engines/onnx/index.js';
 import { fixtureDir } from '../fixtures.js';
+import { scratchFolder } from '../scratch-folder.js';
 
-let dir: string;
-beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'sinkscope-onnx-'));
-});
-afterEach(() => rmSync(dir, { recursive: true, force: true }));
-
-function copyFixture(name: string): string {
-  const out = join(dir, name);
-  mkdirSync(out);
-  for (const f of readdirSync(fixtureDir(name))) copyFileSync(join(fixtureDir(name), f), join(out, f));
-  return out;
-}
+const scratch = scratchFolder('sinkscope-onnx-');
+const copyFixture = scratch.copyFixture;
 
 describe('bad checkpoints fail at load, before any work, naming the file and tensor', () => {
   it.each([false, true])('a tensor missing from a shard (streaming %s)', async (streaming) => {

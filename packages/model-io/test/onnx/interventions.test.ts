@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readSafetensors, TfjsModel, type HookName, type HostArray } from '../../src/index.js';
-import { OnnxModel, tfInterventionMap, type InterventionSpec } from '../../src/engines/onnx/index.js';
+import { readSafetensors, TfjsModel, tfInterventionMap, type HookName, type HostArray, type InterventionSpec } from '../../src/index.js';
+import { OnnxModel } from '../../src/engines/onnx/index.js';
 import { fixtureDir } from '../fixtures.js';
 
 /** max |a - b| / max(1, max |b|) over two captures of the same hook. */

@@ -1,17 +1,14 @@
 import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Checkpoint, hiddenStateHooks, readSafetensors, type HookName, type HostArray } from '../../src/index.js';
+import { Checkpoint, hiddenStateHooks, type HookName, type HostArray } from '../../src/index.js';
 import { OnnxModel, traceStage } from '../../src/engines/onnx/index.js';
 import { fixtureDir, fixtureNames } from '../fixtures.js';
-import { attentionPairs, expectGoldenMatch, hiddenStatePairs } from '../golden-parity.js';
+import { attentionPairs, expectGoldenMatch, goldenRun, hiddenStatePairs } from '../golden-parity.js';
 
 /** The traced ONNX graph matches `transformers` v4.44.2 on every shared fixture: logits, every hidden state, every attention map. */
 describe.each(fixtureNames())('onnx engine matches transformers: %s', (fixture) => {
   let model: OnnxModel;
-  const expected = readSafetensors(`${fixtureDir(fixture)}/expected.safetensors`);
-  const ids = expected.tensors.get('input_ids')!;
-  const [batch, seqLen] = ids.shape;
-  const sequences = Array.from({ length: batch }, (_, b) => Array.from(ids.data.subarray(b * seqLen, (b + 1) * seqLen)));
+  const { expected, sequences, seqLen } = goldenRun(fixture);
   let outputs: Map<HookName, HostArray>;
   const diffs: Record<string, number> = {};
 
@@ -31,17 +28,17 @@ describe.each(fixtureNames())('onnx engine matches transformers: %s', (fixture) 
   });
 
   it('logits', () => {
-    expectGoldenMatch(outputs.get('logits'), expected.tensors.get('logits'), { golden: 'logits', label: 'logits' }, diffs);
+    expectGoldenMatch(outputs.get('logits'), expected.get('logits'), { golden: 'logits', label: 'logits' }, diffs);
   });
 
   it('every hidden state (transformers convention)', () => {
-    for (const pair of hiddenStatePairs(model.arch)) expectGoldenMatch(outputs.get(pair.hook), expected.tensors.get(pair.golden), pair, diffs);
+    for (const pair of hiddenStatePairs(model.arch)) expectGoldenMatch(outputs.get(pair.hook), expected.get(pair.golden), pair, diffs);
   });
 
   it('every attention map, exactly 0 above the diagonal', () => {
     for (const pair of attentionPairs(model.arch)) {
       const got = outputs.get(pair.hook)!;
-      expectGoldenMatch(got, expected.tensors.get(pair.golden), pair, diffs);
+      expectGoldenMatch(got, expected.get(pair.golden), pair, diffs);
       let aboveDiagonal = 0;
       for (let i = 0; i < got.data.length; i++) {
         const t = Math.floor(i / seqLen) % seqLen;

@@ -1,16 +1,13 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readSafetensors, TfjsModel, type HookName } from '../../src/index.js';
+import { TfjsModel, type HookName } from '../../src/index.js';
 import { fixtureDir, fixtureNames } from '../fixtures.js';
-import { attentionPairs, expectGoldenMatch, hiddenStatePairs } from '../golden-parity.js';
+import { attentionPairs, expectGoldenMatch, goldenRun, hiddenStatePairs } from '../golden-parity.js';
 
 /** Parity with `transformers` v4.44.2 on every shared fixture: logits, every hidden state, every attention map. */
 describe.each(fixtureNames())('tfjs forward matches transformers: %s', (fixture) => {
   let model: TfjsModel;
-  const expected = readSafetensors(`${fixtureDir(fixture)}/expected.safetensors`);
-  const ids = expected.tensors.get('input_ids')!;
-  const [batch, seqLen] = ids.shape;
-  const sequences = Array.from({ length: batch }, (_, b) => Array.from(ids.data.subarray(b * seqLen, (b + 1) * seqLen)));
+  const { expected, sequences } = goldenRun(fixture);
   let outputs: Map<HookName, { shape: readonly number[]; data: Float32Array }>;
   const diffs: Record<string, number> = {};
 
@@ -29,15 +26,15 @@ describe.each(fixtureNames())('tfjs forward matches transformers: %s', (fixture)
   });
 
   it('logits', () => {
-    expectGoldenMatch(outputs.get('logits'), expected.tensors.get('logits'), { golden: 'logits', label: 'logits' }, diffs);
+    expectGoldenMatch(outputs.get('logits'), expected.get('logits'), { golden: 'logits', label: 'logits' }, diffs);
   });
 
   it('every hidden state (transformers convention)', () => {
-    for (const pair of hiddenStatePairs(model.arch)) expectGoldenMatch(outputs.get(pair.hook), expected.tensors.get(pair.golden), pair, diffs);
+    for (const pair of hiddenStatePairs(model.arch)) expectGoldenMatch(outputs.get(pair.hook), expected.get(pair.golden), pair, diffs);
   });
 
   it('every attention map', () => {
-    for (const pair of attentionPairs(model.arch)) expectGoldenMatch(outputs.get(pair.hook), expected.tensors.get(pair.golden), pair, diffs);
+    for (const pair of attentionPairs(model.arch)) expectGoldenMatch(outputs.get(pair.hook), expected.get(pair.golden), pair, diffs);
   });
 });
 

@@ -1,7 +1,8 @@
 import { isAbsolute, join, resolve } from 'node:path';
-import { REPO_ROOT, type PipelineContext } from '../run/context.js';
+import type { PipelineContext } from '../run/context.js';
+import { REPO_ROOT } from '../run/paths.js';
 import type { StepName } from '../run/steps.js';
-import type { SlurmSettings } from '../spec/schema.js';
+import type { SlurmSettings } from '../schema/pipeline-schema.js';
 import type { ArrayJobRequest, SlurmResources } from './slurm/index.js';
 
 /** The sinkscope command line a job runs (the same `step` command the Nx executor runs locally). */

@@ -1,10 +1,10 @@
-import type { LauncherName, PipelineSpec } from '../spec/schema.js';
+import type { LauncherName, PipelineSpec } from '../schema/pipeline-schema.js';
 
 export const LAUNCHERS: readonly LauncherName[] = ['local', 'slurm'];
 
 /**
  * Where steps run: the command line's choice, else `$SINKSCOPE_LAUNCHER`, else the spec's `launcher`
- * (default local). Never part of a cache key (spec/cache-view.ts).
+ * (default local). Never part of a cache key (schema/cache-view.ts).
  */
 export function resolveLauncher(spec: PipelineSpec, fromFlag?: string, env: NodeJS.ProcessEnv = process.env): LauncherName {
   const check = (value: string, where: string): LauncherName => {

@@ -1,16 +1,13 @@
-import { ACTIVATIONS_KIND } from '../artifacts/activations.js';
-import { LAYER_ENTROPY } from '../artifacts/custom-kinds.js';
+import { ACTIVATIONS_KIND } from '../kinds/activations.js';
+import { LAYER_ENTROPY, METRICS_KINDS } from '../kinds/step-kinds.js';
+import { modelPlan, type ModelPlan } from '../plan/model-plan.js';
 import type { PipelineContext } from '../run/context.js';
-import { metricsKey } from '../run/keys.js';
 import type { StepName } from '../run/steps.js';
-import { entropyArtifactKey } from '../steps/entropy.js';
-import { activationsRef, type ActivationsRef } from '../steps/extract.js';
-import { METRICS_KINDS, metricsArtifactKey } from '../steps/metrics.js';
 
 /** What one model still needs from one step: nothing, the whole step, or (extract) some shards. */
 export interface ModelWork {
   readonly model: string;
-  readonly ref: ActivationsRef;
+  readonly plan: ModelPlan;
   /** extract: the shards whose activations are missing; other steps: []. */
   readonly missingShards: readonly number[];
   /** True when a job must run for this model and step. */
@@ -26,26 +23,22 @@ async function present(ctx: PipelineContext, kind: string, key: string): Promise
   return (await ctx.store.manifest(kind, key)) !== undefined;
 }
 
-/**
- * What `step` still has to compute for one model of the spec (the report is always run). Pass the
- * model's ActivationsRef when planning several steps, so it is resolved once.
- */
-export async function modelWork(ctx: PipelineContext, step: StepName, modelIndex: number, known?: ActivationsRef): Promise<ModelWork> {
-  const ref = known ?? (await activationsRef(ctx, modelIndex));
-  const base = { model: ref.model.ref.name, ref };
+/** What `step` still has to compute for one model of the spec (the report is always run). */
+export async function modelWork(ctx: PipelineContext, step: StepName, modelIndex: number): Promise<ModelWork> {
+  const plan = await modelPlan(ctx, modelIndex);
+  const base = { model: plan.model.ref.name, plan };
   switch (step) {
     case 'extract': {
       const missing: number[] = [];
-      for (const shard of ref.shards) if (!(await present(ctx, ACTIVATIONS_KIND, shard.key))) missing.push(shard.index);
+      for (const shard of plan.shards) if (!(await present(ctx, ACTIVATIONS_KIND, shard.key))) missing.push(shard.index);
       return { ...base, missingShards: missing, needed: missing.length > 0 };
     }
     case 'metrics': {
-      const mkey = metricsKey(ref.key, ctx.spec);
-      const have = await Promise.all(METRICS_KINDS.map((kind) => present(ctx, kind, metricsArtifactKey(mkey, kind))));
+      const have = await Promise.all(METRICS_KINDS.map((kind) => present(ctx, kind, plan.metricsArtifacts[kind])));
       return { ...base, missingShards: [], needed: !have.every(Boolean) };
     }
     case 'entropy':
-      return { ...base, missingShards: [], needed: !(await present(ctx, LAYER_ENTROPY.kind, entropyArtifactKey(ref.key, ctx))) };
+      return { ...base, missingShards: [], needed: !(await present(ctx, LAYER_ENTROPY.kind, plan.entropyArtifact)) };
     case 'ablate':
       // which runs an ablation needs is only known once it is planned; cached runs are quick hits
       return { ...base, missingShards: [], needed: ctx.spec.ablations.length > 0 };

@@ -1,7 +1,7 @@
+import { shardReceiptEntry } from '../plan/model-plan.js';
 import type { PipelineContext } from '../run/context.js';
 import { writeReceipt, type StepReceipt } from '../run/receipt.js';
-import { activationsRef, shardReceiptEntry } from '../steps/extract.js';
-import { STEPS, type StepName } from '../run/steps.js';
+import { STEPS, stepUpstream, type StepName } from '../run/steps.js';
 import { stepJobRequest } from './job-request.js';
 import { modelWork, type ModelWork } from './missing-work.js';
 import { DEPENDENCY_NEVER_SATISFIED, cancelJobs, logTail, runSlurm, submitJob, taskLogFile, watchJobs, type ArrayJobRequest, type SubmittedJob, type TaskStatus } from './slurm/index.js';
@@ -129,7 +129,7 @@ function label(step: StepName, model?: string): string {
 
 /** The extract receipt from what the store holds now (a shard task writes no receipt of its own). */
 function extractReceipt(ctx: PipelineContext, work: readonly ModelWork[], seconds: number): StepReceipt {
-  const artifacts = work.flatMap((w) => w.ref.shards.map((s) => shardReceiptEntry(w.ref, s, !w.missingShards.includes(s.index))));
+  const artifacts = work.flatMap((w) => w.plan.shards.map((s) => shardReceiptEntry(w.plan, s, !w.missingShards.includes(s.index))));
   return { pipeline: ctx.spec.name, step: 'extract', ...(ctx.modelName !== undefined ? { model: ctx.modelName } : {}), artifacts, seconds };
 }
 
@@ -185,17 +185,17 @@ export async function runPipelineOnSlurm(ctx: PipelineContext, last: StepName, r
   let extractWork: ModelWork[] = [];
   for (const m of ctx.modelIndices) {
     const byStep = new Map<StepName, PlannedJob>();
-    const ref = await activationsRef(ctx, m);
     for (const step of steps.filter((s) => s !== 'report')) {
-      const work = await modelWork(ctx, step, m, ref);
+      const work = await modelWork(ctx, step, m);
       if (step === 'extract') extractWork = [...extractWork, work];
       if (!work.needed) continue;
-      const upstream = step === 'extract' ? [] : step === 'ablate' ? ['extract', 'metrics'] : ['extract'];
       const job: PlannedJob = {
         step,
         model: work.model,
         ...(step === 'extract' ? { shards: work.missingShards } : {}),
-        after: upstream.map((u) => byStep.get(u as StepName)).filter((j): j is PlannedJob => j !== undefined),
+        after: stepUpstream(step)
+          .map((u) => byStep.get(u))
+          .filter((j): j is PlannedJob => j !== undefined),
         label: label(step, work.model),
       };
       byStep.set(step, job);
@@ -203,6 +203,7 @@ export async function runPipelineOnSlurm(ctx: PipelineContext, last: StepName, r
       modelJobs.push(job);
     }
   }
+  // the report reads every model's artifacts of its upstream steps: it waits for every model job
   const report: PlannedJob = { step: 'report', after: modelJobs, label: 'report' };
   if (steps.includes('report')) planned.push(report);
   const submitted = await submitAndWatch(ctx, planned, options);

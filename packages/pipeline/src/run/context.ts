@@ -1,16 +1,9 @@
-import { existsSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { ArtifactStore, backendFromUri, buildArtifactMetadata, hashFiles, hashInputs, packageVersions, type JsonValue } from '@sinkscope/artifacts';
-import { buildEvalSet, resolveDatasetSpec, type EvalSet } from '@sinkscope/datasets';
-import { Checkpoint, hasTokenizer, loadTokenizer, type ArchSpec } from '@sinkscope/model-io';
-import { cacheView } from '../spec/cache-view.js';
-import { loadSpec } from '../spec/load.js';
-import type { ModelRef, PipelineSpec } from '../spec/schema.js';
-
-/** The repository root (where nx.json lives). */
-export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../../..');
-export const DEFAULT_MODEL_DIR = join(REPO_ROOT, 'packages/train/default-model');
+import { join, resolve } from 'node:path';
+import { ArtifactStore, backendFromUri, buildArtifactMetadata, hashInputs, packageVersions, type JsonValue } from '@sinkscope/artifacts';
+import { cacheView } from '../schema/cache-view.js';
+import { loadSpec } from '../schema/load.js';
+import type { PipelineSpec } from '../schema/pipeline-schema.js';
+import { defaultCacheRoot, defaultRunsRoot, fileHashCachePath, REPO_ROOT } from './paths.js';
 
 /** Everything a step needs: the normalised spec, its hash, the artifact store, a logger. */
 export interface PipelineContext {
@@ -53,14 +46,9 @@ export interface ContextOptions {
  * @sinkscope/artifacts), else `$SINKSCOPE_CACHE`, else the repository's `.sinkscope/cache`.
  */
 export function defaultStore(): ArtifactStore {
-  const root = process.env.SINKSCOPE_CACHE ?? join(REPO_ROOT, '.sinkscope/cache');
   const uri = process.env.SINKSCOPE_STORE;
-  // file hashes are of local checkpoint files, so their cache stays on this machine
-  return uri ? new ArtifactStore({ backend: backendFromUri(uri), fileHashCachePath: join(REPO_ROOT, '.sinkscope', 'file-hashes.json') }) : new ArtifactStore({ root });
-}
-
-export function defaultRunsRoot(): string {
-  return process.env.SINKSCOPE_RUNS ?? join(REPO_ROOT, '.sinkscope', 'runs');
+  // file hashes are of local checkpoint files, so their cache stays on this machine (paths.ts)
+  return uri ? new ArtifactStore({ backend: backendFromUri(uri), fileHashCachePath: fileHashCachePath() }) : new ArtifactStore({ root: defaultCacheRoot(), fileHashCachePath: fileHashCachePath() });
 }
 
 export function openContext(specFile: string, options: ContextOptions = {}): PipelineContext {
@@ -85,44 +73,6 @@ export function openContext(specFile: string, options: ContextOptions = {}): Pip
     log: options.log ?? ((m) => process.stderr.write(`${m}\n`)),
     print: options.print ?? ((t) => process.stdout.write(t)),
   };
-}
-
-/** A model of the spec, resolved: its folder, architecture and content hash. */
-export interface ResolvedModel {
-  readonly ref: ModelRef;
-  readonly dir: string;
-  readonly arch: ArchSpec;
-  /** sha256 over config.json, the safetensors files and the tokenizer files (cached by size+mtime). */
-  readonly contentHash: string;
-}
-
-export async function resolveModel(ctx: PipelineContext, ref: ModelRef): Promise<ResolvedModel> {
-  const dir = ref.path === 'default' ? DEFAULT_MODEL_DIR : resolve(REPO_ROOT, ref.path);
-  if (!existsSync(dir)) throw new Error(`${ctx.specFile}: models '${ref.name}': checkpoint folder not found: ${dir}`);
-  const ckpt = Checkpoint.open(dir);
-  try {
-    const files = [join(dir, 'config.json'), ...ckpt.weightFiles, ...['tokenizer.json', 'tokenizer_config.json'].map((f) => join(dir, f)).filter(existsSync)];
-    const digest = await hashFiles(files, { cachePath: ctx.store.fileHashCachePath });
-    return { ref, dir, arch: ckpt.arch, contentHash: digest.sha256 };
-  } finally {
-    ckpt.close();
-  }
-}
-
-/** The spec's dataset for one model (text sources go through the model's own tokenizer). */
-export async function datasetFor(ctx: PipelineContext, model: ResolvedModel): Promise<EvalSet> {
-  const spec = await resolveDatasetSpec(resolve(REPO_ROOT, ctx.spec.dataset.spec));
-  const tokenizer = hasTokenizer(model.dir) ? await loadTokenizer(model.dir) : null;
-  const build = buildEvalSet(spec, tokenizer, {
-    seqLen: ctx.spec.seqLen,
-    ...(ctx.spec.dataset.count !== undefined ? { count: ctx.spec.dataset.count } : {}),
-    ...(ctx.spec.dataset.seed !== undefined ? { seed: ctx.spec.dataset.seed } : {}),
-    bosPolicy: ctx.spec.bosPolicy,
-    vocab: { vocabSize: model.arch.vocabSize, bosTokenId: model.arch.bosTokenId ?? null, eosTokenId: model.arch.eosTokenId ?? null },
-  });
-  return build.catch((err: Error) => {
-    throw new Error(`${ctx.specFile}: model '${model.ref.name}' (${model.dir}): ${err.message}`);
-  });
 }
 
 const VERSIONED_PACKAGES = ['@sinkscope/model-io', '@sinkscope/metrics', '@sinkscope/entropy', '@sinkscope/pipeline', '@sinkscope/artifacts', 'onnxruntime-node', '@tensorflow/tfjs'];

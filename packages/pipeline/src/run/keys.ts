@@ -1,6 +1,7 @@
 import { hashInputs, type JsonValue } from '@sinkscope/artifacts';
 import { hiddenStateHooks, resolveHooks, type ArchSpec, type HookName } from '@sinkscope/model-io';
-import type { PipelineSpec } from '../spec/schema.js';
+import { LAYER_ENTROPY, type MetricsKind } from '../kinds/step-kinds.js';
+import type { PipelineSpec } from '../schema/pipeline-schema.js';
 
 /** Bumped when a step's computation changes meaning, so old artifacts are not reused. */
 export const STEP_CODE_VERSIONS = { extract: 1, metrics: 2, entropy: 1 } as const;
@@ -49,4 +50,19 @@ export function metricsKey(activations: string, spec: PipelineSpec): string {
 
 export function entropyKey(activations: string, spec: PipelineSpec): string {
   return hashInputs({ step: 'entropy', version: STEP_CODE_VERSIONS.entropy, activations, entropy: spec.entropy } as unknown as JsonValue);
+}
+
+/** The key of one of the metrics step's artifacts (each kind under its own key). */
+export function metricsArtifactKey(metrics: string, kind: MetricsKind): string {
+  return hashInputs({ metrics, kind });
+}
+
+/** The key of the entropy step's `layer_entropy` artifact of a model's activations. */
+export function entropyArtifactKey(activations: string, spec: PipelineSpec): string {
+  return hashInputs({ entropy: entropyKey(activations, spec), kind: LAYER_ENTROPY.kind });
+}
+
+/** The key of the report's joined `layers` table of a model. */
+export function layersKey(metrics: string, entropyArtifact: string): string {
+  return hashInputs({ layers: [metrics, entropyArtifact] });
 }

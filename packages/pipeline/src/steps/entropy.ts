@@ -1,17 +1,13 @@
-import { buildRecordBatchFromRows, hashInputs } from '@sinkscope/artifacts';
+import { buildRecordBatchFromRows } from '@sinkscope/artifacts';
+import { LayerEntropyAccumulator } from '@sinkscope/entropy';
 import { hiddenStateHooks } from '@sinkscope/model-io';
-import { readSequenceBatch } from '../artifacts/activations.js';
-import { LAYER_ENTROPY } from '../artifacts/custom-kinds.js';
-import { entropyAccumulator } from '../measure/measurements.js';
+import { readSequenceBatch } from '../kinds/activations.js';
+import { LAYER_ENTROPY } from '../kinds/step-kinds.js';
+import { modelPlan } from '../plan/model-plan.js';
 import { artifactMetadata, type PipelineContext } from '../run/context.js';
-import { entropyKey } from '../run/keys.js';
-import type { StepReceipt } from '../run/receipt.js';
 import { progressLine } from '../run/progress.js';
-import { activationBatches, activationsRef } from './extract.js';
-
-export function entropyArtifactKey(activations: string, ctx: PipelineContext): string {
-  return hashInputs({ entropy: entropyKey(activations, ctx.spec), kind: LAYER_ENTROPY.kind });
-}
+import type { StepReceipt } from '../run/receipt.js';
+import { activationBatches } from './activation-batches.js';
 
 /**
  * entropy: matrix-based entropy of every hidden state (Queipo-de-Llano et al. 2025), per sequence,
@@ -20,24 +16,24 @@ export function entropyArtifactKey(activations: string, ctx: PipelineContext): s
 export async function entropyStep(ctx: PipelineContext): Promise<StepReceipt['artifacts']> {
   const out: StepReceipt['artifacts'][number][] = [];
   for (const m of ctx.modelIndices) {
-    const ref = await activationsRef(ctx, m);
-    const name = ref.model.ref.name;
-    const { arch } = ref.model;
-    const key = entropyArtifactKey(ref.key, ctx);
+    const plan = await modelPlan(ctx, m);
+    const name = plan.model.ref.name;
+    const { arch } = plan.model;
+    const key = plan.entropyArtifact;
     const settings = ctx.spec.entropy;
     const meta = artifactMetadata(ctx, {
       kind: LAYER_ENTROPY.kind,
       schemaVersion: LAYER_ENTROPY.version,
       model: name,
-      dataset: ref.datasetName,
-      engine: ref.engine,
-      backend: ref.backend,
+      dataset: plan.datasetName,
+      engine: plan.engine,
+      backend: plan.backend,
       extra: { center: settings.center, normalize_rows: settings.normalizeRows, preprocessing: settings.center || settings.normalizeRows ? 'custom' : 'raw' },
     });
     const result = await ctx.store.ensure(LAYER_ENTROPY.kind, key, LAYER_ENTROPY.schema, meta, async (writer) => {
       const hooks = hiddenStateHooks(arch);
-      const acc = entropyAccumulator(hooks.length, settings);
-      const batches = activationBatches(ctx, ref, 'entropy');
+      const acc = new LayerEntropyAccumulator({ states: hooks.length, center: settings.center, normalize: settings.normalizeRows, renyiAlphas: [...settings.renyiAlphas] });
+      const batches = activationBatches(ctx, plan, 'entropy');
       const started = Date.now();
       let done = 0;
       for await (const batch of batches) {
@@ -47,7 +43,7 @@ export async function entropyStep(ctx: PipelineContext): Promise<StepReceipt['ar
           if (!h) throw new Error(`entropy ${name}: hook ${hook} missing from sequence ${seq.sequence}`);
           acc.add(i, h.data, h.rows, h.width);
         });
-        progressLine(`entropy ${name}`, ++done, ref.sequences.length, started);
+        progressLine(`entropy ${name}`, ++done, plan.sequences.length, started);
       }
       const rows = acc.result().map((r, i) => ({
         model: name,

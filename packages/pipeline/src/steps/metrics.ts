@@ -1,22 +1,13 @@
-import { HEADS, MASSIVE, NORMS, PATTERN, QK, SINK_SWEEP, buildRecordBatchFromRows, hashInputs, type BatchTarget } from '@sinkscope/artifacts';
-import { HeadNormAccumulator, emergenceLayer, largestJump, massiveActivations, qkDecomposition, type TopActivation } from '@sinkscope/metrics';
+import { HEADS, MASSIVE, NORMS, PATTERN, QK, SINK_SWEEP, buildRecordBatchFromRows, type BatchTarget } from '@sinkscope/artifacts';
+import { HeadNormAccumulator, SinkMeasurements, emergenceLayer, largestJump, massiveActivations, qkDecomposition, type TopActivation } from '@sinkscope/metrics';
 import { hiddenStateHooks } from '@sinkscope/model-io';
-import { readSequenceBatch } from '../artifacts/activations.js';
-import { LAYER_METRICS, SINK_K } from '../artifacts/custom-kinds.js';
-import { SinkMeasurements } from '../measure/measurements.js';
+import { readSequenceBatch } from '../kinds/activations.js';
+import { LAYER_METRICS, METRICS_KINDS, SINK_K, type MetricsKind } from '../kinds/step-kinds.js';
+import { modelPlan, type ModelPlan } from '../plan/model-plan.js';
 import { artifactMetadata, type PipelineContext } from '../run/context.js';
-import { metricsKey } from '../run/keys.js';
-import type { StepReceipt } from '../run/receipt.js';
 import { progressLine } from '../run/progress.js';
-import { activationBatches, activationsRef, type ActivationsRef } from './extract.js';
-
-/** The artifacts the metrics step writes per model; each key = hash(metrics key, kind). */
-export const METRICS_KINDS = ['layer_metrics', 'heads', 'sink_sweep', 'sink_k', 'norms', 'massive', 'pattern', 'qk'] as const;
-type MetricsKind = (typeof METRICS_KINDS)[number];
-
-export function metricsArtifactKey(metrics: string, kind: MetricsKind): string {
-  return hashInputs({ metrics, kind });
-}
+import type { StepReceipt } from '../run/receipt.js';
+import { activationBatches } from './activation-batches.js';
 
 interface Tables {
   rows: Record<MetricsKind, Record<string, unknown>[]>;
@@ -39,10 +30,10 @@ function mergeTop<T extends TopActivation>(current: readonly T[], incoming: read
 }
 
 /** Stream one model's activations through every sink / norm / massive-activation measurement. */
-async function computeMetrics(ctx: PipelineContext, ref: ActivationsRef): Promise<Tables> {
-  const { arch } = ref.model;
+async function computeMetrics(ctx: PipelineContext, plan: ModelPlan): Promise<Tables> {
+  const { arch } = plan.model;
   const s = ctx.spec;
-  const name = ref.model.ref.name;
+  const name = plan.model.ref.name;
   const sinks = new SinkMeasurements(arch.nLayers, arch.nHeads, {
     eps: s.metrics.eps,
     epsSweep: s.metrics.epsSweep,
@@ -50,7 +41,6 @@ async function computeMetrics(ctx: PipelineContext, ref: ActivationsRef): Promis
     seqLenSweep: s.metrics.seqLenSweep.filter((t) => t <= s.seqLen),
     massiveTopK: s.metrics.massiveTopK,
     scoreNormalization: s.metrics.scoreNormalization,
-    entropy: { center: false, normalizeRows: false, renyiAlphas: [2] },
   });
   const keyNorms = new HeadNormAccumulator({ layers: arch.nLayers, heads: arch.nKvHeads });
   const valueNorms = new HeadNormAccumulator({ layers: arch.nLayers, heads: arch.nKvHeads });
@@ -60,14 +50,14 @@ async function computeMetrics(ctx: PipelineContext, ref: ActivationsRef): Promis
   const ex = s.patternExample;
   const patternRows: Record<string, unknown>[] = [];
   const qkRows: Record<string, unknown>[] = [];
-  const batches = activationBatches(ctx, ref, 'metrics');
+  const batches = activationBatches(ctx, plan, 'metrics');
   const started = Date.now();
   let done = 0;
   for await (const batch of batches) {
     const seq = readSequenceBatch(batch);
     const get = (hook: string) => {
       const h = seq.hooks.get(hook);
-      if (!h) throw new Error(`metrics ${name}: hook ${hook} missing from sequence ${seq.sequence} of activations ${ref.key.slice(0, 12)}`);
+      if (!h) throw new Error(`metrics ${name}: hook ${hook} missing from sequence ${seq.sequence} of activations ${plan.activationsKey.slice(0, 12)}`);
       return h;
     };
     const T = get(hiddenHooks[0]).rows;
@@ -98,9 +88,9 @@ async function computeMetrics(ctx: PipelineContext, ref: ActivationsRef): Promis
         qkRows.push({ model: name, layer: ex.layer, head: ex.head, query: d.query[i], key: d.key[i], dot: d.dot[i], cos: d.cos[i], norm_product: d.normProduct[i] });
       }
     }
-    progressLine(`metrics ${name}`, ++done, ref.sequences.length, started);
+    progressLine(`metrics ${name}`, ++done, plan.sequences.length, started);
   }
-  if (done !== ref.sequences.length) throw new Error(`metrics ${name}: activations hold ${done} sequences, expected ${ref.sequences.length}`);
+  if (done !== plan.sequences.length) throw new Error(`metrics ${name}: activations hold ${done} sequences, expected ${plan.sequences.length}`);
   if (patternRows.length === 0) throw new Error(`patternExample.sequence ${ex.sequence} is outside the dataset (${done} sequences)`);
 
   const sink = sinks.sinkResult();
@@ -179,21 +169,21 @@ const TARGETS: Record<MetricsKind, { target: BatchTarget; version?: number }> = 
 export async function metricsStep(ctx: PipelineContext): Promise<StepReceipt['artifacts']> {
   const out: StepReceipt['artifacts'][number][] = [];
   for (const m of ctx.modelIndices) {
-    const ref = await activationsRef(ctx, m);
-    const name = ref.model.ref.name;
-    const mkey = metricsKey(ref.key, ctx.spec);
-    const present = await Promise.all(METRICS_KINDS.map((kind) => ctx.store.verify(kind, metricsArtifactKey(mkey, kind))));
+    const plan = await modelPlan(ctx, m);
+    const name = plan.model.ref.name;
+    const mkey = plan.metricsKey;
+    const present = await Promise.all(METRICS_KINDS.map((kind) => ctx.store.verify(kind, plan.metricsArtifacts[kind])));
     let tables: Tables | undefined;
-    if (present.some((p) => !p)) tables = await computeMetrics(ctx, ref);
+    if (present.some((p) => !p)) tables = await computeMetrics(ctx, plan);
     for (const [i, kind] of METRICS_KINDS.entries()) {
-      const key = metricsArtifactKey(mkey, kind);
+      const key = plan.metricsArtifacts[kind];
       if (present[i]) {
         out.push({ kind, key, model: name, cacheHit: true });
         continue;
       }
       const { target, version } = TARGETS[kind];
       const schema = 'schema' in target ? target.schema : target;
-      const meta = artifactMetadata(ctx, { kind, ...(version !== undefined ? { schemaVersion: version } : {}), model: name, dataset: ref.datasetName, engine: ref.engine, backend: ref.backend, extra: tables!.extra[kind] ?? {} });
+      const meta = artifactMetadata(ctx, { kind, ...(version !== undefined ? { schemaVersion: version } : {}), model: name, dataset: plan.datasetName, engine: plan.engine, backend: plan.backend, extra: tables!.extra[kind] ?? {} });
       await ctx.store.write(kind, key, schema, meta, (w) => {
         w.append(buildRecordBatchFromRows(target, tables!.rows[kind], `${kind} of ${name}`));
       });

@@ -25,11 +25,7 @@ export interface AttentionPatternOptions extends MapSelection {
  * sequential colour scale fixed to [0, 1]. Cells above the diagonal are left out when their
  * weights are all exactly 0 (causal masking); a map with mass above the diagonal is drawn whole.
  */
-export function attentionPatternFigure(
-  pattern: RowSource,
-  caption: CaptionContext,
-  options: AttentionPatternOptions = {},
-): TopLevelSpec {
+export function attentionPatternFigure(pattern: RowSource, caption: CaptionContext, options: AttentionPatternOptions = {}): TopLevelSpec {
   const context = normaliseCaption(caption, FIGURE);
   const rows = readTable(FIGURE, 'pattern', pattern, ATTENTION_PATTERN_COLUMNS);
   const map = selectMap(FIGURE, 'pattern', rows, options, options.maxTokens ?? 128);

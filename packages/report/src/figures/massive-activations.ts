@@ -51,11 +51,7 @@ function positive(value: number | null): number | null {
   return value !== null && value > 0 ? value : null;
 }
 
-export function massiveActivationsFigure(
-  massive: RowSource,
-  caption: CaptionContext,
-  options: MassiveActivationsOptions = {},
-): TopLevelSpec {
+export function massiveActivationsFigure(massive: RowSource, caption: CaptionContext, options: MassiveActivationsOptions = {}): TopLevelSpec {
   const context = normaliseCaption(caption, FIGURE);
   const topRanks = options.topRanks ?? 3;
   if (!Number.isInteger(topRanks) || topRanks < 1 || topRanks > 5) {

@@ -4,8 +4,8 @@ import { innerWidth, type ModelConfig } from './config.js';
 
 /**
  * The trainable tensors, keyed by GPT-2 names. The fused `c_attn` is kept as three [d, d] matrices
- * (`attn.c_attn.q.weight`, ...) so the forward pass needs no slicing (ENGINE-NOTES.md: 5-D slices
- * cost 1.6 s a step on wasm); checkpoint.ts fuses them back into GPT-2's [d, 3d] `[q|k|v]`.
+ * (`attn.c_attn.q.weight`, ...) so the forward pass needs no slicing (a 5-D `tf.slice` of the fused
+ * [B,T,3,H,hd] cost 1.6 s per step of a 3-layer model on tfjs-wasm); checkpoint.ts fuses them back into GPT-2's [d, 3d] `[q|k|v]`.
  */
 export interface ParamSpec {
   readonly name: string;

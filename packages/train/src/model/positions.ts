@@ -1,3 +1,4 @@
+import { sinusoidalTable as sinusoidalHostTable } from '@sinkscope/model-io';
 import * as tf from '@tensorflow/tfjs';
 
 // Constant tables, built once per shape and kept for the process (they are not parameters).
@@ -11,19 +12,9 @@ function cached<T extends tf.Tensor>(key: string, build: () => T): T {
   return t as T;
 }
 
-/** Sinusoidal position table [T, d] (Vaswani et al. 2017, sec. 3.5): sin at even dims, cos at odd. */
+/** Sinusoidal position table [T, d] (Vaswani et al. 2017, sec. 3.5): model-io's, as a kept tensor. */
 export function sinusoidalTable(T: number, d: number): tf.Tensor2D {
-  return cached(`sin:${T}:${d}`, () => {
-    const data = new Float32Array(T * d);
-    for (let t = 0; t < T; t++) {
-      for (let i = 0; i < d; i += 2) {
-        const angle = t / Math.pow(10000, i / d);
-        data[t * d + i] = Math.sin(angle);
-        if (i + 1 < d) data[t * d + i + 1] = Math.cos(angle);
-      }
-    }
-    return tf.tensor2d(data, [T, d]);
-  });
+  return cached(`sin:${T}:${d}`, () => tf.tensor2d(sinusoidalHostTable(T, d).data, [T, d]));
 }
 
 /**

@@ -16,21 +16,29 @@ export function wordLevelTokenizerJson(numOrdinary: number, bosId: number): Reco
   const vocab: Record<string, number> = {};
   for (let id = 0; id < numOrdinary; id++) vocab[symbolName(id)] = id;
   vocab[BOS_TOKEN] = bosId;
+  return bosFirstTokenizerJson(bosId, { pre_tokenizer: { type: 'WhitespaceSplit' }, decoder: null, model: { type: 'WordLevel', vocab, unk_token: BOS_TOKEN } });
+}
+
+/**
+ * A `tokenizer.json` around a pre-tokenizer, decoder and model whose post-processor puts `<bos>`
+ * (id `bosId`, a special added token) before every sequence: the model is trained with BOS first.
+ */
+function bosFirstTokenizerJson(bosId: number, parts: { pre_tokenizer: unknown; decoder: unknown; model: Record<string, unknown> }): Record<string, unknown> {
   return {
     version: '1.0',
     truncation: null,
     padding: null,
     added_tokens: [{ id: bosId, content: BOS_TOKEN, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true }],
     normalizer: null,
-    pre_tokenizer: { type: 'WhitespaceSplit' },
+    pre_tokenizer: parts.pre_tokenizer,
     post_processor: {
       type: 'TemplateProcessing',
       single: [{ SpecialToken: { id: BOS_TOKEN, type_id: 0 } }, { Sequence: { id: 'A', type_id: 0 } }],
       pair: [{ SpecialToken: { id: BOS_TOKEN, type_id: 0 } }, { Sequence: { id: 'A', type_id: 0 } }, { Sequence: { id: 'B', type_id: 1 } }],
       special_tokens: { [BOS_TOKEN]: { id: BOS_TOKEN, ids: [bosId], tokens: [BOS_TOKEN] } },
     },
-    decoder: null,
-    model: { type: 'WordLevel', vocab, unk_token: BOS_TOKEN },
+    decoder: parts.decoder,
+    model: parts.model,
   };
 }
 
@@ -72,19 +80,8 @@ export function byteLevelTokenizerJson(bosId = 256): Record<string, unknown> {
   const vocab: Record<string, number> = {};
   byteToUnicode().forEach((ch, byte) => (vocab[ch] = byte));
   const byteLevel = { type: 'ByteLevel', add_prefix_space: false, trim_offsets: false, use_regex: false };
-  return {
-    version: '1.0',
-    truncation: null,
-    padding: null,
-    added_tokens: [{ id: bosId, content: BOS_TOKEN, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true }],
-    normalizer: null,
+  return bosFirstTokenizerJson(bosId, {
     pre_tokenizer: byteLevel,
-    post_processor: {
-      type: 'TemplateProcessing',
-      single: [{ SpecialToken: { id: BOS_TOKEN, type_id: 0 } }, { Sequence: { id: 'A', type_id: 0 } }],
-      pair: [{ SpecialToken: { id: BOS_TOKEN, type_id: 0 } }, { Sequence: { id: 'A', type_id: 0 } }, { Sequence: { id: 'B', type_id: 1 } }],
-      special_tokens: { [BOS_TOKEN]: { id: BOS_TOKEN, ids: [bosId], tokens: [BOS_TOKEN] } },
-    },
     decoder: byteLevel,
     model: {
       type: 'BPE',
@@ -98,7 +95,7 @@ export function byteLevelTokenizerJson(bosId = 256): Record<string, unknown> {
       vocab,
       merges: [],
     },
-  };
+  });
 }
 
 /** `tokenizer_config.json` of the byte-level tokenizer (bos = eos = `<bos>`; every byte is known, so no unk). */

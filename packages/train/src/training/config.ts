@@ -5,7 +5,7 @@ import type { ScheduleConfig } from '../optim/schedule.js';
 import { BYTE_VOCAB_SIZE, TEXT_CORPORA, type TextCorpus } from '../data/text-source.js';
 import type { FirstTokenPolicy } from './first-token.js';
 
-/** Multi-offset back-copy data (DEFAULT-MODEL-RECIPE.md); see @sinkscope/datasets backcopy.ts. */
+/** Multi-offset back-copy data: the task and its rules are @sinkscope/datasets' backcopy.ts. */
 export interface BackcopyDataConfig {
   readonly task: 'backcopy';
   /** Seed of the world (triggers, bigram table); independent of the training seed. */

@@ -26,7 +26,7 @@ export function modelCard(run: ModelCardInput): string {
   const lines: string[] = [];
   lines.push(`# Back-copy GPT-2 (${m.nLayer} x ${m.nEmbd}), trained with @sinkscope/train`, '');
   lines.push(
-    'A tiny GPT-2 trained from scratch on the multi-offset back-copy task (shared DEFAULT-MODEL-RECIPE.md;',
+    'A tiny GPT-2 trained from scratch on the multi-offset back-copy task (its rules in',
     '`@sinkscope/datasets` `backcopy.ts`) so that its heads become active only after rare trigger tokens and',
     'park on the first token otherwise: an attention sink (Gu et al., ICLR 2025). A plain Hugging Face',
     '`gpt2` folder (`config.json`, F32 `model.safetensors`, tied lm_head, WordLevel `tokenizer.json` over',

@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { open, rename, rm } from 'node:fs/promises';
 import { errnoCode } from '../../errors.js';
+import type { ArtifactRef, ArtifactVersion, StagedArtifact } from '../backend.js';
+import { statOrUndefined, unlinkIfPresent, versionOf } from './fs-helpers.js';
 
 /**
  * fsync a directory so a rename inside it survives a power cut. Filesystems that cannot open or sync
@@ -57,12 +59,38 @@ export function isProcessAlive(pid: number): boolean {
   }
 }
 
+/**
+ * The staged files one backend's writes in this process are using right now (never swept as strays).
+ * A staged file of another process is abandoned when that process is gone.
+ */
+export class ActiveStaging extends Set<string> {
+  /** Track a staged data file for `ref`. */
+  stage(ref: ArtifactRef, dataPath: string): StagedArtifact {
+    this.add(dataPath);
+    return { ref, dataPath };
+  }
+
+  /** Remove a staged data file that will not be published. */
+  async discard(staged: StagedArtifact): Promise<void> {
+    await rm(staged.dataPath, { force: true });
+    this.delete(staged.dataPath);
+  }
+
+  /** Whether the staged file `path`, written by process `pid` of this host, has no writer any more. */
+  abandoned(path: string, pid: number): boolean {
+    return pid === process.pid ? !this.has(path) : !isProcessAlive(pid);
+  }
+}
+
 /** Where a folder backend keeps one artifact: its folder, the final data and manifest files. */
 export interface ArtifactFiles {
   readonly dir: string;
   readonly data: string;
   readonly manifest: string;
 }
+
+/** Runs `critical` holding an artifact's key lock (local/key-lock.ts, shared-fs/host-lock.ts). */
+export type KeyLock = <T>(critical: () => Promise<T>) => Promise<T>;
 
 /**
  * The folder backends' commit: write the manifest durably to `manifestTmp`, then, inside `withLock`
@@ -76,7 +104,7 @@ export async function publishStaged(input: {
   readonly manifestText: string;
   readonly files: ArtifactFiles;
   readonly active: Set<string>;
-  readonly withLock: (critical: () => Promise<void>) => Promise<void>;
+  readonly withLock: KeyLock;
 }): Promise<void> {
   const { dataPath, manifestTmp, files, active } = input;
   active.add(manifestTmp);
@@ -93,5 +121,28 @@ export async function publishStaged(input: {
     await rm(dataPath, { force: true });
     active.delete(manifestTmp);
     active.delete(dataPath);
+  }
+}
+
+/**
+ * The folder backends' delete: inside `withLock`, remove the manifest and then the data (only while
+ * they are still `ifVersion`, when given), then fsync the folder. Manifest first: stopped half-way,
+ * what is left is a data file without manifest, which no reader sees. True when anything was removed.
+ */
+export async function removePublished(files: ArtifactFiles, ifVersion: ArtifactVersion | undefined, withLock: KeyLock): Promise<boolean> {
+  try {
+    return await withLock(async () => {
+      if (ifVersion !== undefined) {
+        const [manifest, data] = await Promise.all([statOrUndefined(files.manifest), statOrUndefined(files.data)]);
+        if (versionOf(manifest, data) !== ifVersion) return false;
+      }
+      const removedManifest = await unlinkIfPresent(files.manifest);
+      const removedData = await unlinkIfPresent(files.data);
+      if (removedManifest || removedData) await fsyncDir(files.dir);
+      return removedManifest || removedData;
+    });
+  } catch (err) {
+    if (errnoCode(err) === 'ENOENT') return false; // the folder itself is gone
+    throw err;
   }
 }

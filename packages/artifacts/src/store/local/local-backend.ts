@@ -1,11 +1,11 @@
 import type { BigIntStats } from 'node:fs';
-import { mkdir, open, rm } from 'node:fs/promises';
+import { mkdir, open } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { errnoCode } from '../../errors.js';
 import type { ArtifactRef, ArtifactStat, ArtifactVersion, StagedArtifact, StoreBackend, StoredArtifact } from '../backend.js';
-import { fsyncDir, isProcessAlive, parseStagingName, publishStaged, stagingName } from './durable.js';
+import { ActiveStaging, parseStagingName, publishStaged, removePublished, stagingName } from './durable.js';
 import { breakIfStale, type KeyLockOptions, withKeyLock } from './key-lock.js';
-import { isOlderThan, readdirOrEmpty, statOrUndefined, unlinkIfPresent, versionOf } from './fs-helpers.js';
+import { readdirOrEmpty, removeStrayFiles, shardFolders, statOrUndefined, versionOf } from './fs-helpers.js';
 
 /** Default cache folder, relative to the working directory. */
 export const DEFAULT_CACHE_ROOT = '.sinkscope/cache';
@@ -25,10 +25,9 @@ export interface LocalFolderBackendOptions {
 }
 
 const KEY_FILE = /^([0-9a-f]{64})\.json$/;
-const SHARD = /^[0-9a-f]{2}$/;
 
 /** Staging files this process is writing right now (never swept as strays). */
-const activeStaging = new Set<string>();
+const activeStaging = new ActiveStaging();
 
 /**
  * Artifacts in a local folder: `<root>/<kind>/<key[0:2]>/<key>.arrow` and `<key>.json`.
@@ -40,8 +39,8 @@ const activeStaging = new Set<string>();
 export class LocalFolderBackend implements StoreBackend {
   readonly root: string;
   readonly description: string;
-  private readonly lockOptions: KeyLockOptions;
-  private readonly strayMaxAgeMs: number;
+  protected readonly lockOptions: KeyLockOptions;
+  protected readonly strayMaxAgeMs: number;
 
   constructor(options: LocalFolderBackendOptions = {}) {
     this.root = resolveCacheRoot(options.root);
@@ -60,25 +59,22 @@ export class LocalFolderBackend implements StoreBackend {
     const { dir } = this.paths(ref);
     await mkdir(dir, { recursive: true });
     await this.removeStrays(dir, ref.key);
-    const dataPath = join(dir, stagingName(`${ref.key}.arrow`));
-    activeStaging.add(dataPath);
-    return { ref, dataPath };
+    return activeStaging.stage(ref, join(dir, this.stagingName(`${ref.key}.arrow`)));
   }
 
   async discard(staged: StagedArtifact): Promise<void> {
-    await rm(staged.dataPath, { force: true });
-    activeStaging.delete(staged.dataPath);
+    await activeStaging.discard(staged);
   }
 
   async put(staged: StagedArtifact, manifestText: string): Promise<void> {
     const p = this.paths(staged.ref);
     await publishStaged({
       dataPath: staged.dataPath,
-      manifestTmp: join(p.dir, stagingName(`${staged.ref.key}.json`)),
+      manifestTmp: join(p.dir, this.stagingName(`${staged.ref.key}.json`)),
       manifestText,
       files: p,
       active: activeStaging,
-      withLock: (critical) => withKeyLock(p.lock, critical, this.lockOptions),
+      withLock: (critical) => this.withLock(p.lock, critical),
     });
   }
 
@@ -122,79 +118,68 @@ export class LocalFolderBackend implements StoreBackend {
 
   async delete(ref: ArtifactRef, options: { readonly ifVersion?: ArtifactVersion } = {}): Promise<boolean> {
     const p = this.paths(ref);
-    try {
-      return await withKeyLock(
-        p.lock,
-        async () => {
-          if (options.ifVersion !== undefined) {
-            const [manifest, data] = await Promise.all([statOrUndefined(p.manifest), statOrUndefined(p.data)]);
-            if (versionOf(manifest, data) !== options.ifVersion) return false;
-          }
-          // Manifest first: if we stop half-way, what is left is a data file without manifest (invisible).
-          const removedManifest = await unlinkIfPresent(p.manifest);
-          const removedData = await unlinkIfPresent(p.data);
-          if (removedManifest || removedData) await fsyncDir(p.dir);
-          return removedManifest || removedData;
-        },
-        this.lockOptions,
-      );
-    } catch (err) {
-      if (errnoCode(err) === 'ENOENT') return false; // the folder itself is gone
-      throw err;
-    }
+    return removePublished(p, options.ifVersion, (critical) => this.withLock(p.lock, critical));
   }
+
 
   async *list(kind?: string): AsyncIterable<ArtifactRef> {
-    const kinds = kind === undefined ? (await readdirOrEmpty(this.root)).filter((d) => d.isDirectory()).map((d) => d.name) : [kind];
-    for (const k of kinds) {
-      for (const shard of await readdirOrEmpty(join(this.root, k))) {
-        if (!shard.isDirectory() || !SHARD.test(shard.name)) continue;
-        for (const file of await readdirOrEmpty(join(this.root, k, shard.name))) {
-          const m = KEY_FILE.exec(file.name);
-          if (m && m[1].startsWith(shard.name)) yield { kind: k, key: m[1] };
-        }
+    for await (const folder of shardFolders(this.root, kind)) {
+      for (const file of await readdirOrEmpty(folder.dir)) {
+        const m = KEY_FILE.exec(file.name);
+        if (m && m[1].startsWith(folder.shard)) yield { kind: folder.kind, key: m[1] };
       }
     }
-  }
-
-  async sweep(): Promise<string[]> {
-    const removed: string[] = [];
-    for (const kind of await readdirOrEmpty(this.root)) {
-      if (!kind.isDirectory()) continue;
-      for (const shard of await readdirOrEmpty(join(this.root, kind.name))) {
-        if (!shard.isDirectory() || !SHARD.test(shard.name)) continue;
-        const dir = join(this.root, kind.name, shard.name);
-        removed.push(...(await this.removeStrays(dir)));
-        for (const file of await readdirOrEmpty(dir)) {
-          if (file.name.endsWith('.lock') && (await breakIfStale(join(dir, file.name), this.lockOptions.staleMs ?? 30_000))) {
-            removed.push(join(dir, file.name));
-          }
-        }
-      }
-    }
-    return removed;
   }
 
   /**
-   * Remove staged files (of `key`, or all) whose writer is dead: its pid does not exist here, or it is
-   * this process but no write of ours uses the file, or the file is older than `strayMaxAgeMs`.
-   * Also removes lock files moved aside by an interrupted lock break.
+   * Remove what dead writers left: staged files and lock files moved aside by an interrupted break
+   * (`removeStrays`), and publish locks whose holder is gone (`breakAbandonedLock`). Returns the paths.
    */
-  private async removeStrays(dir: string, key?: string): Promise<string[]> {
+  async sweep(): Promise<string[]> {
     const removed: string[] = [];
-    for (const file of await readdirOrEmpty(dir)) {
-      if (key !== undefined && !file.name.startsWith(key)) continue;
-      const path = join(dir, file.name);
-      const staging = parseStagingName(file.name);
-      let stray = false;
-      if (staging) {
-        const dead = staging.pid === process.pid ? !activeStaging.has(path) : !isProcessAlive(staging.pid);
-        stray = dead || (await isOlderThan(path, this.strayMaxAgeMs));
-      } else if (/\.lock\.stale-\d+-[0-9a-f]+$/.test(file.name)) {
-        stray = await isOlderThan(path, 60_000);
+    for await (const { dir } of shardFolders(this.root)) {
+      removed.push(...(await this.removeStrays(dir)));
+      for (const file of await readdirOrEmpty(dir)) {
+        const path = join(dir, file.name);
+        if (file.name.endsWith('.lock') && (await this.breakAbandonedLock(path))) removed.push(path);
       }
-      if (stray && (await unlinkIfPresent(path))) removed.push(path);
     }
     return removed;
+  }
+
+  /** Staged files (of `key`, or all) whose writer is dead or that are older than `strayMaxAgeMs`. */
+  private removeStrays(dir: string, key?: string): Promise<string[]> {
+    return removeStrayFiles(dir, key, (name, path) => this.abandoned(name, path), this.strayMaxAgeMs);
+  }
+
+  // What a shared-filesystem backend (shared-fs/) does differently: staging names, the lock, strays.
+
+  /** A private staging name next to `finalName`. */
+  protected stagingName(finalName: string): string {
+    return stagingName(finalName);
+  }
+
+  /** Run `critical` holding the key's publish lock. */
+  protected withLock<T>(lockPath: string, critical: () => Promise<T>): Promise<T> {
+    return withKeyLock(lockPath, critical, this.lockOptions);
+  }
+
+  /**
+   * For a staged file's name: whether its writer is dead (its pid does not exist here, or it is this
+   * process but no write of ours uses the file); undefined for a name that is no staged file.
+   */
+  protected abandoned(name: string, path: string): boolean | undefined {
+    const staging = parseStagingName(name);
+    return staging && this.writerGone(path, staging.pid);
+  }
+
+  /** Whether the staged file `path` of process `pid` on this host has no writer any more. */
+  protected writerGone(path: string, pid: number): boolean {
+    return activeStaging.abandoned(path, pid);
+  }
+
+  /** `sweep`: break a publish lock whose holder is gone (dead pid here, or older than `lock.staleMs`). */
+  protected breakAbandonedLock(path: string): Promise<boolean> {
+    return breakIfStale(path, this.lockOptions.staleMs ?? 30_000);
   }
 }

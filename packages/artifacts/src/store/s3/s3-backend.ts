@@ -6,7 +6,7 @@ import { Readable } from 'node:stream';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { ArtifactStoreError } from '../../errors.js';
 import type { ArtifactRef, ArtifactStat, ArtifactVersion, StagedArtifact, StoreBackend, StoredArtifact } from '../backend.js';
-import { isProcessAlive, parseStagingName, stagingName } from '../local/durable.js';
+import { ActiveStaging, parseStagingName, stagingName } from '../local/durable.js';
 import { createS3Client, redactEndpoint, resolveS3Connection, type ResolvedS3Connection, type S3ConnectionOptions } from './s3-client.js';
 import { describeS3Error, isConnectionError, isNotFound, isNotImplemented, isPreconditionFailed } from './s3-errors.js';
 import { artifactKeys, classifyObjectKey, dataObjectKey, parseS3Uri, s3Location, type S3Location, s3Url, underPrefix } from './s3-location.js';
@@ -34,7 +34,7 @@ export interface S3BackendOptions extends S3ConnectionOptions, Partial<UploadOpt
 const MANIFEST_READ_ATTEMPTS = 3;
 
 /** Staged files and uploads this process is working on right now (never swept as strays). */
-const activeStaging = new Set<string>();
+const activeStaging = new ActiveStaging();
 const activeUploads = new Set<string>();
 
 /**
@@ -90,14 +90,11 @@ export class S3Backend implements StoreBackend {
     await mkdir(this.localDir, { recursive: true });
     const base = `${ref.kind}-${ref.key}.arrow`;
     await this.removeLocalStrays(base);
-    const dataPath = join(this.localDir, stagingName(base));
-    activeStaging.add(dataPath);
-    return { ref, dataPath };
+    return activeStaging.stage(ref, join(this.localDir, stagingName(base)));
   }
 
   async discard(staged: StagedArtifact): Promise<void> {
-    await rm(staged.dataPath, { force: true });
-    activeStaging.delete(staged.dataPath);
+    await activeStaging.discard(staged);
   }
 
   async put(staged: StagedArtifact, manifestText: string): Promise<void> {
@@ -324,8 +321,7 @@ export class S3Backend implements StoreBackend {
       const staging = parseStagingName(name);
       if (!staging || (base !== undefined && staging.target !== base)) continue;
       const path = join(this.localDir, name);
-      const dead = staging.pid === process.pid ? !activeStaging.has(path) : !isProcessAlive(staging.pid);
-      if (dead) {
+      if (activeStaging.abandoned(path, staging.pid)) {
         await rm(path, { force: true });
         removed.push(path);
       }

@@ -1,13 +1,13 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { parseChoice } from '../../choice.js';
 
 export type OnnxDevice = 'cpu' | 'gpu';
 export const ONNX_DEVICES: readonly OnnxDevice[] = ['cpu', 'gpu'];
 
 export function parseDevice(value: string): OnnxDevice {
-  if ((ONNX_DEVICES as readonly string[]).includes(value)) return value as OnnxDevice;
-  throw new Error(`unknown device '${value}' (valid: ${ONNX_DEVICES.join(', ')})`);
+  return parseChoice(value, ONNX_DEVICES, 'device');
 }
 
 /** Where onnxruntime-node keeps its native files for this platform. */

@@ -1,5 +1,5 @@
 import * as ort from 'onnxruntime-node';
-import type { BatchShape } from './interventions.js';
+import type { BatchShape } from '../../interventions.js';
 
 /** Everything a traced graph's inputs are computed from for one batch. */
 export interface BatchContext extends BatchShape {

@@ -1,5 +1,5 @@
 import type { ArchSpec } from '../../arch-spec.js';
-import type { HostArray } from '../../families/host-array.js';
+import type { HostArray } from '../../host-array.js';
 import type { HookName } from '../../hooks.js';
 
 /**

@@ -1,7 +1,5 @@
-export * from './engine-name.js';
+// The onnx engine only: importing this never loads tfjs (test/onnx/no-tfjs.test.ts).
 export * from './device.js';
-export * from './interventions.js';
-export * from './tf-interventions.js';
 export * from './onnx-graph.js';
 export * from './onnx-ops.js';
 export * from './trace.js';

@@ -2,7 +2,7 @@ import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync } fr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import onnxPkg from 'onnx-proto';
-import type { HostArray } from '../../families/host-array.js';
+import type { HostArray } from '../../host-array.js';
 
 const { onnx } = onnxPkg;
 /** Attribute values: integers, strings, integer lists, or `{ float }` for a FLOAT attribute. */

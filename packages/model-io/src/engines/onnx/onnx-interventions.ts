@@ -1,6 +1,6 @@
 import type { Dim, ElemType, GraphBuilder } from './onnx-graph.js';
 import { boolTensor, floatTensor, int64Tensor, type FeedMaker } from './feeds.js';
-import { interventionPositions, needsOthers, positionMasks, scaledDirection, type InterventionSpec } from './interventions.js';
+import { interventionPositions, needsOthers, positionMasks, scaledDirection, type InterventionSpec } from '../../interventions.js';
 
 /** ONNX TensorProto.DataType BOOL, for Cast. */
 const BOOL = 9;

@@ -1,17 +1,16 @@
 import { availableParallelism } from 'node:os';
 import type { ArchSpec } from '../../arch-spec.js';
-import { Checkpoint } from '../../checkpoint/checkpoint.js';
-import type { HostArray } from '../../families/host-array.js';
+import { Checkpoint, type CheckpointInfo } from '../../checkpoint/checkpoint.js';
+import { checkCheckpointTensors } from '../../checkpoint/tensor-check.js';
+import type { HostArray } from '../../host-array.js';
 import { resolveHooks, type HookName } from '../../hooks.js';
-import type { CheckpointInfo } from '../tfjs/tfjs-model.js';
-import { padBatch } from './pad-batch.js';
+import { validateIntervention, type InterventionSpec } from '../../interventions.js';
+import { padBatch } from '../pad-batch.js';
 import { chooseBatchSize, defaultMemoryBudget, segmentWeightBytes } from './batch-size.js';
-import { checkCheckpointTensors } from './checkpoint-check.js';
 import { collectGarbage, collectGarbageNow } from './collect-garbage.js';
 import { executionProviders, parseDevice, type OnnxDevice } from './device.js';
 import type { BatchContext } from './feeds.js';
 import { functionBoundary, isFunctionIntervention, type FunctionIntervention } from './function-intervention.js';
-import { validateIntervention, type InterventionSpec } from './interventions.js';
 import { GraphSession, type SessionSettings } from './session.js';
 import { stageName, traceStage, type Stage } from './trace.js';
 

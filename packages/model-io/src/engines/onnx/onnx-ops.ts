@@ -1,11 +1,11 @@
 import type { Activation, ArchSpec, NormKind } from '../../arch-spec.js';
 import type { ForwardOps } from '../../forward/ops.js';
-import { rotaryTables } from '../../forward/rotary-table.js';
+import { rotaryTables } from '../../forward/position-tables.js';
 import type { HookName } from '../../hooks.js';
 import type { Linear, Norm } from '../../weights.js';
 import { causalBias, paddingBias } from './attention-bias.js';
 import { floatTensor, int64Tensor, type FeedMaker } from './feeds.js';
-import { hookWidth, type InterventionSpec } from './interventions.js';
+import { hookWidth, type InterventionSpec } from '../../interventions.js';
 import type { Dim, ElemType, GraphBuilder } from './onnx-graph.js';
 import { emitIntervention } from './onnx-interventions.js';
 
@@ -201,20 +201,28 @@ export class OnnxGraphOps implements ForwardOps<string, string> {
     return this.batchAndSeq;
   }
 
+  /**
+   * `own()` when every query head has its own kv head; else `grouped(g)`, g = nHeads / nKvHeads query
+   * heads per kv head: GQA without copying k or v, query heads j*g..(j+1)*g-1 sharing kv head j
+   * (transformers' repeat_interleave order).
+   */
+  private perKvHead(own: () => string, grouped: (groups: number) => string): string {
+    const { nHeads, nKvHeads } = this.arch;
+    return nKvHeads === nHeads ? own() : grouped(nHeads / nKvHeads);
+  }
+
   attentionPattern(q: string, k: string, scale: number, slidingWindow: number | undefined): string {
     const { nHeads, nKvHeads, headDim } = this.arch;
     const qh = this.g.node('Transpose', [q], { perm: [0, 2, 1, 3] }); // [B,H,T,hd]
     const kT = this.g.node('Transpose', [k], { perm: [0, 2, 3, 1] }); // [B,Hkv,hd,T]
-    let scores: string;
-    if (nKvHeads === nHeads) {
-      scores = this.g.node('MatMul', [qh, kT]); // [B,H,T,T]
-    } else {
-      // GQA without copying k: query heads j*g..(j+1)*g-1 share kv head j (repeat_interleave order)
-      const groups = nHeads / nKvHeads;
-      const qg = this.g.node('Reshape', [qh, this.g.ints([0, nKvHeads, groups, -1, headDim])]); // [B,Hkv,g,T,hd]
-      const s = this.g.node('MatMul', [qg, this.g.node('Unsqueeze', [kT, this.g.ints([2])])]); // [B,Hkv,g,T,T]
-      scores = this.g.node('Reshape', [s, this.g.ints([0, nHeads, -1, 0])]); // [B,H,T,T]
-    }
+    const scores = this.perKvHead(
+      () => this.g.node('MatMul', [qh, kT]), // [B,H,T,T]
+      (groups) => {
+        const qg = this.g.node('Reshape', [qh, this.g.ints([0, nKvHeads, groups, -1, headDim])]); // [B,Hkv,g,T,hd]
+        const s = this.g.node('MatMul', [qg, this.g.node('Unsqueeze', [kT, this.g.ints([2])])]); // [B,Hkv,g,T,T]
+        return this.g.node('Reshape', [s, this.g.ints([0, nHeads, -1, 0])]); // [B,H,T,T]
+      },
+    );
     const biased = this.g.node('Add', [this.g.node('Mul', [scores, this.g.scalar(scale)]), this.bias(slidingWindow)]);
     return this.g.node('Softmax', [biased], { axis: -1 }); // [B,H,T,T]
   }
@@ -222,16 +230,15 @@ export class OnnxGraphOps implements ForwardOps<string, string> {
   attend(pattern: string, v: string): string {
     const { nHeads, nKvHeads, headDim } = this.arch;
     const vh = this.g.node('Transpose', [v], { perm: [0, 2, 1, 3] }); // [B,Hkv,T,hd]
-    let z: string;
-    if (nKvHeads === nHeads) {
-      z = this.g.node('MatMul', [pattern, vh]); // [B,H,T,hd]
-    } else {
-      const groups = nHeads / nKvHeads;
-      const { batch, seq } = this.dynamicDims(v);
-      const grouped = this.g.node('Reshape', [pattern, this.g.node('Concat', [batch, this.g.ints([nKvHeads, groups]), seq, seq], { axis: 0 })]); // [B,Hkv,g,T,T]
-      const zg = this.g.node('MatMul', [grouped, this.g.node('Unsqueeze', [vh, this.g.ints([2])])]); // [B,Hkv,g,T,hd]
-      z = this.g.node('Reshape', [zg, this.g.ints([0, nHeads, -1, headDim])]); // [B,H,T,hd]
-    }
+    const z = this.perKvHead(
+      () => this.g.node('MatMul', [pattern, vh]), // [B,H,T,hd]
+      (groups) => {
+        const { batch, seq } = this.dynamicDims(v);
+        const grouped = this.g.node('Reshape', [pattern, this.g.node('Concat', [batch, this.g.ints([nKvHeads, groups]), seq, seq], { axis: 0 })]); // [B,Hkv,g,T,T]
+        const zg = this.g.node('MatMul', [grouped, this.g.node('Unsqueeze', [vh, this.g.ints([2])])]); // [B,Hkv,g,T,hd]
+        return this.g.node('Reshape', [zg, this.g.ints([0, nHeads, -1, headDim])]); // [B,H,T,hd]
+      },
+    );
     const zt = this.g.node('Transpose', [z], { perm: [0, 2, 1, 3] }); // [B,T,H,hd]
     return this.g.node('Reshape', [zt, this.g.ints([0, 0, nHeads * headDim])]); // [B,T,H*hd]
   }

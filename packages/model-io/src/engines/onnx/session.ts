@@ -1,7 +1,7 @@
 import { rmSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
 import type { HookName } from '../../hooks.js';
-import type { HostArray } from '../../families/host-array.js';
+import type { HostArray } from '../../host-array.js';
 import { executionProviders, type OnnxDevice } from './device.js';
 import type { BatchContext } from './feeds.js';
 import type { TracedGraph } from './trace.js';

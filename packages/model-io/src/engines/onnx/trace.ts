@@ -1,10 +1,10 @@
 import type { ArchSpec } from '../../arch-spec.js';
 import type { FamilyAdapter, WeightReader } from '../../families/adapter.js';
-import type { HostArray } from '../../families/host-array.js';
+import type { HostArray } from '../../host-array.js';
 import { block, embed, head } from '../../forward/forward.js';
 import type { HookName } from '../../hooks.js';
-import { mapLinear, mapNorm, type LayerWeights } from '../../weights.js';
-import type { InterventionSpec } from './interventions.js';
+import { mapLayer, mapLinear, mapNorm } from '../../weights.js';
+import type { InterventionSpec } from '../../interventions.js';
 import { collectGarbageNow } from './collect-garbage.js';
 import { GraphBuilder, type EncodedModel } from './onnx-graph.js';
 import { OnnxGraphOps, transposedWeight, type GraphInput } from './onnx-ops.js';
@@ -51,22 +51,24 @@ export function traceStage(
 ): TracedGraph {
   const g = new GraphBuilder();
   try {
-    return traceInto(g, arch, family, reader, stage, capture, interventions);
+    return traceInto(g, { arch, family, reader, stage, capture, interventions });
   } catch (err) {
     g.discard();
     throw err;
   }
 }
 
-function traceInto(
-  g: GraphBuilder,
-  arch: ArchSpec,
-  family: FamilyAdapter,
-  reader: WeightReader,
-  stage: Stage,
-  capture: ReadonlySet<HookName>,
-  interventions: readonly InterventionSpec[],
-): TracedGraph {
+/** What one segment's graph is traced from. */
+interface TraceRequest {
+  readonly arch: ArchSpec;
+  readonly family: FamilyAdapter;
+  readonly reader: WeightReader;
+  readonly stage: Stage;
+  readonly capture: ReadonlySet<HookName>;
+  readonly interventions: readonly InterventionSpec[];
+}
+
+function traceInto(g: GraphBuilder, { arch, family, reader, stage, capture, interventions }: TraceRequest): TracedGraph {
   const ops = new OnnxGraphOps(g, arch, capture, interventions);
   const w = (prefix: string) => (array: HostArray, name: string) => g.weight(`${prefix}${name}`, array);
   let embedTable: string | undefined;
@@ -79,7 +81,7 @@ function traceInto(
     x = ops.residualInput(); // [B,T,d]
   }
   for (let l = stage.firstLayer; l <= stage.lastLayer; l++) {
-    x = block(ops, arch, layerInitializers(family.layer(arch, reader, l), w(`layers.${l}.`)), l, x);
+    x = block(ops, arch, mapLayer(family.layer(arch, reader, l), w(`layers.${l}.`), ''), l, x);
     collectGarbageNow(); // the layer's raw reads and pre-transpose copies, before the next layer's
   }
   const residualOut = stage.residualOut ? ops.output('resid_out', x, ['batch', 'seq', arch.dModel]) : undefined;
@@ -96,18 +98,4 @@ function traceInto(
   }
   const encoded = g.encode(`sinkscope ${arch.modelType} ${stageName(stage)}`);
   return { encoded, inputs: [...ops.feeds.values()], hooks: ops.capturedHooks, ...(residualOut ? { residualOut } : {}) };
-}
-
-function layerInitializers(l: LayerWeights<HostArray>, f: (a: HostArray, name: string) => string): LayerWeights<string> {
-  return {
-    ln1: mapNorm(l.ln1, f, 'ln1'),
-    ...(l.ln2 ? { ln2: mapNorm(l.ln2, f, 'ln2') } : {}),
-    q: mapLinear(l.q, f, 'q'),
-    k: mapLinear(l.k, f, 'k'),
-    v: mapLinear(l.v, f, 'v'),
-    o: mapLinear(l.o, f, 'o'),
-    ...(l.gate ? { gate: mapLinear(l.gate, f, 'gate') } : {}),
-    up: mapLinear(l.up, f, 'up'),
-    down: mapLinear(l.down, f, 'down'),
-  };
 }

@@ -1,15 +1,15 @@
 import * as tf from '@tensorflow/tfjs';
+import { parseChoice } from '../../choice.js';
 
 export type BackendName = 'wasm' | 'cpu' | 'tensorflow';
 export const BACKENDS: readonly BackendName[] = ['wasm', 'cpu', 'tensorflow'];
 
 export function parseBackend(value: string): BackendName {
-  if ((BACKENDS as readonly string[]).includes(value)) return value as BackendName;
-  throw new Error(`unknown backend '${value}' (valid: ${BACKENDS.join(', ')})`);
+  return parseChoice(value, BACKENDS, 'backend');
 }
 
-/** Whether the native TensorFlow binding (GPU build first) can be imported; never required. */
-async function tryImportTensorflow(): Promise<string | undefined> {
+/** The native TensorFlow binding (GPU build first) when it can be imported; never required. */
+export async function nativeTensorflowPackage(): Promise<string | undefined> {
   for (const pkg of ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node']) {
     try {
       await import(/* @vite-ignore */ pkg);
@@ -31,7 +31,7 @@ export async function initBackend(requested?: BackendName): Promise<{ backend: B
   const wanted = requested ?? (process.env.SINKSCOPE_BACKEND ? parseBackend(process.env.SINKSCOPE_BACKEND) : undefined);
   if (active && (wanted === undefined || wanted === active.backend)) return active;
   if (wanted === 'tensorflow' || wanted === undefined) {
-    const pkg = await tryImportTensorflow();
+    const pkg = await nativeTensorflowPackage();
     if (pkg && (await tf.setBackend('tensorflow'))) {
       await tf.ready();
       return (active = { backend: 'tensorflow', detail: pkg });

@@ -1,11 +1,12 @@
 import * as tf from '@tensorflow/tfjs';
 import type { ArchSpec } from '../../arch-spec.js';
-import { Checkpoint } from '../../checkpoint/checkpoint.js';
+import { Checkpoint, type CheckpointInfo } from '../../checkpoint/checkpoint.js';
 import { loadAllWeights } from '../../families/adapter.js';
-import type { HostArray } from '../../families/host-array.js';
+import type { HostArray } from '../../host-array.js';
 import { forward } from '../../forward/forward.js';
 import type { HookName } from '../../hooks.js';
 import { listWeights, mapWeights, type ModelWeights } from '../../weights.js';
+import { padBatch } from '../pad-batch.js';
 import { initBackend, type BackendName } from './backend.js';
 import { TfjsOps, type TfIntervention } from './tfjs-ops.js';
 
@@ -16,26 +17,6 @@ export interface RunOptions {
   readonly interventions?: ReadonlyMap<HookName, TfIntervention>;
   /** Pad every sequence to this length (so chunks of one long job share one shape). */
   readonly padTo?: number;
-}
-
-export interface CheckpointInfo {
-  readonly dir: string;
-  readonly weightFiles: readonly string[];
-  readonly storedDtypes: Readonly<Record<string, number>>;
-  readonly float32Bytes: number;
-  /** Checkpoint tensors the forward pass does not use (e.g. stale buffers). */
-  readonly unusedTensors: readonly string[];
-}
-
-/** Pad ragged sequences on the right; returns ids [B, Tmax] and the true lengths (undefined if all equal). */
-export function padBatch(batch: readonly (readonly number[])[], padTo = 0, padId = 0): { ids: Int32Array; seqLen: number; lengths?: number[] } {
-  if (batch.length === 0) throw new Error('empty batch: give at least one sequence');
-  const lengths = batch.map((s) => s.length);
-  if (lengths.some((n) => n === 0)) throw new Error('empty sequence in batch');
-  const seqLen = Math.max(padTo, ...lengths);
-  const ids = new Int32Array(batch.length * seqLen).fill(padId);
-  batch.forEach((s, i) => ids.set(s, i * seqLen));
-  return lengths.every((n) => n === seqLen) ? { ids, seqLen } : { ids, seqLen, lengths };
 }
 
 /** A checkpoint loaded into tfjs: the reference engine (float32, eager). */

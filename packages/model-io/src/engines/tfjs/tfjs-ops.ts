@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Activation, NormKind } from '../../arch-spec.js';
 import type { ForwardOps } from '../../forward/ops.js';
-import { rotaryTables } from '../../forward/rotary-table.js';
+import { rotaryTables } from '../../forward/position-tables.js';
 import type { HookName } from '../../hooks.js';
 import type { Linear, Norm } from '../../weights.js';
 

@@ -13,7 +13,7 @@ module.exports = async function stepExecutor(options, context) {
     const args = [bin, 'step', options.step, '--spec', options.spec, ...(options.model ? ['--model', options.model] : [])];
     const child = spawn(process.execPath, args, { cwd: context.root, stdio: 'inherit' });
     // Nx stops a task with SIGTERM or SIGINT: pass it on, so a Slurm launcher cancels its jobs
-    const forward = (signal) => child.kill(signal);
+    const forward = (/** @type {NodeJS.Signals} */ signal) => child.kill(signal);
     process.once('SIGINT', forward);
     process.once('SIGTERM', forward);
     child.on('exit', () => {

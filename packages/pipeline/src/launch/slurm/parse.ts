@@ -52,44 +52,38 @@ export function parseSqueue(out: string): RawTaskRecord[] {
   return recs;
 }
 
-/** scontrol -o show job <id>: one line per job or array task (pending tasks may share one compressed line). */
-export function parseScontrol(out: string): RawTaskRecord[] {
+/**
+ * The records of `Key=value` lines (scontrol -o, jobcomp/filetxt), one per line naming a JobId.
+ * `noArray` is the ArrayJobId value a plain job carries (jobcomp writes 0; scontrol omits the key).
+ */
+function keyValueRecords(out: string, keys: { readonly name: string; readonly noArray?: string; readonly reason: boolean }): RawTaskRecord[] {
   const recs: RawTaskRecord[] = [];
   for (const line of out.split(/\r?\n/)) {
     const jobId = field(line, 'JobId');
     if (!jobId) continue;
-    const arrayJobId = field(line, 'ArrayJobId');
+    const arrayField = field(line, 'ArrayJobId');
+    const arrayJobId = arrayField !== keys.noArray ? arrayField : undefined;
     const taskSpec = field(line, 'ArrayTaskId');
     recs.push({
       arrayJobId,
       jobId,
       indices: arrayJobId && taskSpec ? expandTaskSpec(taskSpec) : undefined,
       state: field(line, 'JobState') ?? 'UNKNOWN',
-      reason: field(line, 'Reason'),
+      ...(keys.reason ? { reason: field(line, 'Reason') } : {}),
+      // in jobcomp lines " ExitCode=" (after DerivedExitCode=) is the task's own
       exitCode: field(line, 'ExitCode'),
-      name: field(line, 'JobName'),
+      name: field(line, keys.name),
     });
   }
   return recs;
 }
 
+/** scontrol -o show job <id>: one line per job or array task (pending tasks may share one compressed line). */
+export function parseScontrol(out: string): RawTaskRecord[] {
+  return keyValueRecords(out, { name: 'JobName', reason: true });
+}
+
 /** jobcomp/filetxt lines (JobId=... Name=... JobState=... [ArrayJobId= ArrayTaskId=] ... ExitCode=). */
 export function parseJobComp(out: string): RawTaskRecord[] {
-  const recs: RawTaskRecord[] = [];
-  for (const line of out.split(/\r?\n/)) {
-    const jobId = field(line, 'JobId');
-    if (!jobId) continue;
-    const arrayJobId = field(line, 'ArrayJobId');
-    const taskId = field(line, 'ArrayTaskId');
-    recs.push({
-      arrayJobId: arrayJobId && arrayJobId !== '0' ? arrayJobId : undefined,
-      jobId,
-      indices: arrayJobId && arrayJobId !== '0' && taskId ? expandTaskSpec(taskId) : undefined,
-      state: field(line, 'JobState') ?? 'UNKNOWN',
-      // " ExitCode=" (after DerivedExitCode=) is the task's own
-      exitCode: field(line, 'ExitCode'),
-      name: field(line, 'Name'),
-    });
-  }
-  return recs;
+  return keyValueRecords(out, { name: 'Name', noArray: '0', reason: false });
 }

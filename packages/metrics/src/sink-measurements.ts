@@ -1,0 +1,82 @@
+import { MassiveActivationAccumulator, type MassiveActivationSummary } from './massive.js';
+import { NormAccumulator, type NormSummary } from './norms.js';
+import { SinkAccumulator, type SinkResult } from './sink-accumulator.js';
+
+export interface SinkMeasurementSettings {
+  /** The primary Sink_1 threshold (strict alpha > eps). */
+  readonly eps: number;
+  /** Further thresholds, each with its own Sink_1-vs-T curve. */
+  readonly epsSweep: readonly number[];
+  /** Key positions k of Sink_k. */
+  readonly ks: readonly number[];
+  /** Prefix lengths T of the Sink_1-vs-T curve. */
+  readonly seqLenSweep: readonly number[];
+  readonly massiveTopK: number;
+  readonly scoreNormalization: 'none' | 'abs-sum';
+}
+
+/**
+ * The per-layer sink measurements, streamed one sequence at a time: Sink_k^eps and alpha per head
+ * (Gu et al. 2025 sec. 3.2) for every eps of the sweep, first-token norms and massive activations
+ * (Sun et al. 2024). The metrics step and `sinkscope measure` feed it.
+ */
+export class SinkMeasurements {
+  /** One accumulator per eps of the sweep (so Sink_1-vs-T is available for every eps). */
+  private readonly sinks: Map<number, SinkAccumulator>;
+  readonly norms: NormAccumulator;
+  readonly massive: MassiveActivationAccumulator;
+
+  constructor(
+    readonly layers: number,
+    readonly heads: number,
+    readonly settings: SinkMeasurementSettings,
+  ) {
+    const epsList = [...new Set([settings.eps, ...settings.epsSweep])];
+    this.sinks = new Map(
+      epsList.map((eps) => [
+        eps,
+        new SinkAccumulator({
+          layers,
+          heads,
+          eps: epsList,
+          ks: [...settings.ks],
+          primaryEps: eps,
+          primaryK: 1,
+          prefixLengths: [...settings.seqLenSweep],
+          normalization: settings.scoreNormalization,
+        }),
+      ]),
+    );
+    this.norms = new NormAccumulator({ states: layers + 1 });
+    this.massive = new MassiveActivationAccumulator({ states: layers + 1, topK: settings.massiveTopK });
+  }
+
+  /** One sequence's attention maps, [H, T, T] per layer. */
+  addPatterns(patterns: readonly Float32Array[], seqLen: number): void {
+    for (const acc of this.sinks.values()) acc.addSequence(patterns, seqLen);
+  }
+
+  /** One sequence's hidden state `index`, [T, d]. */
+  addHidden(index: number, x: Float32Array, seqLen: number, dim: number): void {
+    this.norms.add(index, x, seqLen, dim);
+    this.massive.add(index, x, seqLen, dim);
+  }
+
+  sinkResult(eps = this.settings.eps): SinkResult {
+    const acc = this.sinks.get(eps);
+    if (!acc) throw new Error(`eps ${eps} was not measured`);
+    return acc.result();
+  }
+
+  get epsValues(): number[] {
+    return [...this.sinks.keys()].sort((a, b) => a - b);
+  }
+
+  normResult(): NormSummary[] {
+    return this.norms.result();
+  }
+
+  massiveResult(): MassiveActivationSummary[] {
+    return this.massive.result();
+  }
+}

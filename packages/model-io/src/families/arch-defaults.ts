@@ -1,0 +1,76 @@
+import type { ArchSpec } from '../arch-spec.js';
+import type { ConfigReader } from '../config/config-reader.js';
+
+/**
+ * The base every family adapter builds its ArchSpec on: the sizes read by their config.json names
+ * (transformers' names by default), and the defaults most families share, so an adapter states only
+ * what its family does differently.
+ */
+
+/** config.json names of the sizes; `mlp` may compute a default (GPT-2's n_inner = null means 4 d). */
+export interface SizeFields {
+  readonly layers: string;
+  readonly dModel: string;
+  readonly heads: string;
+  /** Key/value heads (GQA); absent = as many as query heads. */
+  readonly kvHeads?: string;
+  /** An explicit head size; absent (or null in the file) = d_model / heads. */
+  readonly headDim?: string;
+  readonly mlp: string | ((c: ConfigReader, dModel: number) => number);
+  readonly positions: string;
+}
+
+const TRANSFORMERS_SIZES: SizeFields = {
+  layers: 'num_hidden_layers',
+  dModel: 'hidden_size',
+  heads: 'num_attention_heads',
+  mlp: 'intermediate_size',
+  positions: 'max_position_embeddings',
+};
+
+export type ArchSizes = Pick<ArchSpec, 'nLayers' | 'dModel' | 'nHeads' | 'nKvHeads' | 'headDim' | 'dMlp' | 'vocabSize' | 'maxPositions'>;
+
+/** The sizes of a config.json, by the family's field names (transformers' names where it gives none). */
+export function archSizes(c: ConfigReader, names: Partial<SizeFields> = {}): ArchSizes {
+  const f = { ...TRANSFORMERS_SIZES, ...names };
+  const dModel = c.int(f.dModel);
+  const nHeads = c.int(f.heads);
+  return {
+    nLayers: c.int(f.layers),
+    dModel,
+    nHeads,
+    nKvHeads: f.kvHeads ? c.int(f.kvHeads, nHeads) : nHeads,
+    headDim: (f.headDim ? c.optInt(f.headDim) : undefined) ?? dModel / nHeads,
+    dMlp: typeof f.mlp === 'string' ? c.int(f.mlp) : f.mlp(c, dModel),
+    vocabSize: c.int('vocab_size'),
+    maxPositions: c.int(f.positions),
+  };
+}
+
+/**
+ * What a family always states: norm, positions, MLP, biases, and whether embeddings are tied when
+ * config.json has no `tie_word_embeddings` (transformers' per-class default). `residual` and
+ * `embeddingScale` default to sequential and 1.
+ */
+export type FamilyFields = Pick<ArchSpec, 'norm' | 'positional' | 'mlp' | 'bias'> &
+  Partial<Pick<ArchSpec, 'residual' | 'embeddingScale' | 'slidingWindow'>> & { readonly tiedByDefault: boolean };
+
+/**
+ * An ArchSpec: the sizes, a sequential residual, embedding scale 1, attention scale 1/sqrt(head_dim)
+ * (every family here; transformers' `scaling = head_dim**-0.5`), `tie_word_embeddings` and the BOS/EOS
+ * ids from the config, and the family's own fields over those defaults.
+ */
+export function archSpec(c: ConfigReader, modelType: string, sizes: ArchSizes, family: FamilyFields): ArchSpec {
+  const { tiedByDefault, ...fields } = family;
+  return {
+    modelType,
+    ...sizes,
+    residual: 'sequential',
+    embeddingScale: 1,
+    attnScale: 1 / Math.sqrt(sizes.headDim),
+    tiedEmbeddings: c.bool('tie_word_embeddings', tiedByDefault),
+    ...fields,
+    bosTokenId: c.tokenId('bos_token_id', sizes.vocabSize),
+    eosTokenId: c.tokenId('eos_token_id', sizes.vocabSize),
+  };
+}

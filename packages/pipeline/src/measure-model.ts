@@ -1,0 +1,51 @@
+import { LayerEntropyAccumulator } from '@sinkscope/entropy';
+import { SinkMeasurements, type SinkMeasurementSettings } from '@sinkscope/metrics';
+import { hiddenStateHooks, sequencePattern, sequenceRows, type ExtractionModel, type HookName } from '@sinkscope/model-io';
+
+/** The sink settings and the entropy preprocessing of one in-memory pass. */
+export interface MeasurementSettings extends SinkMeasurementSettings {
+  readonly entropy: { readonly center: boolean; readonly normalizeRows: boolean; readonly renyiAlphas: readonly number[] };
+}
+
+export interface MeasureResult {
+  readonly sinks: SinkMeasurements;
+  readonly entropy: LayerEntropyAccumulator;
+  readonly seqLen: number;
+  readonly sequences: number;
+}
+
+/**
+ * The per-layer measurements of the metrics and entropy steps in one forward pass, in memory and
+ * without the store (what `sinkscope measure` prints; the reference the pipeline's streamed tables are
+ * tested against). Every sequence's hidden states and attention maps go straight into the
+ * accumulators; nothing is kept beyond one batch's outputs.
+ */
+export async function measureModel(
+  model: ExtractionModel,
+  sequences: readonly (readonly number[])[],
+  settings: MeasurementSettings,
+  options: { batchSize?: number; onBatch?: (done: number, total: number) => void } = {},
+): Promise<MeasureResult> {
+  const arch = model.arch;
+  const hidden = hiddenStateHooks(arch);
+  const patterns = Array.from({ length: arch.nLayers }, (_, l) => `blocks.${l}.attn.hook_pattern` as HookName);
+  const sinks = new SinkMeasurements(arch.nLayers, arch.nHeads, settings);
+  const { center, normalizeRows, renyiAlphas } = settings.entropy;
+  const entropy = new LayerEntropyAccumulator({ states: arch.nLayers + 1, center, normalize: normalizeRows, renyiAlphas: [...renyiAlphas] });
+  const batchSize = options.batchSize ?? 8;
+  for (let start = 0; start < sequences.length; start += batchSize) {
+    const chunk = sequences.slice(start, start + batchSize);
+    const out = await model.run(chunk, { capture: [...hidden, ...patterns] });
+    chunk.forEach((seq, b) => {
+      const len = seq.length;
+      sinks.addPatterns(patterns.map((p) => sequencePattern(out.get(p)!, b, len)), len);
+      hidden.forEach((hook, i) => {
+        const x = sequenceRows(out.get(hook)!, b, len);
+        sinks.addHidden(i, x, len, arch.dModel);
+        entropy.add(i, x, len, arch.dModel);
+      });
+    });
+    options.onBatch?.(Math.min(start + batchSize, sequences.length), sequences.length);
+  }
+  return { sinks, entropy, seqLen: Math.max(...sequences.map((s) => s.length)), sequences: sequences.length };
+}

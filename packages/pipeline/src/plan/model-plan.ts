@@ -1,0 +1,132 @@
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { hashFiles } from '@sinkscope/artifacts';
+import { buildEvalSet, resolveDatasetSpec, type EvalSet } from '@sinkscope/datasets';
+import { Checkpoint, hasTokenizer, loadTokenizer, resolveEngine, type ArchSpec, type EngineName, type HookName } from '@sinkscope/model-io';
+import { ACTIVATIONS_KIND } from '../kinds/activations.js';
+import { METRICS_KINDS, type MetricsKind } from '../kinds/step-kinds.js';
+import type { PipelineContext } from '../run/context.js';
+import { activationsKey, combinedActivationsKey, entropyArtifactKey, extractHooks, layersKey, metricsArtifactKey, metricsKey } from '../run/keys.js';
+import { checkpointDir, REPO_ROOT } from '../run/paths.js';
+import type { StepReceipt } from '../run/receipt.js';
+import { shardRanges, type ShardRange } from '../run/shards.js';
+import type { ModelRef } from '../schema/pipeline-schema.js';
+
+/** A model of the spec, resolved: its folder, architecture and content hash. */
+export interface ResolvedModel {
+  readonly ref: ModelRef;
+  readonly dir: string;
+  readonly arch: ArchSpec;
+  /** sha256 over config.json, the safetensors files and the tokenizer files (cached by size+mtime). */
+  readonly contentHash: string;
+}
+
+/** One extract shard with the key of its activations artifact. */
+export interface ActivationShard extends ShardRange {
+  readonly key: string;
+}
+
+/**
+ * Where every artifact of one model lives and what produces them, computed without running the
+ * model: the resolved checkpoint, its dataset, the hooks to capture, the engine, and the key of every
+ * artifact each step writes. Built once per run (`modelPlan`) and read by every step and launcher.
+ */
+export interface ModelPlan {
+  readonly model: ResolvedModel;
+  readonly hooks: HookName[];
+  readonly engine: EngineName;
+  readonly backend: string;
+  readonly sequences: number[][];
+  readonly sequencesHash: string;
+  readonly firstIsBos: boolean;
+  readonly datasetName: string;
+  /** One activations artifact per extract shard, in sequence order. */
+  readonly shards: readonly ActivationShard[];
+  /** The key of all shards together (the metrics and entropy keys build on it). */
+  readonly activationsKey: string;
+  /** The metrics step's key, and each of its artifacts' keys. */
+  readonly metricsKey: string;
+  readonly metricsArtifacts: Readonly<Record<MetricsKind, string>>;
+  readonly entropyArtifact: string;
+  /** The report's joined `layers` table. */
+  readonly layersArtifact: string;
+}
+
+export async function resolveModel(ctx: PipelineContext, ref: ModelRef): Promise<ResolvedModel> {
+  const dir = checkpointDir(ref.path);
+  if (!existsSync(dir)) throw new Error(`${ctx.specFile}: models '${ref.name}': checkpoint folder not found: ${dir}`);
+  const ckpt = Checkpoint.open(dir);
+  try {
+    const files = [join(dir, 'config.json'), ...ckpt.weightFiles, ...['tokenizer.json', 'tokenizer_config.json'].map((f) => join(dir, f)).filter(existsSync)];
+    const digest = await hashFiles(files, { cachePath: ctx.store.fileHashCachePath });
+    return { ref, dir, arch: ckpt.arch, contentHash: digest.sha256 };
+  } finally {
+    ckpt.close();
+  }
+}
+
+/** The spec's dataset for one model (text sources go through the model's own tokenizer). */
+export async function datasetFor(ctx: PipelineContext, model: ResolvedModel): Promise<EvalSet> {
+  const spec = await resolveDatasetSpec(resolve(REPO_ROOT, ctx.spec.dataset.spec));
+  const tokenizer = hasTokenizer(model.dir) ? await loadTokenizer(model.dir) : null;
+  const build = buildEvalSet(spec, tokenizer, {
+    seqLen: ctx.spec.seqLen,
+    ...(ctx.spec.dataset.count !== undefined ? { count: ctx.spec.dataset.count } : {}),
+    ...(ctx.spec.dataset.seed !== undefined ? { seed: ctx.spec.dataset.seed } : {}),
+    bosPolicy: ctx.spec.bosPolicy,
+    vocab: { vocabSize: model.arch.vocabSize, bosTokenId: model.arch.bosTokenId ?? null, eosTokenId: model.arch.eosTokenId ?? null },
+  });
+  return build.catch((err: Error) => {
+    throw new Error(`${ctx.specFile}: model '${model.ref.name}' (${model.dir}): ${err.message}`);
+  });
+}
+
+async function buildPlan(ctx: PipelineContext, modelIndex: number): Promise<ModelPlan> {
+  const model = await resolveModel(ctx, ctx.spec.models[modelIndex]);
+  const dataset = await datasetFor(ctx, model);
+  const hooks = extractHooks(ctx.spec, model.arch);
+  const { engine, backend } = await resolveEngine(ctx.spec.engine);
+  const ranges = shardRanges(dataset.sequences.length, ctx.spec.shardSize);
+  const base = { modelHash: model.contentHash, sequencesHash: dataset.sequencesHash, hooks, engine, bosPolicy: ctx.spec.bosPolicy };
+  // one shard of everything keeps the key an unsharded run always had
+  const shards = ranges.map((r) => ({ ...r, key: activationsKey(ranges.length === 1 ? base : { ...base, shard: r }) }));
+  const activations = combinedActivationsKey(shards.map((s) => s.key));
+  const metrics = metricsKey(activations, ctx.spec);
+  const metricsArtifacts = Object.fromEntries(METRICS_KINDS.map((kind) => [kind, metricsArtifactKey(metrics, kind)])) as Record<MetricsKind, string>;
+  const entropyArtifact = entropyArtifactKey(activations, ctx.spec);
+  return {
+    model,
+    hooks,
+    engine,
+    backend,
+    sequences: dataset.sequences,
+    sequencesHash: dataset.sequencesHash,
+    firstIsBos: dataset.firstIsBos,
+    datasetName: dataset.name,
+    shards,
+    activationsKey: activations,
+    metricsKey: metrics,
+    metricsArtifacts,
+    entropyArtifact,
+    layersArtifact: layersKey(metrics, entropyArtifact),
+  };
+}
+
+const plans = new WeakMap<PipelineContext, Map<number, Promise<ModelPlan>>>();
+
+/**
+ * The plan of model `modelIndex` of the spec, built once per run (per context): the checkpoint is
+ * opened and hashed and the dataset built once, however many steps read them.
+ */
+export function modelPlan(ctx: PipelineContext, modelIndex: number): Promise<ModelPlan> {
+  let byModel = plans.get(ctx);
+  if (!byModel) plans.set(ctx, (byModel = new Map()));
+  let plan = byModel.get(modelIndex);
+  if (!plan) byModel.set(modelIndex, (plan = buildPlan(ctx, modelIndex)));
+  return plan;
+}
+
+/** A shard's line in the extract step's receipt (the shard index only where the model has several). */
+export function shardReceiptEntry(plan: ModelPlan, shard: ActivationShard, cacheHit: boolean): StepReceipt['artifacts'][number] {
+  return { kind: ACTIVATIONS_KIND, key: shard.key, model: plan.model.ref.name, cacheHit, ...(plan.shards.length > 1 ? { shard: shard.index } : {}) };
+}

@@ -1,0 +1,114 @@
+import { ablationSpecsSchema } from '@sinkscope/ablation';
+import { z } from 'zod';
+
+/**
+ * The pipeline spec: the single source of truth for its TypeScript type and its JSON Schema
+ * (`pipeline.schema.json`, generated from this file). Unknown fields are errors, so a typo is caught.
+ */
+
+const hookPattern = z.string().min(1).describe('a hook name or glob, e.g. "blocks.*.hook_resid_post"');
+
+export const modelRefSchema = z
+  .object({
+    /** Short name used in tables and figures. */
+    name: z.string().regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, ".", "_" and "-" only').describe('short name used in tables and figures'),
+    /** Checkpoint folder (relative to the spec file or absolute), or "default" for the embedded model. */
+    path: z.string().min(1).describe('checkpoint folder (relative to the repository root or absolute), or "default"'),
+  })
+  .strict();
+
+export const datasetRefSchema = z
+  .object({
+    /** A dataset spec file under datasets/ (or a path). */
+    spec: z.string().min(1).describe('a dataset spec file, e.g. "datasets/sotu-64.json"'),
+    /** Overrides of the dataset spec's own count / seed. */
+    count: z.number().int().positive().optional(),
+    seed: z.number().int().nonnegative().optional(),
+  })
+  .strict();
+
+export const metricsSettingsSchema = z
+  .object({
+    eps: z.number().gt(0).lt(1).default(0.3).describe('Sink_1 threshold (Gu et al. 2025 sec. 3.2), strict alpha > eps'),
+    epsSweep: z.array(z.number().gt(0).lt(1)).default([0.2, 0.3, 0.4, 0.5]),
+    ks: z.array(z.number().int().positive()).default([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]).describe('key positions k for Sink_k'),
+    seqLenSweep: z.array(z.number().int().min(2)).default([8, 16, 32, 64]).describe('prefix lengths T for the Sink_1-vs-T curve'),
+    massiveTopK: z.number().int().positive().default(10),
+    emergenceThreshold: z.number().positive().default(10).describe('first-token norm ratio that marks the emergence layer'),
+    scoreNormalization: z.enum(['none', 'abs-sum']).default('none').describe('abs-sum: |s|/sum|s| proxy for non-softmax attention (Gu et al. sec. 7.4)'),
+  })
+  .strict();
+
+export const entropySettingsSchema = z
+  .object({
+    center: z.boolean().default(false).describe('subtract the mean token before the Gram matrix (raw = paper default)'),
+    normalizeRows: z.boolean().default(false).describe('L2-normalise tokens first (Layer by Layer convention)'),
+    renyiAlphas: z.array(z.number().positive()).default([2]),
+  })
+  .strict();
+
+/** Slurm resources of a step's jobs (sbatch flags); absent fields take the cluster's defaults. */
+export const slurmResourcesSchema = z
+  .object({
+    partition: z.string().min(1).optional().describe('--partition'),
+    cpusPerTask: z.number().int().positive().optional().describe('--cpus-per-task'),
+    mem: z.string().regex(/^\d+[KMGT]?$/, 'a size such as "8G"').optional().describe('--mem, e.g. "8G"'),
+    time: z.string().min(1).optional().describe('--time, e.g. "02:00:00"'),
+    gpus: z.number().int().nonnegative().optional().describe('--gres=gpu:N'),
+    account: z.string().min(1).optional().describe('--account'),
+    extraArgs: z.array(z.string()).optional().describe('further sbatch arguments, passed verbatim'),
+  })
+  .strict();
+
+/**
+ * How steps are launched. Not part of any cache key (see schema/cache-view.ts): a result computed on the
+ * cluster is a hit on a laptop and back.
+ */
+export const slurmSettingsSchema = slurmResourcesSchema
+  .extend({
+    steps: z
+      .object({ extract: slurmResourcesSchema.optional(), metrics: slurmResourcesSchema.optional(), entropy: slurmResourcesSchema.optional(), ablate: slurmResourcesSchema.optional(), report: slurmResourcesSchema.optional() })
+      .strict()
+      .default({})
+      .describe("per-step resources, merged over the pipeline's (e.g. GPUs for extract only)"),
+    setup: z.array(z.string().min(1)).default([]).describe('shell lines (/bin/sh) each job runs first, e.g. "module load nodejs/20"'),
+    node: z.string().min(1).optional().describe('the node executable jobs run (default: the one running this command; "node" = the first on the PATH after setup)'),
+    logDir: z.string().min(1).optional().describe('where job logs go (default .sinkscope/slurm/<pipeline>; must be visible from the compute nodes)'),
+    pollSeconds: z.number().positive().default(5).describe('the longest wait between squeue polls: polling starts at 0.25 s and backs off 1.5x while nothing changes, so short jobs are noticed fast and long ones cost the controller little'),
+  })
+  .strict();
+
+export const figureIdSchema = z.enum(['profile', 'heads', 'pattern', 'norms', 'qk', 'sink-sweep', 'sink-models', 'massive', 'ablation', 'training']);
+
+export const pipelineSpecSchema = z
+  .object({
+    $schema: z.string().optional(),
+    name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'kebab-case'),
+    description: z.string().default(''),
+    models: z.array(modelRefSchema).min(1),
+    dataset: datasetRefSchema,
+    seqLen: z.number().int().min(2).default(64).describe('T: tokens per sequence, BOS included when the policy adds one'),
+    bosPolicy: z.enum(['auto', 'always', 'never']).default('auto'),
+    engine: z.enum(['auto', 'onnx', 'tfjs']).default('auto'),
+    shardSize: z.number().int().positive().optional().describe('sequences per extract shard (one task, one Slurm array task, one artifact each); absent = one shard'),
+    launcher: z.enum(['local', 'slurm']).default('local').describe('where steps run (env SINKSCOPE_LAUNCHER overrides); not part of any cache key'),
+    slurm: slurmSettingsSchema.default(slurmSettingsSchema.parse({})).describe('sbatch resources when the launcher is slurm'),
+    hooks: z.array(hookPattern).default([]).describe('extra hooks to capture beyond what the metrics need'),
+    metrics: metricsSettingsSchema.default(metricsSettingsSchema.parse({})),
+    entropy: entropySettingsSchema.default(entropySettingsSchema.parse({})),
+    ablations: ablationSpecsSchema.default([]).describe('ablations with their controls (see @sinkscope/ablation)'),
+    figures: z.array(figureIdSchema).default(['profile', 'heads', 'pattern', 'norms', 'qk', 'sink-sweep', 'massive']),
+    patternExample: z
+      .object({ layer: z.number().int().nonnegative(), head: z.number().int().nonnegative(), sequence: z.number().int().nonnegative() })
+      .strict()
+      .default({ layer: 0, head: 0, sequence: 0 }),
+  })
+  .strict();
+
+export type PipelineSpecInput = z.input<typeof pipelineSpecSchema>;
+export type PipelineSpec = z.output<typeof pipelineSpecSchema>;
+export type ModelRef = z.output<typeof modelRefSchema>;
+export type FigureId = z.output<typeof figureIdSchema>;
+export type SlurmResourcesSpec = z.output<typeof slurmResourcesSchema>;
+export type SlurmSettings = z.output<typeof slurmSettingsSchema>;
+export type LauncherName = PipelineSpec['launcher'];

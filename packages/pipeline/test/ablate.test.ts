@@ -1,0 +1,113 @@
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseAblationSpecs, type AblationRow } from '@sinkscope/ablation';
+import { PLANTED, writePlantedGpt2 } from '@sinkscope/ablation/testing';
+import { ArtifactStore } from '@sinkscope/artifacts';
+import { afterAll, describe, expect, it } from 'vitest';
+import { openContext, parseSpec, runPipeline, runStep, type StepReceipt } from '../src/index.js';
+import { fixtureSpecText } from './fixture-spec.js';
+
+const tmp = mkdtempSync(join(tmpdir(), 'sinkscope-ablate-step-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+const modelDir = writePlantedGpt2(join(tmp, 'planted'));
+
+const spec = (ablations: string) => {
+  const file = join(tmp, 'pipeline.yaml');
+  writeFileSync(
+    file,
+    fixtureSpecText('ablate-fixture', { planted: modelDir }, `ablations:\n${ablations}\n`),
+  );
+  return file;
+};
+
+/** The `ablation` rows of a receipt's artifacts, sorted by (model, intervention, hidden_index). */
+async function ablationRows(store: ArtifactStore, artifacts: StepReceipt['artifacts']): Promise<AblationRow[]> {
+  const rows: AblationRow[] = [];
+  for (const a of artifacts.filter((x) => x.kind === 'ablation')) rows.push(...(await store.read('ablation', a.key))!.toArray().map((r) => (r as { toJSON(): AblationRow }).toJSON()));
+  return rows.sort((a, b) => a.model.localeCompare(b.model) || a.intervention.localeCompare(b.intervention) || a.hidden_index - b.hidden_index);
+}
+
+/** sha256 of every file under the store's root, by relative path. */
+function snapshot(root: string): Map<string, string> {
+  const out = new Map<string, string>();
+  const walk = (dir: string) => {
+    for (const name of readdirSync(dir)) {
+      const path = join(dir, name);
+      if (statSync(path).isDirectory()) walk(path);
+      else out.set(relative(root, path), createHash('sha256').update(readFileSync(path)).digest('hex'));
+    }
+  };
+  walk(root);
+  return out;
+}
+
+describe('the ablate step of a pipeline', () => {
+  it('writes one artifact per run, leaves extract/metrics/entropy untouched, recomputes only an added ablation', async () => {
+    const cacheRoot = join(tmp, 'cache');
+    const printed: string[] = [];
+    const logs: string[] = [];
+    const options = { store: new ArtifactStore({ root: cacheRoot, warn: () => {} }), reportsRoot: join(tmp, 'reports'), runsRoot: join(tmp, 'runs'), log: (m: string) => logs.push(m), print: (t: string) => printed.push(t) };
+    const zero = '  - { kind: zero, hook: hook_mlp_out, layers: auto }';
+    await runPipeline(spec(zero), 'entropy', options);
+    const before = snapshot(cacheRoot);
+    expect([...before.keys()].some((p) => p.includes('layer_metrics'))).toBe(true);
+
+    const first = await runStep(openContext(spec(zero), options), 'ablate');
+    // baseline (ablation, ablation_sequences, ablation_baseline_means) + targeted + 2 controls (2 kinds each)
+    expect(first.artifacts.map((a) => a.kind).sort()).toEqual([...Array(4).fill('ablation'), 'ablation_baseline_means', ...Array(4).fill('ablation_sequences')]);
+    expect(first.artifacts.every((a) => !a.cacheHit)).toBe(true);
+    expect(logs.some((m) => m.includes("auto layers from the metrics step's layer_metrics"))).toBe(true);
+    const after = snapshot(cacheRoot);
+    for (const [path, sha] of before) expect(after.get(path), path).toBe(sha);
+
+    // the joined table: one row per (intervention, hidden_index), the figure's input
+    const rows = await ablationRows(options.store, first.artifacts);
+    expect(rows).toHaveLength(4 * (PLANTED.layers + 1));
+    const at = (name: string, i: number) => rows.find((r) => r.intervention === name && r.hidden_index === i)!;
+    expect(at('baseline', 2).norm_ratio).toBeGreaterThan(20);
+    expect(at('zero hook_mlp_out L=auto', 2).norm_ratio).toBeLessThan(2);
+    expect(at('zero hook_mlp_out L=auto', 2).role).toBe('targeted');
+    expect(printed.join('')).toMatch(/\| targeted \| zero hook_mlp_out L=auto \| 2 \| /);
+
+    // adding one ablation computes only its runs; everything else is a cache hit
+    const both = `${zero}\n  - { kind: rescale-norm, hook: hook_resid_post, layers: auto, norm: median-of-others, controls: false }`;
+    const second = await runStep(openContext(spec(both), options), 'ablate');
+    const fresh = second.artifacts.filter((a) => !a.cacheHit);
+    expect(fresh.map((a) => a.kind).sort()).toEqual(['ablation', 'ablation_sequences']);
+    expect(second.artifacts.filter((a) => a.cacheHit)).toEqual(first.artifacts.map((a) => ({ ...a, cacheHit: true })));
+    // the tables printed from cache equal the first run's
+    expect(printed[1]).toContain(printed[0].split('\n').filter((l) => l.startsWith('| targeted |'))[0]);
+    for (const [path, sha] of before) expect(snapshot(cacheRoot).get(path), path).toBe(sha);
+  });
+
+  it('runPipeline as a library runs a spec with ablations end to end, nothing registered first', async () => {
+    const opts = { store: new ArtifactStore({ root: join(tmp, 'lib-cache'), warn: () => {} }), reportsRoot: join(tmp, 'lib-reports'), runsRoot: join(tmp, 'lib-runs'), log: () => {}, print: () => {} };
+    const file = spec('  - { kind: zero, hook: hook_mlp_out, layers: auto, controls: false }');
+    const receipts = await runPipeline(file, 'report', opts);
+    expect(receipts.map((r) => r.step)).toEqual(['extract', 'metrics', 'entropy', 'ablate', 'report']);
+    const ablate = receipts.find((r) => r.step === 'ablate')!;
+    expect(ablate.artifacts.map((a) => a.kind).sort()).toEqual(['ablation', 'ablation', 'ablation_baseline_means', 'ablation_sequences', 'ablation_sequences']);
+    const rows = await ablationRows(opts.store, ablate.artifacts);
+    expect(rows.find((r) => r.intervention === 'zero hook_mlp_out L=auto' && r.hidden_index === 2)!.norm_ratio).toBeLessThan(2);
+    expect(readFileSync(join(tmp, 'lib-reports', 'ablate-fixture', 'index.html'), 'utf8')).toContain('Ablations (baseline, targeted, control)');
+  });
+
+  it('a bad ablation names the spec file and field before any work', async () => {
+    const options = { store: new ArtifactStore({ root: join(tmp, 'bad-cache'), warn: () => {} }), reportsRoot: join(tmp, 'r'), runsRoot: join(tmp, 'runs2'), log: () => {}, print: () => {} };
+    const file = spec('  - { kind: zero, hook: hook_mlp_out, layers: [7] }');
+    await expect(runStep(openContext(file, options), 'ablate')).rejects.toThrow(
+      `${file}: model 'planted': ablations[0]: field 'layers' names block 7, but this gpt2 model has blocks 0..5`,
+    );
+    expect(await options.store.list()).toEqual([]);
+  });
+
+  it('the shipped bos-ablation pipeline spec validates, and its ablations parse', async () => {
+    const file = fileURLToPath(new URL('../../../pipelines/bos-ablation/pipeline.yaml', import.meta.url));
+    const parsed = parseSpec(file, readFileSync(file, 'utf8'));
+    expect(parsed.figures).toContain('ablation');
+    expect(parseAblationSpecs(parsed.ablations).length).toBeGreaterThanOrEqual(2);
+  });
+});
