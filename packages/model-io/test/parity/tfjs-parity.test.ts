@@ -2,7 +2,10 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readSafetensors, TfjsModel, type HookName } from '../../src/index.js';
 import { fixtureDir, fixtureNames } from '../fixtures.js';
-import { attentionPairs, expectGoldenMatch, hiddenStatePairs } from '../golden-parity.js';
+import { attentionPairs, describeReadmeParity, expectGoldenMatch, hiddenStatePairs } from '../golden-parity.js';
+
+/** Every fixture's diffs, for the README check at the end: {fixture: {tensor: diff}}. */
+const allDiffs: Record<string, Record<string, number>> = {};
 
 /** Parity with `transformers` v4.44.2 on every shared fixture: logits, every hidden state, every attention map. */
 describe.each(fixtureNames())('tfjs forward matches transformers: %s', (fixture) => {
@@ -13,6 +16,7 @@ describe.each(fixtureNames())('tfjs forward matches transformers: %s', (fixture)
   const sequences = Array.from({ length: batch }, (_, b) => Array.from(ids.data.subarray(b * seqLen, (b + 1) * seqLen)));
   let outputs: Map<HookName, { shape: readonly number[]; data: Float32Array }>;
   const diffs: Record<string, number> = {};
+  allDiffs[fixture] = diffs;
 
   beforeAll(async () => {
     model = await TfjsModel.load(fixtureDir(fixture), { backend: 'wasm' });
@@ -40,6 +44,8 @@ describe.each(fixtureNames())('tfjs forward matches transformers: %s', (fixture)
     for (const pair of attentionPairs(model.arch)) expectGoldenMatch(outputs.get(pair.hook), expected.tensors.get(pair.golden), pair, diffs);
   });
 });
+
+describeReadmeParity('tfjs', allDiffs, fixtureNames().length);
 
 describe('tensor hygiene', () => {
   it('a forward pass with captures and an intervention leaks no tensors', async () => {
