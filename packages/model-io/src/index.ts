@@ -15,5 +15,6 @@ export * from './engines/tfjs/backend.js';
 export * from './engines/tfjs/tfjs-ops.js';
 export * from './engines/tfjs/tfjs-model.js';
 export * from './engines/extraction-model.js';
+export * from './engines/non-finite.js';
 export * from './tokenizer/index.js';
 export * from './engines/onnx/index.js';

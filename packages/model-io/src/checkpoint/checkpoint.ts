@@ -92,6 +92,7 @@ export class Checkpoint implements WeightReader {
     }
     this.consumed.add(name);
     const t = file.readFloat32(name);
+    assertFiniteWeights(file.path, name, t.data);
     return { shape: t.shape, data: t.data };
   }
 
@@ -102,6 +103,25 @@ export class Checkpoint implements WeightReader {
 
   close(): void {
     for (const f of this.files) f.close();
+  }
+}
+
+/**
+ * A NaN or infinity in a weight the forward pass uses is refused at load, naming the file, the tensor
+ * and the first bad element: it would turn every activation downstream into NaN, and no trained
+ * checkpoint holds one on purpose (a corrupt download or an fp16 overflow when it was saved).
+ */
+function assertFiniteWeights(file: string, tensor: string, data: Float32Array): void {
+  let first = -1;
+  let count = 0;
+  for (let i = 0; i < data.length; i++) {
+    if (!Number.isFinite(data[i])) {
+      if (first < 0) first = i;
+      count += 1;
+    }
+  }
+  if (first >= 0) {
+    throw new SafetensorsError(file, tensor, `holds ${data[first]} at element ${first} (${count} non-finite value${count === 1 ? '' : 's'} of ${data.length}); refusing to load NaN/Inf weights`);
   }
 }
 
