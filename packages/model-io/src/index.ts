@@ -4,6 +4,7 @@ export * from './weights.js';
 export * from './hooks.js';
 export * from './hidden-states.js';
 export * from './config/config-reader.js';
+export * from './config/arch-check.js';
 export * from './families/adapter.js';
 export * from './families/host-array.js';
 export * from './families/registry.js';
