@@ -4,7 +4,7 @@ import { CliError } from '../cli-error.js';
 import { ENGINE_FLAG_OPTIONS, ENGINE_FLAGS_USAGE, onnxOptions } from '../engine-flags.js';
 import { resolveModelDir } from '../model-path.js';
 import { info, progress } from '../progress.js';
-import { tokenInput } from '../token-input.js';
+import { maxTokensOf, tokenInput } from '../token-input.js';
 
 export const extractUsage =
   'sinkscope extract --model <dir|default> (--text "..." | --token-ids <file.json>) --hooks <names or globs> --out <file.safetensors> [--bos auto|always|never] [--engine auto|onnx|tfjs] [--backend wasm|cpu|tensorflow] [--batch-size 8] ' + ENGINE_FLAGS_USAGE;
@@ -74,6 +74,7 @@ export async function extract(argv: string[]): Promise<number> {
       bosPolicy,
       bosTokenId: model.arch.bosTokenId,
       vocabSize: model.arch.vocabSize,
+      maxTokens: maxTokensOf(model.arch),
     });
     info(`model ${dir} (${model.arch.modelType}), engine ${model.engine} (${model.backend}), ${input.sequences.length} sequence(s), BOS policy ${bosPolicy}, first token is BOS: ${input.firstIsBos}`);
     const seqLen = Math.max(...input.sequences.map((s) => s.length));

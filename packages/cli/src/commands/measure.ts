@@ -7,7 +7,7 @@ import { CliError } from '../cli-error.js';
 import { ENGINE_FLAG_OPTIONS, ENGINE_FLAGS_USAGE, onnxOptions } from '../engine-flags.js';
 import { resolveModelDir } from '../model-path.js';
 import { info, progress } from '../progress.js';
-import { tokenInput } from '../token-input.js';
+import { maxTokensOf, tokenInput } from '../token-input.js';
 
 export const measureUsage =
   'sinkscope measure --model <dir|default> (--token-ids <file.json> | --text "...") [--eps 0.3] [--bos auto|always|never] [--engine auto|onnx|tfjs] --json <out.json> ' + ENGINE_FLAGS_USAGE;
@@ -40,7 +40,7 @@ export async function measure(argv: string[]): Promise<number> {
     ...(values.backend ? { backend: parseBackend(values.backend) } : {}),
   });
   try {
-    const input = await tokenInput(dir, { text: values.text, tokenIds: values['token-ids'], bosPolicy, bosTokenId: model.arch.bosTokenId, vocabSize: model.arch.vocabSize });
+    const input = await tokenInput(dir, { text: values.text, tokenIds: values['token-ids'], bosPolicy, bosTokenId: model.arch.bosTokenId, vocabSize: model.arch.vocabSize, maxTokens: maxTokensOf(model.arch) });
     info(`model ${dir} (${model.arch.modelType}), engine ${model.engine} (${model.backend}), ${input.sequences.length} sequence(s), first token is BOS: ${input.firstIsBos}`);
     const settings = {
       eps,

@@ -1,3 +1,4 @@
+import { checkComponents } from './components.js';
 import { TokenizerError } from './errors.js';
 import type { JsonObject } from './checkpoint-files.js';
 
@@ -61,6 +62,7 @@ export function normaliseTokenizerJson(json: JsonObject, file: string): { json: 
     throw new TokenizerError(file, 'model.unk_token', `${JSON.stringify(unk)} is not in model.vocab`);
   }
 
+  checkComponents(json, file);
   const addedTokens = json.added_tokens ?? [];
   if (!Array.isArray(addedTokens)) throw new TokenizerError(file, 'added_tokens', 'must be a list');
   addedTokens.forEach((token: unknown, i) => {

@@ -121,3 +121,24 @@ describe('fuzzed tokenizer files', () => {
     console.log(`tokenizer fuzz: ${failures} errors, ${valid} files that still load`);
   });
 });
+
+describe('what the fuzzer found (fixed): tokenizers that loaded and tokenized wrongly, or failed deep inside', () => {
+  const dir = writeTinyCheckpoint(join(tmp, 'examples'), 'gpt2');
+  const file = join(dir, 'tokenizer.json');
+  const load = (patch: Record<string, unknown>) => {
+    writeFileSync(file, JSON.stringify({ ...(tinyTokenizerJson() as Record<string, unknown>), ...patch }));
+    return loadTokenizer(dir);
+  };
+
+  it.each([
+    [{ pre_tokenizer: { type: 'Split' } }, `field 'pre_tokenizer.pattern': Split needs {"String": ...} or {"Regex": ...}, got undefined`], // the JS library dropped the text
+    [{ pre_tokenizer: { type: 'Sequence' } }, "field 'pre_tokenizer.pretokenizers': Sequence needs a list, got undefined"],
+    [{ normalizer: { type: 'Sequence', normalizers: [{ type: 'Replace', pattern: { String: 'a' } }] } }, "field 'normalizer.normalizers[0].content': Replace needs a string, got undefined"],
+    [{ decoder: { type: 'NoSuchDecoder' } }, "field 'decoder': cannot be loaded by @huggingface/tokenizers (Unknown Decoder type: NoSuchDecoder)"],
+    [{ post_processor: { single: [] } }, "field 'post_processor': cannot be loaded by @huggingface/tokenizers (Unknown PostProcessor type: undefined)"],
+    [{ model: { ...(tinyTokenizerJson().model as object), unk_token: '<unk>' } }, `field 'model.unk_token': "<unk>" is not in model.vocab`],
+    [{ model: { ...(tinyTokenizerJson().model as object), vocab: { t0: 0, t1: null } } }, "field 'model.vocab.t1': expected a non-negative integer id, got null"],
+  ])('%j', async (patch, message) => {
+    await expect(load(patch)).rejects.toThrow(`${file}: ${message}`);
+  });
+});
