@@ -52,7 +52,8 @@ const mutation: fc.Arbitrary<ConfigMutation> = fc.oneof(
     const keys = Object.keys(config);
     const field = keys[i % keys.length];
     const sameType = typeOf(value) === typeOf(config[field]) || (field.endsWith('token_id') && Array.isArray(value) && value.every(Number.isInteger)); // Llama 3 lists several EOS ids
-    return { text: JSON.stringify({ ...config, [field]: value }), names: [`field '${field}'`, "tensor '"], label: `${field} = ${JSON.stringify(value)}`, mayBeValid: sameType || value === null };
+    // a well-typed value may clash with another field, which the error then names (as below)
+    return { text: JSON.stringify({ ...config, [field]: value }), names: [sameType ? "field '" : `field '${field}'`, "tensor '"], label: `${field} = ${JSON.stringify(value)}`, mayBeValid: sameType || value === null };
   }),
   // a size out of range: 0, negative, fractional, past 2^31, not a safe integer
   fc.tuple(fc.nat(), fc.constantFrom(0, -1, -64, 0.5, 7.25, 2 ** 31, 1e12, 2 ** 53 + 2, 1e300)).map<ConfigMutation>(([i, value]) => (config, family) => {

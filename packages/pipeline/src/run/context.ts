@@ -98,7 +98,7 @@ export interface ResolvedModel {
 
 export async function resolveModel(ctx: PipelineContext, ref: ModelRef): Promise<ResolvedModel> {
   const dir = ref.path === 'default' ? DEFAULT_MODEL_DIR : resolve(REPO_ROOT, ref.path);
-  if (!existsSync(dir)) throw new Error(`${ctx.specFile}: models '${ref.name}': checkpoint folder not found: ${dir}`);
+  if (!existsSync(dir)) throw new Error(`${ctx.specFile}: field 'models[${ctx.spec.models.indexOf(ref)}].path': checkpoint folder not found: ${dir} (model '${ref.name}')`);
   const ckpt = Checkpoint.open(dir);
   try {
     const files = [join(dir, 'config.json'), ...ckpt.weightFiles, ...['tokenizer.json', 'tokenizer_config.json'].map((f) => join(dir, f)).filter(existsSync)];
@@ -111,7 +111,9 @@ export async function resolveModel(ctx: PipelineContext, ref: ModelRef): Promise
 
 /** The spec's dataset for one model (text sources go through the model's own tokenizer). */
 export async function datasetFor(ctx: PipelineContext, model: ResolvedModel): Promise<EvalSet> {
-  const spec = await resolveDatasetSpec(resolve(REPO_ROOT, ctx.spec.dataset.spec));
+  const spec = await resolveDatasetSpec(resolve(REPO_ROOT, ctx.spec.dataset.spec)).catch((err: Error) => {
+    throw new Error(`${ctx.specFile}: field 'dataset.spec': ${err.message}`);
+  });
   const tokenizer = hasTokenizer(model.dir) ? await loadTokenizer(model.dir) : null;
   const build = buildEvalSet(spec, tokenizer, {
     seqLen: ctx.spec.seqLen,

@@ -36,7 +36,12 @@ export async function activationsRef(ctx: PipelineContext, modelIndex: number): 
 
 /** The same, for a model and dataset already resolved (no checkpoint hashing or dataset building). */
 export async function activationsRefFor(ctx: PipelineContext, model: ResolvedModel, dataset: EvalSet): Promise<ActivationsRef> {
-  const hooks = extractHooks(ctx.spec, model.arch);
+  let hooks: HookName[];
+  try {
+    hooks = extractHooks(ctx.spec, model.arch);
+  } catch (err) {
+    throw new Error(`${ctx.specFile}: model '${model.ref.name}': ${(err as Error).message}`);
+  }
   const { engine, backend } = await resolveEngine(ctx.spec.engine);
   const ranges = shardRanges(dataset.sequences.length, ctx.spec.shardSize);
   const base = { modelHash: model.contentHash, sequencesHash: dataset.sequencesHash, hooks, engine, bosPolicy: ctx.spec.bosPolicy };
