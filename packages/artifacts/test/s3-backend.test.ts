@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type ArtifactRef,
   ArtifactStore,
+  ArtifactStoreError,
   backendFromUri,
   type LocalFolderBackend,
   readArtifactMetadata,
@@ -229,6 +230,41 @@ describe('S3Backend specifics', () => {
     await store.sweep();
     expect(await raw.list()).toEqual(await s3.expectedFiles(r, raw));
     expect(reads).toBeGreaterThan(0);
+  });
+});
+
+describe('request signing (SigV4, checked by the test server)', () => {
+  it('a wrong secret: write and read fail with one line naming the store and SignatureDoesNotMatch, never the secret', async () => {
+    const { store: good } = newS3Store('signed');
+    const r = ref('signed');
+    await writeLayers(good, r.key, 10, 10, 1);
+    const saved = process.env.AWS_SECRET_ACCESS_KEY;
+    const wrongSecret = 'not-the-secret-3c9e1d7a';
+    process.env.AWS_SECRET_ACCESS_KEY = wrongSecret;
+    try {
+      const rejectedBefore = server.signatures.rejected;
+      const prefix = (good.backend as S3Backend).location.prefix;
+      const warnings: string[] = [];
+      const wrong = new ArtifactStore({ backend: new S3Backend({ bucket: TEST_BUCKET, prefix, localDir: tempRoot('s3-wrong-secret') }), warn: (m) => warnings.push(m) });
+      const where = `S3 s3://${TEST_BUCKET}/${prefix} at ${server.endpoint}`;
+      const clear = new RegExp(`^${where.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: \\w+ s3://\\S+ failed: SignatureDoesNotMatch \\(HTTP 403\\): The request signature we calculated does not match`);
+      const written = await writeLayers(wrong, ref('unsigned').key, 10, 10, 2).catch((e: Error) => e);
+      expect(written).toBeInstanceOf(ArtifactStoreError);
+      expect((written as Error).message).toMatch(clear);
+      const read = await wrong.read('layers', r.key).catch((e: Error) => e);
+      expect(read, 'a refused read is an error, not a missing artifact').toBeInstanceOf(ArtifactStoreError);
+      expect((read as Error).message).toMatch(clear);
+      for (const m of [(written as Error).message, (read as Error).message, ...warnings]) expect(m).not.toContain(wrongSecret);
+      expect(server.signatures.rejected).toBeGreaterThan(rejectedBefore);
+      // the artifact the good store wrote is untouched
+      expect(columnsOf((await good.read('layers', r.key))!)).toEqual(expectedColumns(10, 1));
+    } finally {
+      process.env.AWS_SECRET_ACCESS_KEY = saved;
+    }
+  });
+
+  it('every other request of these tests was signed with the secret and checked', () => {
+    expect(server.signatures.verified).toBeGreaterThan(100);
   });
 });
 

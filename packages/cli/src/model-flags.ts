@@ -1,7 +1,7 @@
 import { loadExtractionModel, parseBackend, parseBosPolicy, parseDevice, parseEngineChoice, type BosPolicy, type ExtractionModel, type OnnxLoadOptions } from '@sinkscope/model-io';
 import { CliError } from './cli-error.js';
 import { resolveModelDir } from './model-path.js';
-import { tokenInput, type TokenInput } from './token-input.js';
+import { maxTokensOf, tokenInput, type TokenInput } from './token-input.js';
 
 /** The ONNX Runtime flags every command that runs a model takes (ignored by the tfjs engine). */
 export const ENGINE_FLAG_OPTIONS = {
@@ -81,5 +81,5 @@ export async function loadModelRun(values: ModelInputValues): Promise<ModelRun> 
 
 /** The token input the flags name (`--text` through the model's tokenizer, or `--token-ids`). */
 export function modelRunInput(values: ModelInputValues, run: ModelRun): Promise<TokenInput> {
-  return tokenInput(run.dir, { text: values.text, tokenIds: values['token-ids'], bosPolicy: run.bosPolicy, bosTokenId: run.model.arch.bosTokenId, vocabSize: run.model.arch.vocabSize });
+  return tokenInput(run.dir, { text: values.text, tokenIds: values['token-ids'], bosPolicy: run.bosPolicy, bosTokenId: run.model.arch.bosTokenId, vocabSize: run.model.arch.vocabSize, maxTokens: maxTokensOf(run.model.arch) });
 }

@@ -1,9 +1,10 @@
-import { expect } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { hiddenStateHooks, readSafetensors, type ArchSpec, type HookName, type HostTensor } from '../src/index.js';
+import { checkReadmeRow, parityOutDir, PARITY_TOLERANCE, readReadme, summarizeParity, writeParityFigures, type ParitySuiteId } from '../src/testing/index.js';
 import { fixtureDir, scaledMaxDiff } from './fixtures.js';
 
-/** Max |diff| / max(1, max |expected|) allowed against the `transformers` golden outputs (float32). */
-export const PARITY_TOLERANCE = 1e-4;
+/** Max |diff| / max(1, max |expected|) allowed against the `transformers` golden outputs (float32): 5e-6. */
+export { PARITY_TOLERANCE };
 
 /** A fixture's golden outputs (expected.safetensors) and the token ids they were computed from, as sequences. */
 export function goldenRun(fixture: string): { expected: ReadonlyMap<string, HostTensor>; sequences: number[][]; seqLen: number } {
@@ -46,4 +47,21 @@ export function expectGoldenMatch(
   expect(got!.shape).toEqual(want!.shape);
   diffs[pair.golden] = scaledMaxDiff(got!.data as Float32Array, want!.data as Float32Array);
   expect(diffs[pair.golden], pair.label).toBeLessThanOrEqual(PARITY_TOLERANCE);
+}
+
+/**
+ * The suite's last test: its worst diff over every fixture is what the root README's parity table
+ * states (in generation mode, SINKSCOPE_PARITY_OUT, it writes the figures for the README instead).
+ * `diffs` is filled by the fixture tests before it runs: {fixture: {tensor: diff}}.
+ */
+export function describeReadmeParity(suite: ParitySuiteId, diffs: Record<string, Record<string, number>>, fixtureCount: number): void {
+  describe(`README parity figures (${suite})`, () => {
+    it('the README states the worst diff this suite measured', () => {
+      const figures = summarizeParity(suite, diffs);
+      console.log(`${suite}: worst scaled max |diff| ${figures.worst} (${figures.where}) over ${figures.fixtures} fixtures, ${figures.tensors} tensors`);
+      expect(figures.fixtures, 'every fixture measured before the README check').toBe(fixtureCount);
+      if (parityOutDir() !== undefined) writeParityFigures(figures);
+      else expect(checkReadmeRow(readReadme(), figures)).toBeUndefined();
+    });
+  });
 }

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { requirement } from '../../../tools/test-requirements.js';
 import {
   cancelJobs,
   classify,
@@ -143,8 +144,7 @@ describe('Slurm output parsers', () => {
   });
 });
 
-const haveSlurm = Boolean(process.env.SLURM_CONF);
-if (!haveSlurm) console.warn('Slurm tests skipped: SLURM_CONF is not set (start tools/slurm/local-cluster.sh)');
+const haveSlurm = requirement('a localhost Slurm cluster', process.env.SLURM_CONF ? undefined : 'SLURM_CONF is not set (start one with: eval "$(tools/slurm/local-cluster.sh start)")');
 
 describe.skipIf(!haveSlurm)('Slurm client against a live cluster', () => {
   const node = process.execPath; // the job inherits PATH, but the absolute path needs no lookup

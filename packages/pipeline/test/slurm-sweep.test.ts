@@ -5,6 +5,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ArtifactStore } from '@sinkscope/artifacts';
 import { afterAll, describe, expect, it } from 'vitest';
+import { requirement } from '../../../tools/test-requirements.js';
 import { launchPipeline, runPipeline, slurmLogDir, openContext, SlurmRunError, type PlannedJob } from '../src/index.js';
 import { startS3Server, TEST_BUCKET, TEST_SECRET, useTestAwsEnvironment } from '../../artifacts/test/helpers/s3-server.js';
 
@@ -13,8 +14,7 @@ import { startS3Server, TEST_BUCKET, TEST_SECRET, useTestAwsEnvironment } from '
 const here = dirname(fileURLToPath(import.meta.url));
 const REPO = resolve(here, '../../..');
 const SPEC = join(REPO, 'pipelines/sink-sweep/pipeline.yaml');
-const onCluster = Boolean(process.env.SLURM_CONF);
-if (!onCluster) console.warn('Slurm sweep tests skipped: SLURM_CONF is not set (start a cluster with: eval "$(tools/slurm/local-cluster.sh start)")');
+const onCluster = requirement('a localhost Slurm cluster', process.env.SLURM_CONF ? undefined : 'SLURM_CONF is not set (start one with: eval "$(tools/slurm/local-cluster.sh start)")');
 
 const tmp = mkdtempSync(join(tmpdir(), 'sinkscope-slurm-sweep-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));

@@ -1,12 +1,14 @@
 // The report page in a real browser: headless Chromium opens index.html from file://, every figure
 // renders (an <svg> in its container), with no console errors, page errors, failed or outside
-// requests. Skipped, with a warning saying why, when Chromium cannot be found or installed.
+// requests. Skipped, with a warning saying why, when Chromium cannot be found or installed; in CI
+// (`CI` set) that fails instead, naming what is missing.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { skipUnlessCi } from '../../../tools/test-requirements.js';
 import { writeReport } from '../src/index.js';
 import { CHROMIUM_ARGS, findOrInstallChromium } from './chromium.js';
 import type { ChromiumLookup } from './chromium.js';
@@ -36,7 +38,7 @@ describe('report page in headless Chromium', () => {
 
   it('renders every figure offline with no console errors or failed requests', async (ctx) => {
     if ('unavailable' in lookup) {
-      console.warn(`SKIPPED report browser test: ${lookup.unavailable}`);
+      skipUnlessCi('Chromium (Debian package chromium, for the report browser test)', lookup.unavailable);
       ctx.skip();
       return;
     }

@@ -141,13 +141,15 @@ async function saveCache(cachePath: string, updated: ReadonlyMap<string, CacheEn
   const sorted: Record<string, CacheEntry> = {};
   for (const path of [...entries.keys()].sort()) sorted[path] = entries.get(path)!;
   const file: CacheFile = { format: CACHE_FORMAT, version: CACHE_VERSION, entries: sorted };
-  await mkdir(dirname(cachePath), { recursive: true });
   const tmp = `${cachePath}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
   try {
+    await mkdir(dirname(cachePath), { recursive: true });
     await writeFile(tmp, `${JSON.stringify(file, null, 1)}\n`, { flag: 'wx' });
     await rename(tmp, cachePath);
   } catch (err) {
     await rm(tmp, { force: true });
+    // the cache only saves re-hashing: a full or read-only disk must not fail the work it serves
+    if (['ENOSPC', 'EDQUOT', 'EROFS'].includes(errnoCode(err) ?? '')) return;
     throw err;
   }
 }

@@ -4,7 +4,7 @@ import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { constants as bufferConstants } from 'node:buffer';
 import { type AsyncRecordBatchFileReader, type RecordBatch, RecordBatchReader, Schema, type Table, tableFromIPC, util } from 'apache-arrow';
-import { ArtifactInputError, ArtifactStoreError } from '../errors.js';
+import { ArtifactInputError, ArtifactStoreError, errnoCode } from '../errors.js';
 import { canonicalJson, type JsonValue } from '../hash/canonical-json.js';
 import { sha256OfFileHandle } from '../hash/hash-file.js';
 import { type FilesDigest, hashFiles } from '../hash/hash-files.js';
@@ -146,7 +146,7 @@ export class ArtifactStore {
         }
       }
       await this.backend.discard(staged);
-      throw err;
+      throw describeWriteFailure(err, this.backend.description, ref, staged.dataPath);
     }
   }
 
@@ -386,4 +386,26 @@ class VerifiedBatches implements ArtifactBatches {
     this.closed = true;
     await this.handle.close();
   }
+}
+
+/** What a full or read-only disk means for the user, by errno code. */
+const DISK_FAILURES: Record<string, string> = {
+  ENOSPC: 'no space left on the device',
+  EDQUOT: 'disk quota exceeded',
+  EROFS: 'the file system is read-only',
+  EFBIG: 'the file is larger than the file system allows',
+};
+
+/**
+ * A write that failed for lack of space (or a read-only disk) becomes one line naming the store, the
+ * artifact and the staged file, and saying that nothing was stored; other errors pass unchanged.
+ */
+function describeWriteFailure(err: unknown, store: string, ref: ArtifactRef, stagedPath: string): unknown {
+  const code = errnoCode(err);
+  const what = code === undefined ? undefined : DISK_FAILURES[code];
+  if (what === undefined) return err;
+  return new ArtifactStoreError(
+    `${store}: cannot write ${ref.kind} ${ref.key.slice(0, 12)}: ${what} (${code}, staging ${stagedPath}); nothing was stored: free space, or point SINKSCOPE_CACHE / SINKSCOPE_STORE elsewhere, and run again`,
+    { cause: err },
+  );
 }

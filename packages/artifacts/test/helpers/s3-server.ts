@@ -2,6 +2,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import S3rver from 's3rver';
+import { checkSigV4 } from './sigv4-check.js';
+
+/** The part of s3rver's Koa application this helper uses: its middleware list, run in order. */
+interface KoaLike {
+  middleware: ((ctx: { method: string; url: string; headers: Record<string, string | string[] | undefined>; status: number; type: string; body: unknown }, next: () => Promise<void>) => Promise<void>)[];
+}
 
 /** The credentials the test server accepts; the secret is distinctive so a test can search for leaks. */
 export const TEST_ACCESS_KEY_ID = 'S3RVER';
@@ -12,17 +18,39 @@ export const TEST_BUCKET = 'sinkscope-test';
 export interface TestS3Server {
   readonly endpoint: string;
   readonly directory: string;
+  /** Requests whose SigV4 signature was checked and matched, and those refused (403). */
+  readonly signatures: { verified: number; rejected: number };
   close(): Promise<void>;
+}
+
+/** What a refused request gets: S3's own error document. */
+function signatureError(reason: string): string {
+  return `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>SignatureDoesNotMatch</Code><Message>The request signature we calculated does not match the signature you provided. Check your key and signing method. (${reason})</Message></Error>`;
 }
 
 export async function startS3Server(): Promise<TestS3Server> {
   const directory = mkdtempSync(join(tmpdir(), 'sinkscope-s3rver-'));
-  // allowMismatchedSignatures: s3rver knows only its own secret; ours is a different, searchable one.
+  // allowMismatchedSignatures: s3rver checks only V2 signatures, against its own secret; every
+  // request is first checked here, as SigV4 with our (distinctive, searchable) secret
   const server = new S3rver({ address: '127.0.0.1', port: 0, directory, silent: true, allowMismatchedSignatures: true, configureBuckets: [{ name: TEST_BUCKET }] });
+  const signatures = { verified: 0, rejected: 0 };
+  (server as unknown as KoaLike).middleware.unshift(async (ctx, next) => {
+    const problem = checkSigV4({ method: ctx.method, url: ctx.url, headers: ctx.headers }, (id) => (id === TEST_ACCESS_KEY_ID ? TEST_SECRET : undefined));
+    if (problem !== undefined) {
+      signatures.rejected += 1;
+      ctx.status = 403;
+      ctx.type = 'application/xml';
+      ctx.body = signatureError(problem);
+      return;
+    }
+    signatures.verified += 1;
+    await next();
+  });
   const { port } = await server.run();
   return {
     endpoint: `http://127.0.0.1:${port}`,
     directory,
+    signatures,
     close: async () => {
       await server.close();
       rmSync(directory, { recursive: true, force: true });

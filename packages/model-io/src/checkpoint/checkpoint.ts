@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { ArchSpec } from '../arch-spec.js';
+import { checkArch, configFieldFor } from '../config/arch-check.js';
 import { ConfigError, ConfigReader } from '../config/config-reader.js';
 import type { FamilyAdapter, WeightReader } from '../families/adapter.js';
 import type { HostArray } from '../host-array.js';
@@ -53,6 +54,7 @@ export class Checkpoint implements WeightReader {
     const modelType = config.string('model_type');
     const family = familyFor(modelType, configFile);
     const arch = family.archFromConfig(config);
+    checkArch(arch, config);
     const { files, fileOf } = openWeightFiles(root);
     return new Checkpoint(root, config, family, arch, files, fileOf);
   }
@@ -89,6 +91,13 @@ export class Checkpoint implements WeightReader {
   read(name: string, expectedShape?: readonly number[]): HostArray {
     const file = this.fileOf.get(name);
     if (!file) {
+      const layers = this.layersPresent(name);
+      if (layers !== undefined && layers < this.arch.nLayers) {
+        throw new MissingWeightError(
+          `${this.config.file}: field '${configFieldFor(this.config, 'nLayers')}' says ${this.arch.nLayers} layers, but ${this.files.map((f) => f.path).join(', ')} ` +
+            `hold weights for ${layers} (tensor '${name}' is missing)`,
+        );
+      }
       throw new MissingWeightError(
         `checkpoint ${this.dir}: weight '${name}' is missing from ${this.files.map((f) => f.path).join(', ')} ` +
           `(model_type '${this.arch.modelType}': ${this.family.summary}; supported model types: ${supportedModelTypes().join(', ')})`,
@@ -102,7 +111,26 @@ export class Checkpoint implements WeightReader {
     }
     this.consumed.add(name);
     const t = file.readFloat32(name);
+    assertFiniteWeights(file.path, name, t.data);
     return { shape: t.shape, data: t.data };
+  }
+
+  /**
+   * For a missing per-layer tensor (a name with a `.<index>.` part) of a layer the checkpoint holds no
+   * tensor of at all, past the last one it does: how many layers it holds (config.json then claims
+   * more layers than the weights have). Undefined otherwise (one tensor of a layer is missing).
+   */
+  private layersPresent(name: string): number | undefined {
+    const m = /\.(\d+)\./.exec(name);
+    if (!m) return undefined;
+    const prefix = `${name.slice(0, m.index)}.`;
+    let last = -1;
+    for (const t of this.fileOf.keys()) {
+      if (!t.startsWith(prefix)) continue;
+      const index = /^(\d+)\./.exec(t.slice(prefix.length));
+      if (index) last = Math.max(last, Number(index[1]));
+    }
+    return last >= 0 && last < Number(m[1]) ? last + 1 : undefined;
   }
 
   /** Checkpoint tensors no adapter read so far (after a full load: tensors the forward pass ignores). */
@@ -112,6 +140,25 @@ export class Checkpoint implements WeightReader {
 
   close(): void {
     for (const f of this.files) f.close();
+  }
+}
+
+/**
+ * A NaN or infinity in a weight the forward pass uses is refused at load, naming the file, the tensor
+ * and the first bad element: it would turn every activation downstream into NaN, and no trained
+ * checkpoint holds one on purpose (a corrupt download or an fp16 overflow when it was saved).
+ */
+function assertFiniteWeights(file: string, tensor: string, data: Float32Array): void {
+  let first = -1;
+  let count = 0;
+  for (let i = 0; i < data.length; i++) {
+    if (!Number.isFinite(data[i])) {
+      if (first < 0) first = i;
+      count += 1;
+    }
+  }
+  if (first >= 0) {
+    throw new SafetensorsError(file, tensor, `holds ${data[first]} at element ${first} (${count} non-finite value${count === 1 ? '' : 's'} of ${data.length}); refusing to load NaN/Inf weights`);
   }
 }
 

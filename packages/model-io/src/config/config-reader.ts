@@ -59,9 +59,14 @@ export class ConfigReader {
     return v;
   }
 
-  /** A token id that may be absent; ids outside [0, vocab) count as absent (GPT-2's 50256 in a tiny vocab). */
+  /**
+   * A token id that may be absent; ids outside [0, vocab) count as absent (GPT-2's 50256 in a tiny
+   * vocab). A list (Llama 3's several EOS ids) gives its first; any other type is an error.
+   */
   tokenId(field: string, vocabSize: number): number | undefined {
     const v = this.raw[field];
+    const isId = (x: unknown) => typeof x === 'number' && Number.isInteger(x);
+    if (v !== undefined && v !== null && !isId(v) && !(Array.isArray(v) && v.every(isId))) this.fail(field, 'a token id or a list of token ids');
     if (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0 && v < vocabSize) return v;
     if (Array.isArray(v) && typeof v[0] === 'number' && v[0] >= 0 && v[0] < vocabSize) return v[0];
     return undefined;

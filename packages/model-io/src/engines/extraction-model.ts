@@ -4,6 +4,7 @@ import type { HostArray } from '../host-array.js';
 import type { HookName } from '../hooks.js';
 import type { InterventionSpec } from '../interventions.js';
 import { parseEngineChoice, type EngineChoice, type EngineName } from './engine-name.js';
+import { assertFiniteActivations } from './non-finite.js';
 import { OnnxModel, type OnnxLoadOptions } from './onnx/onnx-model.js';
 import { initBackend, nativeTensorflowPackage, type BackendName } from './tfjs/backend.js';
 import { tfInterventionMap } from './tfjs/tfjs-interventions.js';
@@ -39,7 +40,9 @@ export async function loadTfjsExtractionModel(dir: string, backend?: BackendName
       const lengths = batch.map((s) => s.length);
       const ragged = lengths.some((n) => n !== lengths[0]);
       const interventions = options.interventions?.length ? tfInterventionMap(options.interventions, ragged ? lengths : undefined) : undefined;
-      return model.run(batch, { ...(options.capture ? { capture: options.capture } : {}), ...(interventions ? { interventions } : {}) });
+      const out = model.run(batch, { ...(options.capture ? { capture: options.capture } : {}), ...(interventions ? { interventions } : {}) });
+      assertFiniteActivations(model.arch, out, lengths, dir); // NaN/Inf never reaches a metric
+      return out;
     },
     dispose: () => model.dispose(),
   };
@@ -54,7 +57,11 @@ export async function loadOnnxExtractionModel(dir: string, options: OnnxLoadOpti
     checkpoint: model.checkpoint,
     engine: 'onnx',
     backend: device === 'gpu' ? 'cuda' : 'cpu',
-    run: (batch, options = {}) => model.run(batch, options),
+    run: async (batch, options = {}) => {
+      const out = await model.run(batch, options);
+      assertFiniteActivations(model.arch, out, batch.map((s) => s.length), dir); // NaN/Inf never reaches a metric
+      return out;
+    },
     dispose: () => model.dispose(),
   };
 }

@@ -36,13 +36,19 @@ export function parseHeader(file: string, prefix: Uint8Array, fileSize: number):
     throw new SafetensorsError(file, undefined, 'internal: header prefix not fully read');
   }
   let json: unknown;
+  let headerText: string;
   try {
-    json = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(prefix.subarray(8, 8 + headerLength)));
+    headerText = new TextDecoder('utf-8', { fatal: true }).decode(prefix.subarray(8, 8 + headerLength));
+    json = JSON.parse(headerText);
   } catch (err) {
     throw new SafetensorsError(file, undefined, `header is not valid JSON (${(err as Error).message})`);
   }
   if (json === null || typeof json !== 'object' || Array.isArray(json)) {
     throw new SafetensorsError(file, undefined, 'header JSON is not an object');
+  }
+  const duplicate = firstDuplicateKey(headerText);
+  if (duplicate !== undefined) {
+    throw new SafetensorsError(file, duplicate === '__metadata__' ? undefined : duplicate, `${duplicate === '__metadata__' ? '__metadata__ is' : 'is'} listed twice in the header`);
   }
   const dataStart = 8 + headerLength;
   const dataLength = fileSize - dataStart;
@@ -55,7 +61,59 @@ export function parseHeader(file: string, prefix: Uint8Array, fileSize: number):
     }
     tensors.set(name, parseEntry(file, name, raw, dataLength));
   }
+  checkNoOverlap(file, tensors);
   return { tensors, metadata, dataStart };
+}
+
+/**
+ * Two tensors may not share bytes (the reference implementation requires them back to back): an
+ * overlap means a corrupt or hand-edited header, and one tensor would silently read the other's data.
+ */
+function checkNoOverlap(file: string, tensors: ReadonlyMap<string, TensorEntry>): void {
+  const byBegin = [...tensors.values()].filter((t) => t.dataOffsets[1] > t.dataOffsets[0]).sort((a, b) => a.dataOffsets[0] - b.dataOffsets[0] || a.dataOffsets[1] - b.dataOffsets[1]);
+  for (let i = 1; i < byBegin.length; i++) {
+    const prev = byBegin[i - 1];
+    const next = byBegin[i];
+    if (next.dataOffsets[0] < prev.dataOffsets[1]) {
+      throw new SafetensorsError(
+        file,
+        next.name,
+        `data_offsets [${next.dataOffsets.join(', ')}] overlap those of tensor '${prev.name}' [${prev.dataOffsets.join(', ')}]`,
+      );
+    }
+  }
+}
+
+/**
+ * The first key the header's top-level JSON object lists twice (JSON.parse keeps the last silently).
+ * The text is already known to be valid JSON, so a scan of strings and nesting depth is enough.
+ */
+export function firstDuplicateKey(text: string): string | undefined {
+  const seen = new Set<string>();
+  let depth = 0;
+  let expectKey = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '"') {
+      let j = i + 1;
+      while (text[j] !== '"') j += text[j] === '\\' ? 2 : 1;
+      if (depth === 1 && expectKey) {
+        const key = JSON.parse(text.slice(i, j + 1)) as string;
+        if (seen.has(key)) return key;
+        seen.add(key);
+        expectKey = false;
+      }
+      i = j;
+    } else if (c === '{' || c === '[') {
+      depth += 1;
+      expectKey = depth === 1;
+    } else if (c === '}' || c === ']') {
+      depth -= 1;
+    } else if (c === ',' && depth === 1) {
+      expectKey = true;
+    }
+  }
+  return undefined;
 }
 
 function parseMetadata(file: string, raw: unknown): Record<string, string> {

@@ -1,1 +1,2 @@
 export * from './hf-fixtures.js';
+export * from './parity-figures.js';

@@ -171,7 +171,7 @@ export class CheckpointTokenizer {
       if (!Number.isSafeInteger(ids[i])) {
         throw new TokenizerError(
           this.resolved.tokenizerFile,
-          undefined,
+          'model.unk_token',
           `text piece ${JSON.stringify(encoding.tokens[i])} has no id (not in the vocabulary, and the model defines no unk_token)`,
         );
       }

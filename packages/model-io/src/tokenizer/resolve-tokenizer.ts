@@ -1,5 +1,6 @@
-import { Tokenizer } from '@huggingface/tokenizers';
+import type { Tokenizer } from '@huggingface/tokenizers';
 import { basename, join } from 'node:path';
+import { buildHfTokenizer } from './build-hf.js';
 import type { JsonObject, TokenizerFiles } from './checkpoint-files.js';
 import { GENERATION_CONFIG_FILE, MODEL_CONFIG_FILE, SPECIAL_TOKENS_MAP_FILE, TOKENIZER_CONFIG_FILE } from './checkpoint-files.js';
 import { TokenizerError } from './errors.js';
@@ -82,7 +83,7 @@ export function resolveTokenizer(files: TokenizerFiles): ResolvedTokenizer {
     json.post_processor = rebuiltTemplate(addBos ? tokenizerSide(bos) : null, addEos ? tokenizerSide(eos) : null);
     autoRule = `${tokenizerClass.name} rebuilds the post-processor from add_bos_token=${addBos}, add_eos_token=${addEos}`;
   }
-  const hf = constructHf(json, hfConfig, tokenizerFile);
+  const hf = buildHfTokenizer(json, hfConfig, tokenizerFile);
 
   const around = specialTokensAround(json.post_processor, tokenizerFile);
   const idOfTemplateToken = (token: string) => {
@@ -132,12 +133,4 @@ function describePostProcessor(pp: unknown): string {
   if (pp === null || pp === undefined) return 'null';
   const type = (pp as JsonObject).type;
   return typeof type === 'string' ? type : JSON.stringify(type);
-}
-
-function constructHf(json: JsonObject, config: JsonObject, file: string): Tokenizer {
-  try {
-    return new Tokenizer(json, config);
-  } catch (error) {
-    throw new TokenizerError(file, undefined, `cannot be loaded by @huggingface/tokenizers (${(error as Error).message})`);
-  }
 }

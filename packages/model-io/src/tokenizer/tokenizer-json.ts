@@ -1,3 +1,4 @@
+import { checkComponents } from './components.js';
 import { TokenizerError } from './errors.js';
 import type { JsonObject } from './checkpoint-files.js';
 
@@ -22,6 +23,21 @@ export function tokenizerModelType(model: JsonObject, file: string): TokenizerMo
   return 'WordLevel';
 }
 
+/** Every vocabulary entry: token -> non-negative integer id, or (Unigram) [piece, finite score]. */
+function checkVocabEntries(vocab: unknown, modelType: TokenizerModelType, file: string): void {
+  if (Array.isArray(vocab)) {
+    vocab.forEach((entry: unknown, i) => {
+      if (!Array.isArray(entry) || typeof entry[0] !== 'string' || typeof entry[1] !== 'number' || !Number.isFinite(entry[1])) {
+        throw new TokenizerError(file, `model.vocab[${i}]`, `a ${modelType} entry is [piece, score], got ${JSON.stringify(entry)}`);
+      }
+    });
+    return;
+  }
+  for (const [token, id] of Object.entries(vocab as JsonObject)) {
+    if (!Number.isSafeInteger(id) || (id as number) < 0) throw new TokenizerError(file, `model.vocab.${token}`, `expected a non-negative integer id, got ${JSON.stringify(id)}`);
+  }
+}
+
 function isObject(value: unknown): value is JsonObject {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
@@ -39,7 +55,14 @@ export function normaliseTokenizerJson(json: JsonObject, file: string): { json: 
     throw new TokenizerError(file, 'model.vocab', `a ${modelType} model needs ${modelType === 'Unigram' ? 'a list of [piece, score]' : 'an object token -> id'}`);
   }
   if (modelType === 'BPE' && !Array.isArray(json.model.merges)) throw new TokenizerError(file, 'model.merges', 'a BPE model needs a list of merges');
+  checkVocabEntries(vocab, modelType, file);
+  const unk = json.model.unk_token;
+  if (typeof unk === 'string' && isObject(vocab) && !Object.hasOwn(vocab, unk)) {
+    // the Rust library fails on the first unknown piece ("Missing unk token from the vocabulary")
+    throw new TokenizerError(file, 'model.unk_token', `${JSON.stringify(unk)} is not in model.vocab`);
+  }
 
+  checkComponents(json, file);
   const addedTokens = json.added_tokens ?? [];
   if (!Array.isArray(addedTokens)) throw new TokenizerError(file, 'added_tokens', 'must be a list');
   addedTokens.forEach((token: unknown, i) => {

@@ -3,7 +3,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Checkpoint, hiddenStateHooks, type HookName, type HostArray } from '../../src/index.js';
 import { OnnxModel, traceStage } from '../../src/engines/onnx/index.js';
 import { fixtureDir, fixtureNames } from '../fixtures.js';
-import { attentionPairs, expectGoldenMatch, goldenRun, hiddenStatePairs } from '../golden-parity.js';
+import { attentionPairs, describeReadmeParity, expectGoldenMatch, goldenRun, hiddenStatePairs } from '../golden-parity.js';
+
+/** Every fixture's diffs, for the README check at the end: {fixture: {tensor: diff}}. */
+const allDiffs: Record<string, Record<string, number>> = {};
 
 /** The traced ONNX graph matches `transformers` v4.44.2 on every shared fixture: logits, every hidden state, every attention map. */
 describe.each(fixtureNames())('onnx engine matches transformers: %s', (fixture) => {
@@ -11,6 +14,7 @@ describe.each(fixtureNames())('onnx engine matches transformers: %s', (fixture) 
   const { expected, sequences, seqLen } = goldenRun(fixture);
   let outputs: Map<HookName, HostArray>;
   const diffs: Record<string, number> = {};
+  allDiffs[fixture] = diffs;
 
   beforeAll(async () => {
     model = await OnnxModel.load(fixtureDir(fixture), { threads: 1, streaming: false });
@@ -52,6 +56,8 @@ describe.each(fixtureNames())('onnx engine matches transformers: %s', (fixture) 
     expect([...outputs.keys()].sort()).toEqual(['logits', ...hiddenStateHooks(model.arch), ...Array.from({ length: model.arch.nLayers }, (_, l) => `blocks.${l}.attn.hook_pattern`)].sort());
   });
 });
+
+describeReadmeParity('onnx', allDiffs, fixtureNames().length);
 
 describe('the traced graph holds every checkpoint weight exactly once', () => {
   it.each(fixtureNames())('%s: initializer bytes = the checkpoint as float32 (a tied LM head reuses the embedding)', (fixture) => {

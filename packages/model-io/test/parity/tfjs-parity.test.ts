@@ -2,7 +2,10 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TfjsModel, type HookName } from '../../src/index.js';
 import { fixtureDir, fixtureNames } from '../fixtures.js';
-import { attentionPairs, expectGoldenMatch, goldenRun, hiddenStatePairs } from '../golden-parity.js';
+import { attentionPairs, describeReadmeParity, expectGoldenMatch, goldenRun, hiddenStatePairs } from '../golden-parity.js';
+
+/** Every fixture's diffs, for the README check at the end: {fixture: {tensor: diff}}. */
+const allDiffs: Record<string, Record<string, number>> = {};
 
 /** Parity with `transformers` v4.44.2 on every shared fixture: logits, every hidden state, every attention map. */
 describe.each(fixtureNames())('tfjs forward matches transformers: %s', (fixture) => {
@@ -10,6 +13,7 @@ describe.each(fixtureNames())('tfjs forward matches transformers: %s', (fixture)
   const { expected, sequences } = goldenRun(fixture);
   let outputs: Map<HookName, { shape: readonly number[]; data: Float32Array }>;
   const diffs: Record<string, number> = {};
+  allDiffs[fixture] = diffs;
 
   beforeAll(async () => {
     model = await TfjsModel.load(fixtureDir(fixture), { backend: 'wasm' });
@@ -37,6 +41,8 @@ describe.each(fixtureNames())('tfjs forward matches transformers: %s', (fixture)
     for (const pair of attentionPairs(model.arch)) expectGoldenMatch(outputs.get(pair.hook), expected.get(pair.golden), pair, diffs);
   });
 });
+
+describeReadmeParity('tfjs', allDiffs, fixtureNames().length);
 
 describe('tensor hygiene', () => {
   it('a forward pass with captures and an intervention leaks no tensors', async () => {

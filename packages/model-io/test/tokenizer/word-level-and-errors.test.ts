@@ -41,7 +41,7 @@ describe('WordLevel tokenizers', () => {
   it('is an error naming tokenizer.json when a word has no id and there is no unk_token', async () => {
     const dir = await checkpoint({ 'tokenizer.json': wordLevelTokenizerJson({ unkToken: null }) });
     const tok = await loadTokenizer(dir);
-    expect(() => tok.encodeRaw('the dog')).toThrow(`${join(dir, 'tokenizer.json')}: text piece "dog" has no id (not in the vocabulary, and the model defines no unk_token)`);
+    expect(() => tok.encodeRaw('the dog')).toThrow(`${join(dir, 'tokenizer.json')}: field 'model.unk_token': text piece "dog" has no id (not in the vocabulary, and the model defines no unk_token)`);
   });
 
   it('a symbolic vocabulary with a special <bos> (the trained-model layout): auto adds none, always prepends it', async () => {

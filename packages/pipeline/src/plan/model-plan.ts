@@ -54,7 +54,7 @@ export interface ModelPlan {
 
 export async function resolveModel(ctx: PipelineContext, ref: ModelRef): Promise<ResolvedModel> {
   const dir = checkpointDir(ref.path);
-  if (!existsSync(dir)) throw new Error(`${ctx.specFile}: models '${ref.name}': checkpoint folder not found: ${dir}`);
+  if (!existsSync(dir)) throw new Error(`${ctx.specFile}: field 'models[${ctx.spec.models.indexOf(ref)}].path': checkpoint folder not found: ${dir} (model '${ref.name}')`);
   const ckpt = Checkpoint.open(dir);
   try {
     const files = [join(dir, 'config.json'), ...ckpt.weightFiles, ...['tokenizer.json', 'tokenizer_config.json'].map((f) => join(dir, f)).filter(existsSync)];
@@ -67,7 +67,9 @@ export async function resolveModel(ctx: PipelineContext, ref: ModelRef): Promise
 
 /** The spec's dataset for one model (text sources go through the model's own tokenizer). */
 export async function datasetFor(ctx: PipelineContext, model: ResolvedModel): Promise<EvalSet> {
-  const spec = await resolveDatasetSpec(resolve(REPO_ROOT, ctx.spec.dataset.spec));
+  const spec = await resolveDatasetSpec(resolve(REPO_ROOT, ctx.spec.dataset.spec)).catch((err: Error) => {
+    throw new Error(`${ctx.specFile}: field 'dataset.spec': ${err.message}`);
+  });
   const tokenizer = hasTokenizer(model.dir) ? await loadTokenizer(model.dir) : null;
   const build = buildEvalSet(spec, tokenizer, {
     seqLen: ctx.spec.seqLen,
@@ -84,7 +86,12 @@ export async function datasetFor(ctx: PipelineContext, model: ResolvedModel): Pr
 async function buildPlan(ctx: PipelineContext, modelIndex: number): Promise<ModelPlan> {
   const model = await resolveModel(ctx, ctx.spec.models[modelIndex]);
   const dataset = await datasetFor(ctx, model);
-  const hooks = extractHooks(ctx.spec, model.arch);
+  let hooks: HookName[];
+  try {
+    hooks = extractHooks(ctx.spec, model.arch);
+  } catch (err) {
+    throw new Error(`${ctx.specFile}: model '${model.ref.name}': ${(err as Error).message}`);
+  }
   const { engine, backend } = await resolveEngine(ctx.spec.engine);
   const ranges = shardRanges(dataset.sequences.length, ctx.spec.shardSize);
   const base = { modelHash: model.contentHash, sequencesHash: dataset.sequencesHash, hooks, engine, bosPolicy: ctx.spec.bosPolicy };

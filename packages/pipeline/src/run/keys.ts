@@ -19,13 +19,21 @@ export function extractHooks(spec: PipelineSpec, arch: ArchSpec): HookName[] {
     hooks.add(`blocks.${l}.attn.hook_v`);
   }
   if (spec.patternExample.layer >= arch.nLayers) {
-    throw new Error(`patternExample.layer ${spec.patternExample.layer} does not exist (the model has ${arch.nLayers} layers)`);
+    throw new Error(`field 'patternExample.layer': ${spec.patternExample.layer} does not exist (the model has ${arch.nLayers} layers)`);
   }
   if (spec.patternExample.head >= arch.nHeads) {
-    throw new Error(`patternExample.head ${spec.patternExample.head} does not exist (the model has ${arch.nHeads} heads)`);
+    throw new Error(`field 'patternExample.head': ${spec.patternExample.head} does not exist (the model has ${arch.nHeads} heads)`);
   }
   hooks.add(`blocks.${spec.patternExample.layer}.attn.hook_q`);
-  if (spec.hooks.length) for (const h of resolveHooks(arch, spec.hooks)) hooks.add(h);
+  if (spec.hooks.length) {
+    let extra: HookName[];
+    try {
+      extra = resolveHooks(arch, spec.hooks);
+    } catch (err) {
+      throw new Error(`field 'hooks': ${(err as Error).message}`);
+    }
+    for (const h of extra) hooks.add(h);
+  }
   return [...hooks];
 }
 
