@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import S3rver from 's3rver';
 import { checkSigV4 } from './sigv4-check.js';
 
@@ -28,11 +29,50 @@ function signatureError(reason: string): string {
   return `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>SignatureDoesNotMatch</Code><Message>The request signature we calculated does not match the signature you provided. Check your key and signing method. (${reason})</Message></Error>`;
 }
 
+/** The part of s3rver's filesystem store this helper wraps. */
+interface StoreLike {
+  putObject(object: { bucket: string; key: string }): Promise<unknown>;
+  getObject(bucket: string, key: string, options?: unknown): Promise<{ content: unknown } | null>;
+}
+
+/**
+ * Real S3 replaces an object atomically: a GET sees the old object or the new one, whole. s3rver's
+ * filesystem store rewrites the object file in place and keeps its length in a separate metadata file,
+ * so under load a GET racing a PUT of the same key can read a truncated body. Serialise the two per key,
+ * and read the body whole before the next PUT may start, so the tests see S3's semantics.
+ */
+function makeObjectsAtomic(store: StoreLike): void {
+  const tails = new Map<string, Promise<unknown>>();
+  const exclusive = <T>(key: string, work: () => Promise<T>): Promise<T> => {
+    const result = (tails.get(key) ?? Promise.resolve()).then(work, work);
+    const tail = result.catch(() => undefined);
+    tails.set(key, tail);
+    void tail.then(() => {
+      if (tails.get(key) === tail) tails.delete(key);
+    });
+    return result;
+  };
+  const put = store.putObject.bind(store);
+  const get = store.getObject.bind(store);
+  store.putObject = (object) => exclusive(`${object.bucket}/${object.key}`, () => put(object));
+  store.getObject = (bucket, key, options) =>
+    exclusive(`${bucket}/${key}`, async () => {
+      const object = await get(bucket, key, options);
+      if (object?.content instanceof Readable) {
+        const chunks: Buffer[] = [];
+        for await (const chunk of object.content) chunks.push(chunk as Buffer);
+        object.content = Readable.from([Buffer.concat(chunks)]);
+      }
+      return object;
+    });
+}
+
 export async function startS3Server(): Promise<TestS3Server> {
   const directory = mkdtempSync(join(tmpdir(), 'sinkscope-s3rver-'));
   // allowMismatchedSignatures: s3rver checks only V2 signatures, against its own secret; every
   // request is first checked here, as SigV4 with our (distinctive, searchable) secret
   const server = new S3rver({ address: '127.0.0.1', port: 0, directory, silent: true, allowMismatchedSignatures: true, configureBuckets: [{ name: TEST_BUCKET }] });
+  makeObjectsAtomic((server as unknown as { store: StoreLike }).store);
   const signatures = { verified: 0, rejected: 0 };
   (server as unknown as KoaLike).middleware.unshift(async (ctx, next) => {
     const problem = checkSigV4({ method: ctx.method, url: ctx.url, headers: ctx.headers }, (id) => (id === TEST_ACCESS_KEY_ID ? TEST_SECRET : undefined));
