@@ -1,0 +1,57 @@
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import type { GraphBuilder } from '@sinkscope/model-io';
+import * as ort from 'onnxruntime-node';
+import onnxPkg from 'onnx-proto';
+import type { FloatType } from './autodiff.js';
+
+const { onnx } = onnxPkg;
+const FLOAT = onnx.TensorProto.DataType.FLOAT;
+const DOUBLE = onnx.TensorProto.DataType.DOUBLE;
+
+export interface SessionOptions {
+  /** Intra-op threads (results are bit-identical run to run for a fixed count). */
+  readonly threads: number;
+  /** Symbolic input/output dims to fix (`batch`, `seq`): a training graph has one batch shape. */
+  readonly staticDims?: Readonly<Record<string, number>>;
+  /** float64 graphs (the finite-difference checks): float32 graph inputs/outputs become double. */
+  readonly floatType?: FloatType;
+  /** Write ORT's per-node profile (JSON) with this file prefix. */
+  readonly profilePrefix?: string;
+}
+
+/**
+ * Encode a graph under construction and open it in an ORT session: symbolic dims fixed, float
+ * inputs and outputs retyped for float64 checks, the temporary folder removed once ORT has read it.
+ */
+export async function createSession(g: GraphBuilder, name: string, options: SessionOptions): Promise<ort.InferenceSession> {
+  const encoded = g.encode(name);
+  try {
+    const model = onnx.ModelProto.decode(readFileSync(encoded.modelPath));
+    const graph = model.graph!;
+    for (const value of [...(graph.input ?? []), ...(graph.output ?? [])]) {
+      const tensor = value.type?.tensorType;
+      if (!tensor) continue;
+      if (options.floatType === 'float64' && tensor.elemType === FLOAT) tensor.elemType = DOUBLE;
+      for (const dim of tensor.shape?.dim ?? []) {
+        const fixed = dim.dimParam ? options.staticDims?.[dim.dimParam] : undefined;
+        if (fixed !== undefined) {
+          dim.dimValue = fixed;
+          dim.dimParam = undefined;
+        }
+      }
+    }
+    writeFileSync(encoded.modelPath, onnx.ModelProto.encode(model).finish());
+    return await ort.InferenceSession.create(encoded.modelPath, {
+      intraOpNumThreads: options.threads,
+      interOpNumThreads: 1,
+      executionMode: 'sequential',
+      graphOptimizationLevel: 'all',
+      enableCpuMemArena: true,
+      enableMemPattern: true,
+      logSeverityLevel: 3,
+      ...(options.profilePrefix ? { enableProfiling: true, profileFilePrefix: options.profilePrefix } : {}),
+    });
+  } finally {
+    rmSync(encoded.dir, { recursive: true, force: true });
+  }
+}
