@@ -1,39 +1,47 @@
 import type { AdamWConfig } from '../optim/adamw.js';
 import type { GradContext } from './autodiff.js';
 
-/** Graph values the update reads: flat [P] vectors and the per-step scalars the host computes. */
-export interface AdamWInputs {
+/** One parameter group's flat [n] vectors in the graph. */
+export interface AdamWGroup {
   readonly params: string;
   readonly grads: string;
   readonly m: string;
   readonly v: string;
-  /** 1 - lr * weightDecay (in float64 on the host, as AdamW.step computes it, then float32). */
+  /** Decoupled weight decay applies to this group. */
+  readonly decay: boolean;
+}
+
+/** The per-step scalars the host computes in float64 (as `AdamW.step` does), fed as float32. */
+export interface AdamWScalars {
+  /** 1 - lr * weightDecay. */
   readonly decayFactor: string;
   /** lr / (1 - beta1^t). */
   readonly stepSize: string;
   /** sqrt(1 - beta2^t). */
   readonly biasCorrection2: string;
-  /** bool [P]: where weight decay applies (absent: everywhere). */
-  readonly decayMask?: string;
 }
 
 /**
- * Gradient clipping and one AdamW update over the flat parameter vector, with the arithmetic of
- * `AdamW.step` (torch.optim.AdamW): g *= min(1, clip / (||g|| + 1e-6)); p *= 1 - lr wd (decayed
- * tensors); m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g^2; p -= lr / (1 - b1^t) m / (sqrt(v) / sqrt(1 - b2^t) + eps).
- * Returns the new parameters and moments, and the gradient norm before clipping.
+ * Gradient clipping and one AdamW update, group by group over flat vectors, with the arithmetic of
+ * `AdamW.step` (torch.optim.AdamW): g *= min(1, clip / (||g|| + 1e-6)) with ||g|| over all groups;
+ * p *= 1 - lr wd (decayed group); m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g^2;
+ * p -= lr / (1 - b1^t) m / (sqrt(v) / sqrt(1 - b2^t) + eps).
+ * Returns each group's new parameters and moments, and the gradient norm before clipping.
  */
-export function appendAdamW(ctx: GradContext, config: AdamWConfig, x: AdamWInputs): { params: string; m: string; v: string; gradNorm: string } {
-  const { beta1, beta2, eps, weightDecay, clipNorm } = config;
+export function appendAdamW(ctx: GradContext, config: AdamWConfig, groups: readonly AdamWGroup[], s: AdamWScalars) {
+  const { beta1, beta2, eps, clipNorm } = config;
   const n = (op: string, ...inputs: string[]) => ctx.node(op, inputs);
   const c = (value: number) => ctx.scalar(value);
-  const gradNorm = n('Sqrt', ctx.node('ReduceSumSquare', [x.grads], { keepdims: 0 })); // []
-  const g = clipNorm > 0 ? n('Mul', x.grads, n('Min', c(1), n('Div', c(clipNorm), n('Add', gradNorm, c(1e-6))))) : x.grads;
-  const m = n('Add', n('Mul', x.m, c(beta1)), n('Mul', g, c(1 - beta1)));
-  const v = n('Add', n('Mul', x.v, c(beta2)), n('Mul', n('Mul', g, g), c(1 - beta2)));
-  const update = n('Div', m, n('Add', n('Div', n('Sqrt', v), x.biasCorrection2), c(eps)));
-  let decayed = x.params;
-  if (weightDecay > 0) decayed = n('Mul', x.params, x.decayMask ? n('Where', x.decayMask, x.decayFactor, c(1)) : x.decayFactor);
-  const params = n('Sub', decayed, n('Mul', update, x.stepSize));
-  return { params, m, v, gradNorm };
+  const squares = groups.map((grp) => ctx.node('ReduceSumSquare', [grp.grads], { keepdims: 0 })); // [] each
+  const gradNorm = n('Sqrt', squares.length === 1 ? squares[0] : n('Sum', ...squares));
+  const coef = clipNorm > 0 ? n('Min', c(1), n('Div', c(clipNorm), n('Add', gradNorm, c(1e-6)))) : undefined;
+  const updated = groups.map((grp) => {
+    const g = coef ? n('Mul', grp.grads, coef) : grp.grads;
+    const m = n('Add', n('Mul', grp.m, c(beta1)), n('Mul', g, c(1 - beta1)));
+    const v = n('Add', n('Mul', grp.v, c(beta2)), n('Mul', n('Mul', g, g), c(1 - beta2)));
+    const update = n('Div', m, n('Add', n('Div', n('Sqrt', v), s.biasCorrection2), c(eps)));
+    const decayed = grp.decay ? n('Mul', grp.params, s.decayFactor) : grp.params;
+    return { params: n('Sub', decayed, n('Mul', update, s.stepSize)), m, v };
+  });
+  return { groups: updated, gradNorm };
 }

@@ -11,31 +11,46 @@ export interface ParamSlot {
   readonly size: number;
 }
 
+/** A contiguous run of the flat buffers that AdamW treats alike (torch's parameter groups). */
+export interface ParamGroup {
+  /** `decay`: decoupled weight decay applies; `plain`: it does not. */
+  readonly name: 'decay' | 'plain';
+  readonly offset: number;
+  readonly size: number;
+}
+
 /**
- * Every trainable tensor of a model in one flat float32 vector, in `parameterSpecs` order. The
- * optimizer updates the whole vector with a dozen elementwise ops instead of a dozen per tensor, and
- * each weight is fed to the forward pass as a view into it (no copies).
+ * Every trainable tensor of a model in one flat float32 vector: the weight-decayed tensors first,
+ * then the others (each group in `parameterSpecs` order). The optimizer updates each group with a
+ * dozen elementwise ops instead of a dozen per tensor, and each weight is fed to the forward pass as
+ * a view into the vector (no copies).
  */
 export class ParamLayout {
+  /** Every parameter in `parameterSpecs` order (the init's draw order). */
+  readonly specs: readonly ParamSpec[];
+  /** Every parameter in buffer order. */
   readonly slots: readonly ParamSlot[];
+  readonly groups: readonly ParamGroup[];
   /** Total floats. */
   readonly size: number;
 
-  constructor(readonly config: ModelConfig, initStd: number) {
+  constructor(config: ModelConfig, initStd: number, optimizer: AdamWConfig) {
+    this.specs = parameterSpecs(config, initStd);
+    const decays = (spec: ParamSpec) => optimizer.weightDecay > 0 && (optimizer.decayOn === 'all' || isDecayed(spec));
+    const ordered = [...this.specs.filter(decays), ...this.specs.filter((s) => !decays(s))];
     let offset = 0;
-    this.slots = parameterSpecs(config, initStd).map((spec) => {
+    this.slots = ordered.map((spec) => {
       const size = spec.shape.reduce((a, b) => a * b, 1);
       const slot = { spec, offset, size };
       offset += size;
       return slot;
     });
     this.size = offset;
-  }
-
-  slot(name: string): ParamSlot {
-    const s = this.slots.find((x) => x.spec.name === name);
-    if (!s) throw new Error(`parameter layout: no parameter '${name}'`);
-    return s;
+    const decayed = this.slots.filter((s) => decays(s.spec)).reduce((n, s) => n + s.size, 0);
+    this.groups = [
+      { name: 'decay' as const, offset: 0, size: decayed },
+      { name: 'plain' as const, offset: decayed, size: this.size - decayed },
+    ].filter((g) => g.size > 0);
   }
 
   /** Copy named host values into a flat buffer; every parameter must be present with its size. */
@@ -48,16 +63,15 @@ export class ParamLayout {
     }
   }
 
-  /** Named copies out of a flat buffer. */
+  /** Named copies out of a flat buffer, in `parameterSpecs` order. */
   unpack(flat: Float32Array): Map<string, Float32Array> {
-    return new Map(this.slots.map(({ spec, offset, size }) => [spec.name, flat.slice(offset, offset + size)]));
-  }
-
-  /** 1 where AdamW's decoupled weight decay applies (torch: the recipe's matrices only, or every tensor). */
-  decayMask(optimizer: AdamWConfig): Uint8Array {
-    const mask = new Uint8Array(this.size);
-    for (const { spec, offset, size } of this.slots) if (optimizer.decayOn === 'all' || isDecayed(spec)) mask.fill(1, offset, offset + size);
-    return mask;
+    const bySpec = new Map(this.slots.map((s) => [s.spec.name, s]));
+    return new Map(
+      this.specs.map((spec) => {
+        const { offset, size } = bySpec.get(spec.name)!;
+        return [spec.name, flat.slice(offset, offset + size)];
+      }),
+    );
   }
 }
 

@@ -45,10 +45,11 @@ export async function createSession(g: GraphBuilder, name: string, options: Sess
       intraOpNumThreads: options.threads,
       interOpNumThreads: 1,
       executionMode: 'sequential',
-      graphOptimizationLevel: 'all',
+      graphOptimizationLevel: (process.env.ORT_OPT_LEVEL ?? 'all') as 'all',
       enableCpuMemArena: true,
       enableMemPattern: true,
       logSeverityLevel: 3,
+      ...(process.env.ORT_NO_SPIN ? { extra: { session: { 'intra_op.allow_spinning': '0' } } } : {}),
       ...(options.profilePrefix ? { enableProfiling: true, profileFilePrefix: options.profilePrefix } : {}),
     });
   } finally {

@@ -13,14 +13,15 @@ export const IDS_INPUT = 'input_ids';
 /** Input names of a training graph besides the weights and the tracer's per-batch inputs. */
 export const INPUTS = {
   targets: 'targets',
-  params: 'params',
-  m: 'adam_m',
-  v: 'adam_v',
   decayFactor: 'decay_factor',
   stepSize: 'step_size',
   biasCorrection2: 'bias_correction2',
-  decayMask: 'decay_mask',
 } as const;
+
+/** Flat state vectors of one parameter group: `params.decay`, `adam_m.plain`, ... */
+export type StateVector = 'params' | 'adam_m' | 'adam_v';
+export const STATE_VECTORS: readonly StateVector[] = ['params', 'adam_m', 'adam_v'];
+export const stateInput = (vector: StateVector, group: string) => `${vector}.${group}`;
 
 export interface TracedForward {
   readonly g: GraphBuilder;
@@ -43,7 +44,7 @@ export interface TracedForward {
 export function traceTrainingForward(config: TrainConfig, batch: number, seqLen: number, capture: ReadonlySet<HookName> = new Set()): TracedForward {
   const model = config.model;
   const arch = archSpecOf(model);
-  const layout = new ParamLayout(model, config.initStd);
+  const layout = new ParamLayout(model, config.initStd, config.optimizer);
   const g = new GraphBuilder();
   try {
     const inputShapes = new Map<string, Shape>();
@@ -80,9 +81,8 @@ export function traceTrainingForward(config: TrainConfig, batch: number, seqLen:
 
 /** Graph outputs of a training step. */
 export interface StepOutputs {
-  readonly params: string;
-  readonly m: string;
-  readonly v: string;
+  /** `stateInput(vector, group)` -> the graph output holding its updated value. */
+  readonly state: ReadonlyMap<string, string>;
   readonly loss: string;
   readonly gradNorm: string;
 }
@@ -117,44 +117,30 @@ export function buildTrainingGraph(config: TrainConfig, batch: number, seqLen: n
     const lossOut = g.output('loss', loss, []);
     if (options.mode === 'gradients') {
       const gradients = new Map(layout.slots.map(({ spec }) => [spec.name, g.output(`grad:${spec.name}`, grads.get(weightInputs.get(spec.name)!)!, spec.shape)]));
-      return { ...traced, outputs: { params: '', m: '', v: '', loss: lossOut, gradNorm: '' }, gradients };
-    }
-    const flatGrads = ctx.node(
-      'Concat',
-      layout.slots.map(({ spec, size }) => ctx.reshape(grads.get(weightInputs.get(spec.name)!)!, [size])),
-      { axis: 0 },
-    ); // [P]
-    const P = layout.size;
-    for (const name of [INPUTS.params, INPUTS.m, INPUTS.v]) {
-      g.input(name, 'float32', [P]);
-      shapes.set(name, [P]);
+      return { ...traced, outputs: { state: new Map(), loss: lossOut, gradNorm: '' }, gradients };
     }
     for (const name of [INPUTS.decayFactor, INPUTS.stepSize, INPUTS.biasCorrection2]) {
       g.input(name, 'float32', []);
       shapes.set(name, []);
     }
-    const masked = config.optimizer.decayOn === 'matrices' && config.optimizer.weightDecay > 0;
-    if (masked) {
-      g.input(INPUTS.decayMask, 'bool', [P]);
-      shapes.set(INPUTS.decayMask, [P]);
-    }
-    const updated = appendAdamW(ctx, config.optimizer, {
-      params: INPUTS.params,
-      grads: flatGrads,
-      m: INPUTS.m,
-      v: INPUTS.v,
-      decayFactor: INPUTS.decayFactor,
-      stepSize: INPUTS.stepSize,
-      biasCorrection2: INPUTS.biasCorrection2,
-      ...(masked ? { decayMask: INPUTS.decayMask } : {}),
+    const groups = layout.groups.map((group) => {
+      for (const vector of STATE_VECTORS) {
+        g.input(stateInput(vector, group.name), 'float32', [group.size]);
+        shapes.set(stateInput(vector, group.name), [group.size]);
+      }
+      const members = layout.slots.filter((s) => s.offset >= group.offset && s.offset < group.offset + group.size);
+      const flat = ctx.node('Concat', members.map(({ spec, size }) => ctx.reshape(grads.get(weightInputs.get(spec.name)!)!, [size])), { axis: 0 }); // [n]
+      return { params: stateInput('params', group.name), grads: flat, m: stateInput('adam_m', group.name), v: stateInput('adam_v', group.name), decay: group.name === 'decay' };
     });
-    const outputs: StepOutputs = {
-      params: g.output('params_out', updated.params, [P]),
-      m: g.output('adam_m_out', updated.m, [P]),
-      v: g.output('adam_v_out', updated.v, [P]),
-      loss: lossOut,
-      gradNorm: g.output('grad_norm', updated.gradNorm, []),
-    };
+    const updated = appendAdamW(ctx, config.optimizer, groups, { decayFactor: INPUTS.decayFactor, stepSize: INPUTS.stepSize, biasCorrection2: INPUTS.biasCorrection2 });
+    const state = new Map<string, string>();
+    layout.groups.forEach((group, i) => {
+      const { params, m, v } = updated.groups[i];
+      for (const [vector, value] of [['params', params], ['adam_m', m], ['adam_v', v]] as const) {
+        state.set(stateInput(vector, group.name), g.output(`${stateInput(vector, group.name)}.out`, value, [group.size]));
+      }
+    });
+    const outputs: StepOutputs = { state, loss: lossOut, gradNorm: g.output('grad_norm', updated.gradNorm, []) };
     return { ...traced, outputs, gradients: new Map() };
   } catch (err) {
     g.discard();
