@@ -22,6 +22,8 @@ export interface OnnxTrainerOptions {
   /** ORT intra-op threads (default: every core). Runs are bit-identical for a fixed count. */
   readonly threads?: number;
   readonly gatherGradient?: GatherGradient;
+  /** ORT's idle-thread spinning (default on; see SessionOptions.spinning). */
+  readonly spinning?: boolean;
   /** Write ORT's per-node profile of the step session (JSON) with this prefix. */
   readonly profilePrefix?: string;
 }
@@ -65,7 +67,7 @@ export class OnnxTrainer {
     private readonly names: { outputs: StepOutputs; weightInputs: ReadonlyMap<string, string> },
     private readonly stepFeeds: { constant: Record<string, ort.Tensor>; ids: BigInt64Array; targets: BigInt64Array; scalars: { decayFactor: Float32Array; stepSize: Float32Array; biasCorrection2: Float32Array } },
     init: TrainerInit,
-    private readonly threads: number,
+    private readonly sessionOptions: { threads: number; spinning?: boolean },
   ) {
     this.source = createTrainingData(config.data);
     this.heldOut = heldOutRows(config, this.source);
@@ -89,6 +91,7 @@ export class OnnxTrainer {
     const session = await createSession(graph.g, `sinkscope train step ${config.model.nLayer}x${config.model.nEmbd}`, {
       threads,
       staticDims: { batch, seq: seqLen },
+      ...(options.spinning === undefined ? {} : { spinning: options.spinning }),
       ...(options.profilePrefix ? { profilePrefix: options.profilePrefix } : {}),
     });
     const ids = new BigInt64Array(batch * seqLen);
@@ -102,7 +105,8 @@ export class OnnxTrainer {
       [INPUTS.stepSize]: new ort.Tensor('float32', scalars.stepSize, []),
       [INPUTS.biasCorrection2]: new ort.Tensor('float32', scalars.biasCorrection2, []),
     };
-    return new OnnxTrainer(config, session, graph.layout, { outputs: graph.outputs, weightInputs: graph.weightInputs }, { constant, ids, targets, scalars }, init, threads);
+    const sessionOptions = { threads, ...(options.spinning === undefined ? {} : { spinning: options.spinning }) };
+    return new OnnxTrainer(config, session, graph.layout, { outputs: graph.outputs, weightInputs: graph.weightInputs }, { constant, ids, targets, scalars }, init, sessionOptions);
   }
 
   private buffers(): StateBuffers {
@@ -211,7 +215,7 @@ export class OnnxTrainer {
     for (let l = 0; l < L; l++) capture.add(`blocks.${l}.attn.hook_pattern` as HookName);
     for (let l = 0; l < L - 1; l++) capture.add(`blocks.${l}.hook_resid_post` as HookName);
     const traced = traceTrainingForward(this.config, EVAL_CHUNK, T, capture);
-    const session = await createSession(traced.g, 'sinkscope train evaluation', { threads: this.threads, staticDims: { batch: EVAL_CHUNK, seq: T } });
+    const session = await createSession(traced.g, 'sinkscope train evaluation', { ...this.sessionOptions, staticDims: { batch: EVAL_CHUNK, seq: T } });
     const ids = new BigInt64Array(EVAL_CHUNK * T);
     const feeds: Record<string, ort.Tensor> = { ...traced.constantFeeds, [IDS_INPUT]: new ort.Tensor('int64', ids, [EVAL_CHUNK, T]) };
     return { session, feeds, ids, hooks: new Map(traced.hooks.map((h) => [h.hook, h.output])), weights: traced.weightInputs };
