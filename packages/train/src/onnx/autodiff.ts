@@ -9,7 +9,8 @@ const ONNX_DOUBLE = 11;
 
 /**
  * How a Gather (embedding lookup) passes its gradient back to the table: `scatter` = ScatterND with
- * reduction add into zeros; `onehot` = one-hot(ids)^T x dY as one Gemm (cheap for small vocabularies).
+ * reduction add into zeros (the default); `onehot` = one-hot(ids)^T x dY as one Gemm. Measured on the
+ * default recipe (2048 ids, 65 x 128 table, one thread): ScatterND 0.06 ms, OneHot + Gemm 0.67 ms.
  */
 export type GatherGradient = 'scatter' | 'onehot';
 

@@ -77,7 +77,13 @@ const matmul: GradRule = (ctx, node, [dY], needs) => {
     const [k, n] = sb;
     const dY2 = ctx.reshape(dY!, [sizeOf(ctx.shape(dY!)) / n, n]); // [rows, n]
     const dA = needs[0] ? ctx.reshape(ctx.node('Gemm', [dY2, b], { transB: 1 }), sa) : undefined; // dY B^T
-    const dB = needs[1] ? ctx.node('Gemm', [ctx.reshape(a, [sizeOf(sa) / k, k]), dY2], { transA: 1 }) : undefined; // A^T dY, summed over rows
+    let dB: string | undefined;
+    if (needs[1]) {
+      // A^T dY, summed over rows. MLAS runs a wide-output [k, n] product (n > k) about 1.6x slower than
+      // the tall [n, k] one (2048-row batch, 128 x 512: 104 vs 165 GFLOP/s): compute (dY^T A)^T then
+      const rows = ctx.reshape(a, [sizeOf(sa) / k, k]);
+      dB = n > k ? ctx.node('Transpose', [ctx.node('Gemm', [dY2, rows], { transA: 1 })], { perm: [1, 0] }) : ctx.node('Gemm', [rows, dY2], { transA: 1 });
+    }
     return [dA, dB];
   }
   const dA = needs[0] ? ctx.reduceTo(ctx.node('MatMul', [dY!, swapLast(ctx, b)]), sa) : undefined;

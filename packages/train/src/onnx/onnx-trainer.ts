@@ -87,7 +87,7 @@ export class OnnxTrainer {
     const threads = options.threads ?? availableParallelism();
     const batch = config.batchSize;
     const seqLen = config.data.sequenceLength - (config.data.firstToken === 'none' ? 2 : 1);
-    const graph = buildTrainingGraph(config, batch, seqLen, { gatherGradient: options.gatherGradient ?? 'onehot' });
+    const graph = buildTrainingGraph(config, batch, seqLen, { gatherGradient: options.gatherGradient ?? 'scatter' });
     const session = await createSession(graph.g, `sinkscope train step ${config.model.nLayer}x${config.model.nEmbd}`, {
       threads,
       staticDims: { batch, seq: seqLen },

@@ -55,7 +55,12 @@ export async function createSession(g: GraphBuilder, name: string, options: Sess
       enableCpuMemArena: true,
       enableMemPattern: true,
       logSeverityLevel: 3,
-      ...(options.spinning === false ? { extra: { session: { 'intra_op.allow_spinning': '0' } } } : {}),
+      extra: {
+        session: { ...(options.spinning === false ? { 'intra_op.allow_spinning': '0' } : {}) },
+        // keep the weight gradients' orientation (grad-rules.ts, MatMul): this fusion would turn
+        // (dY^T A)^T back into the slower wide-output A^T dY
+        optimization: { disable_specified_optimizers: 'GemmTransposeFusion' },
+      },
       ...(options.profilePrefix ? { enableProfiling: true, profileFilePrefix: options.profilePrefix } : {}),
     });
   } finally {

@@ -108,12 +108,12 @@ export function buildTrainingGraph(config: TrainConfig, batch: number, seqLen: n
   const traced = traceTrainingForward(config, batch, seqLen);
   const { g, shapes, layout, weightInputs } = traced;
   try {
-    const ctx = new GradContext(g, shapes, 'float32', options.gatherGradient ?? 'onehot');
+    const ctx = new GradContext(g, shapes, 'float32', options.gatherGradient ?? 'scatter');
     g.input(INPUTS.targets, 'int64', [batch, seqLen]);
     shapes.set(INPUTS.targets, [batch, seqLen]);
     const { loss, dLogits } = appendCrossEntropy(ctx, traced.logits, INPUTS.targets);
     const wrt = layout.slots.map(({ spec }) => weightInputs.get(spec.name)!);
-    const grads = appendBackward(g, shapes, { seeds: new Map([[traced.logits, dLogits]]), wrt, gatherGradient: options.gatherGradient ?? 'onehot' });
+    const grads = appendBackward(g, shapes, { seeds: new Map([[traced.logits, dLogits]]), wrt, gatherGradient: options.gatherGradient ?? 'scatter' });
     const lossOut = g.output('loss', loss, []);
     if (options.mode === 'gradients') {
       const gradients = new Map(layout.slots.map(({ spec }) => [spec.name, g.output(`grad:${spec.name}`, grads.get(weightInputs.get(spec.name)!)!, spec.shape)]));
