@@ -7,7 +7,7 @@
  *
  * Flags: --engines onnx,tfjs  --train-models default,4x256  --steps 30 (onnx)  --tfjs-steps 5
  *        --repeat 1 (repeat each measurement; the median run is reported, all runs are kept)
- *        --threads N (default: every core)  --no-spin (ORT threads sleep when idle)  --json
+ *        --threads N (default: every core)  --spin (ORT's idle threads spin; default: they sleep)  --json
  */
 import { spawnSync } from 'node:child_process';
 import { availableParallelism, loadavg } from 'node:os';
@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { TRAIN_BENCH_MODELS, type TrainBenchModel, type TrainStepResult } from './train-step.js';
 
 const root = resolve(fileURLToPath(import.meta.url), '../../../..');
-const FLAGS = ['engines', 'train-models', 'steps', 'tfjs-steps', 'repeat', 'threads', 'no-spin', 'json'];
+const FLAGS = ['engines', 'train-models', 'steps', 'tfjs-steps', 'repeat', 'threads', 'spin', 'json'];
 
 function parse(argv: readonly string[]): Map<string, string> {
   const flags = new Map<string, string>();
@@ -25,7 +25,7 @@ function parse(argv: readonly string[]): Map<string, string> {
     if (!arg.startsWith('--')) throw new Error(`bench --train: unexpected argument '${arg}'`);
     const [name, inline] = arg.slice(2).split('=', 2);
     if (!FLAGS.includes(name)) throw new Error(`bench --train: unknown flag --${name} (valid: --train ${FLAGS.map((f) => `--${f}`).join(' ')})`);
-    if (name === 'json' || name === 'no-spin') flags.set(name, '1');
+    if (name === 'json' || name === 'spin') flags.set(name, '1');
     else flags.set(name, inline ?? argv[++i] ?? '');
   }
   return flags;
@@ -64,9 +64,9 @@ export function trainBench(argv: readonly string[], log: (line: string) => void)
   for (const m of models) if (!TRAIN_BENCH_MODELS.includes(m)) throw new Error(`bench --train: unknown model '${m}' (valid: ${TRAIN_BENCH_MODELS.join(', ')})`);
   const threads = count(flags, 'threads', availableParallelism());
   const repeat = count(flags, 'repeat', 1);
-  const spinning = !flags.has('no-spin');
+  const spinning = flags.has('spin');
   const results: Record<string, { engines: Record<string, TrainEngineFigures | { error: string }> }> = {};
-  log(`training speed: ${threads} threads${spinning ? '' : ' (no spinning)'}; median step of ${count(flags, 'steps', 30)} (onnx) / ${count(flags, 'tfjs-steps', 5)} (tfjs) after 2 warm-up steps`);
+  log(`training speed: ${threads} threads${spinning ? ' (ORT threads spinning)' : ''}; median step of ${count(flags, 'steps', 30)} (onnx) / ${count(flags, 'tfjs-steps', 5)} (tfjs) after 2 warm-up steps`);
   for (const model of models) {
     results[model] = { engines: {} };
     for (const engine of engines) {

@@ -1,7 +1,7 @@
 /**
  * One training-speed run in its own process: build a trainer for one engine and model, run warm-up
  * steps, then time `steps` updates one by one; print one JSON line (`TrainStepResult`).
- * Usage: tsx train-step.ts <onnx|tfjs> <default|4x256> <steps> <threads> [spin|nospin]
+ * Usage: tsx train-step.ts <onnx|tfjs> <default|4x256> <steps> <threads> [spin|nospin (default)]
  */
 import { loadavg } from 'node:os';
 import { readFileSync } from 'node:fs';
@@ -50,7 +50,7 @@ async function main(): Promise<void> {
   let step: () => Promise<unknown>;
   let dispose: () => Promise<void>;
   if (engine === 'onnx') {
-    const trainer = await OnnxTrainer.create(config, {}, { threads, spinning: spin !== 'nospin' });
+    const trainer = await OnnxTrainer.create(config, {}, { threads, spinning: spin === 'spin' });
     step = () => trainer.trainStep();
     dispose = () => trainer.dispose();
   } else {

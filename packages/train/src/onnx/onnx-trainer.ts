@@ -22,7 +22,7 @@ export interface OnnxTrainerOptions {
   /** ORT intra-op threads (default: every core). Runs are bit-identical for a fixed count. */
   readonly threads?: number;
   readonly gatherGradient?: GatherGradient;
-  /** ORT's idle-thread spinning (default on; see SessionOptions.spinning). */
+  /** Let ORT's idle threads spin (default off; fastest on dedicated cores, see SessionOptions.spinning). */
   readonly spinning?: boolean;
   /** Write ORT's per-node profile of the step session (JSON) with this prefix. */
   readonly profilePrefix?: string;
@@ -32,6 +32,21 @@ export interface OnnxTrainerOptions {
 export interface TrainerInit {
   readonly values?: ReadonlyMap<string, Float32Array>;
   readonly optimizer?: AdamWState;
+}
+
+/** The evaluation graph: model-io's forward at [EVAL_CHUNK, T] with the hooks the held-out metrics read. */
+interface EvalSession {
+  readonly session: ort.InferenceSession;
+  /** Constant inputs and the token ids' tensor; the weights are set to the current buffer set per evaluation. */
+  readonly feeds: Record<string, ort.Tensor>;
+  readonly ids: BigInt64Array;
+  /** Hook -> graph output. */
+  readonly outputs: ReadonlyMap<HookName, string>;
+  /** Trainer parameter name -> graph input. */
+  readonly weights: ReadonlyMap<string, string>;
+  /** The hidden states EvalRecord measures, as hooks: embeddings, each block but the last, ln_f output. */
+  readonly hidden: readonly HookName[];
+  readonly patterns: readonly HookName[];
 }
 
 /** One set of the flat state buffers and the tensors that view them. */
@@ -58,7 +73,7 @@ export class OnnxTrainer {
   private current: StateBuffers;
   private next: StateBuffers;
   private t: number;
-  private evalSession: Promise<{ session: ort.InferenceSession; feeds: Record<string, ort.Tensor>; ids: BigInt64Array; hooks: Map<HookName, string>; weights: ReadonlyMap<string, string> }> | undefined;
+  private evalSession: Promise<EvalSession> | undefined;
 
   private constructor(
     readonly config: TrainConfig,
@@ -177,10 +192,10 @@ export class OnnxTrainer {
 
   /** Held-out evaluation at the current step: model-io's forward on ORT with the hooks the metrics read, same EvalRecord as the tfjs engine. */
   async evaluate(): Promise<EvalRecord> {
-    const { session, feeds, ids, hooks, weights } = await (this.evalSession ??= this.openEvalSession());
+    const { session, feeds, ids, outputs, weights, hidden, patterns } = await (this.evalSession ??= this.openEvalSession());
     const set = this.heldOut;
     const T = set.length - 1;
-    const { nLayer: L, vocabSize: V } = this.config.model;
+    const V = this.config.model.vocabSize;
     const acc = new EvalAccumulator(this.config.model, set);
     for (const { spec, offset, size } of this.layout.slots) feeds[weights.get(spec.name)!] = new ort.Tensor('float32', this.current.params.subarray(offset, offset + size), [...spec.shape]);
     for (let start = 0; start < set.count; start += EVAL_CHUNK) {
@@ -189,7 +204,8 @@ export class OnnxTrainer {
       ids.fill(0n); // a short last chunk is padded with id-0 rows whose outputs are not read
       for (let i = 0; i < inputs.length; i++) ids[i] = BigInt(inputs[i]);
       const out = await session.run(feeds);
-      const read = (hook: HookName) => out[hooks.get(hook)!].data as Float32Array;
+      const read = (hook: HookName) => out[outputs.get(hook)!].data as Float32Array;
+      // log-softmax at the target and argmax per position, in float64 on the host
       const logits = read('logits');
       const targetLogProb = new Float64Array(b * T);
       const argmax = new Int32Array(b * T);
@@ -202,23 +218,21 @@ export class OnnxTrainer {
         targetLogProb[i] = row[targets[i]] - row[best] - Math.log(sum);
         argmax[i] = best;
       }
-      const hidden = ['blocks.0.hook_resid_pre', ...Array.from({ length: L - 1 }, (_, l) => `blocks.${l}.hook_resid_post`), 'ln_final.hook_normalized'] as HookName[];
-      acc.add({ targetLogProb, argmax, attentions: Array.from({ length: L }, (_, l) => read(`blocks.${l}.attn.hook_pattern` as HookName)), hidden: hidden.map(read) }, start, b);
+      acc.add({ targetLogProb, argmax, attentions: patterns.map(read), hidden: hidden.map(read) }, start, b);
     }
     return acc.result(this.t);
   }
 
-  private async openEvalSession() {
+  private async openEvalSession(): Promise<EvalSession> {
     const T = this.heldOut.length - 1;
     const L = this.config.model.nLayer;
-    const capture = new Set<HookName>(['blocks.0.hook_resid_pre', 'ln_final.hook_normalized', 'logits']);
-    for (let l = 0; l < L; l++) capture.add(`blocks.${l}.attn.hook_pattern` as HookName);
-    for (let l = 0; l < L - 1; l++) capture.add(`blocks.${l}.hook_resid_post` as HookName);
-    const traced = traceTrainingForward(this.config, EVAL_CHUNK, T, capture);
+    const hidden: HookName[] = ['blocks.0.hook_resid_pre', ...Array.from({ length: L - 1 }, (_, l): HookName => `blocks.${l}.hook_resid_post`), 'ln_final.hook_normalized'];
+    const patterns = Array.from({ length: L }, (_, l): HookName => `blocks.${l}.attn.hook_pattern`);
+    const traced = traceTrainingForward(this.config, EVAL_CHUNK, T, new Set<HookName>([...hidden, ...patterns, 'logits']));
     const session = await createSession(traced.g, 'sinkscope train evaluation', { ...this.sessionOptions, staticDims: { batch: EVAL_CHUNK, seq: T } });
     const ids = new BigInt64Array(EVAL_CHUNK * T);
     const feeds: Record<string, ort.Tensor> = { ...traced.constantFeeds, [IDS_INPUT]: new ort.Tensor('int64', ids, [EVAL_CHUNK, T]) };
-    return { session, feeds, ids, hooks: new Map(traced.hooks.map((h) => [h.hook, h.output])), weights: traced.weightInputs };
+    return { session, feeds, ids, outputs: new Map(traced.hooks.map((h) => [h.hook, h.output])), weights: traced.weightInputs, hidden, patterns };
   }
 
   async dispose(): Promise<void> {

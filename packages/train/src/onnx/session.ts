@@ -16,9 +16,10 @@ export interface SessionOptions {
   /** float64 graphs (the finite-difference checks): float32 graph inputs/outputs become double. */
   readonly floatType?: FloatType;
   /**
-   * Let idle intra-op threads spin (ORT's default; fastest on dedicated cores). Off, they sleep: on a
-   * machine shared with other jobs a spinning pool loses its time slices (measured here, 2 threads
-   * beside another busy process: 169 ms/step spinning, 89 ms sleeping; alone 47 vs 55 ms).
+   * Let idle intra-op threads spin (ORT's own default) instead of sleeping. Default off here: on a
+   * machine shared with other jobs a spinning pool loses its time slices. Measured on the default
+   * recipe, 2 threads: beside another busy process 146-169 ms/step spinning vs 58-89 ms sleeping;
+   * on a quiet machine 47-50 vs 55-58 ms (4 x 256: 295 vs 311 ms).
    */
   readonly spinning?: boolean;
   /** Write ORT's per-node profile (JSON) with this file prefix. */
@@ -56,7 +57,7 @@ export async function createSession(g: GraphBuilder, name: string, options: Sess
       enableMemPattern: true,
       logSeverityLevel: 3,
       extra: {
-        session: { ...(options.spinning === false ? { 'intra_op.allow_spinning': '0' } : {}) },
+        session: { 'intra_op.allow_spinning': options.spinning ? '1' : '0' },
         // keep the weight gradients' orientation (grad-rules.ts, MatMul): this fusion would turn
         // (dY^T A)^T back into the slower wide-output A^T dY
         optimization: { disable_specified_optimizers: 'GemmTransposeFusion' },
