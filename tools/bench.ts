@@ -11,6 +11,9 @@
  *        --tfjs-sequences 10 (tfjs-wasm is single-threaded and slow)  --tfjs-batch 10 (2 above 1 GiB of weights)  --seq-len 64
  *        --threads N  --batch N (default: chosen from the memory budget)  --dir <checkpoint cache>  --json
  * `npm run -s bench -- --json` keeps npm's banner off stdout. Streaming runs get 0.8 x the model's float32 size as memory budget (a model that does not fit).
+ *
+ * `npm run bench -- --train [--json] ...`: training speed (ms per step, tokens/s) of the tfjs and onnx
+ * training engines instead; flags in packages/train/bench/train-bench.ts.
  */
 import { spawnSync } from 'node:child_process';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
@@ -19,6 +22,7 @@ import { fileURLToPath } from 'node:url';
 import type { ExtractionResult } from '../packages/model-io/bench/extract.js';
 import { Checkpoint } from '../packages/model-io/src/checkpoint/checkpoint.js';
 import { ensureRandomCheckpoint, parseBenchModel, type BenchModel } from '../packages/model-io/bench/random-checkpoint.js';
+import { trainBench } from '../packages/train/bench/train-bench.js';
 
 type BenchEngine = 'onnx' | 'streaming' | 'tfjs';
 const BENCH_ENGINES: readonly BenchEngine[] = ['onnx', 'streaming', 'tfjs'];
@@ -172,7 +176,15 @@ function pick(f: EngineFigures) {
 }
 
 function main(): void {
-  const flags = parseFlags(process.argv.slice(2));
+  const argv = process.argv.slice(2);
+  if (argv.includes('--train')) {
+    const rest = argv.filter((a) => a !== '--train');
+    const json = rest.includes('--json');
+    const result = trainBench(rest, json ? (line) => process.stderr.write(`${line}\n`) : (line) => console.log(line));
+    if (json) console.log(JSON.stringify(result, null, 2));
+    return;
+  }
+  const flags = parseFlags(argv);
   const models = (flags.get('models') ?? 'gpt2-small,pythia-410m').split(',').map((m) => parseBenchModel(m.trim()));
   const engines = (flags.get('engines') ?? 'onnx,streaming,tfjs').split(',').map((e) => {
     const name = e.trim() as BenchEngine;

@@ -3,10 +3,12 @@ import { parseArgs } from 'node:util';
 import { normaliseTrainConfig, type TrainConfigInput } from './training/config.js';
 import { rewriteModelCard, runTraining } from './training/run.js';
 
-const USAGE = `usage: tsx packages/train/src/cli.ts --config <train.json> --out <folder> [--resume] [--steps N] [--seed N]
+const USAGE = `usage: tsx packages/train/src/cli.ts --config <train.json> --out <folder> [--resume] [--steps N] [--seed N] [--engine tfjs|onnx]
        tsx packages/train/src/cli.ts --card --out <folder>     (rewrite the README.md model card only)
 
-Trains a GPT-2-layout model on the back-copy task with TensorFlow.js and writes a Hugging Face gpt2
+Trains a GPT-2-layout model on the back-copy task (or byte-level text) with TensorFlow.js (--engine tfjs,
+the default and reference) or ONNX Runtime (--engine onnx: model-io's forward, its backward graph and
+AdamW in one ORT session per step, several times faster) and writes a Hugging Face gpt2
 folder (config.json, model.safetensors, tokenizer.json), eval.jsonl, train-log.jsonl, a README.md
 model card, and resume/ (optimizer state) to --out. Progress goes to stderr.`;
 
@@ -18,6 +20,7 @@ async function main(): Promise<void> {
       resume: { type: 'boolean', default: false },
       steps: { type: 'string' },
       seed: { type: 'string' },
+      engine: { type: 'string' },
       card: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -46,7 +49,8 @@ async function main(): Promise<void> {
     if (!Number.isInteger(n)) throw new Error(`--${key} ${raw} is not an integer`);
     overrides[key] = n;
   }
-  const config = normaliseTrainConfig({ ...input, ...overrides }, values.config);
+  const engine = values.engine === undefined ? {} : { engine: values.engine as TrainConfigInput['engine'] };
+  const config = normaliseTrainConfig({ ...input, ...overrides, ...engine }, values.engine === undefined ? values.config : `${values.config} (with --engine)`);
   await runTraining(config, { outDir: values.out, resume: values.resume });
 }
 

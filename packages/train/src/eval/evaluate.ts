@@ -41,33 +41,122 @@ export interface EvalRecord {
   rowNormalizedPerLayerSinkRate?: number[];
 }
 
-/** Evaluate on a fixed set in chunks of `chunk` sequences (bounded memory). */
+/** One chunk of held-out rows through a forward pass, read back to the host (any engine). */
+export interface EvalChunk {
+  /** log p(target) per position, [b, T]. */
+  readonly targetLogProb: ArrayLike<number>;
+  /** argmax of the logits per position, [b, T]. */
+  readonly argmax: ArrayLike<number>;
+  /** Attention probabilities per layer, L x [b, H, Tx, Tx]. */
+  readonly attentions: readonly Float32Array[];
+  /** Hidden states (embeddings, each block but the last, ln_f output), (L + 1) x [b, Tx, d]. */
+  readonly hidden: readonly Float32Array[];
+  /** With a key/value bias: mean weight on the extra slot per layer over the chunk. */
+  readonly slotMass?: readonly number[];
+}
+
+/** Rows start..start+b-1 of an eval set as model inputs and next-token targets [b, T]. */
+export function evalRows(set: EvalSet, start: number, b: number): { inputs: Int32Array; targets: Int32Array } {
+  const T = set.length - 1;
+  const inputs = new Int32Array(b * T);
+  const targets = new Int32Array(b * T);
+  for (let s = 0; s < b; s++) {
+    const row = (start + s) * set.length;
+    inputs.set(set.ids.subarray(row, row + T), s * T);
+    targets.set(set.ids.subarray(row + 1, row + 1 + T), s * T);
+  }
+  return { inputs, targets };
+}
+
+/**
+ * The held-out measurements, accumulated chunk by chunk on the host: loss, Sink_1^0.3 (Gu et al.
+ * 2025 sec. 3.2) and alpha from @sinkscope/metrics, norm ratios, matrix entropy, copy accuracy.
+ */
+export class EvalAccumulator {
+  private readonly T: number;
+  private readonly Tx: number;
+  private readonly unnormalized: boolean;
+  private readonly sinks: SinkAccumulator;
+  private readonly rowSinks: SinkAccumulator;
+  private readonly norms: NormAccumulator;
+  private readonly entropySum: Float64Array;
+  private readonly slotSum: Float64Array;
+  private nll = 0;
+  private copyHits = 0;
+  private copyTotal = 0;
+
+  constructor(
+    private readonly config: ModelConfig,
+    private readonly set: EvalSet,
+  ) {
+    const L = config.nLayer;
+    const H = config.nHead;
+    this.T = set.length - 1;
+    this.Tx = this.T + (config.sinkToken ? 1 : 0); // rows inside the model (a sink token is row 0)
+    // raw sigmoid rows do not sum to 1, so they are measured as they are and also row-normalised
+    // (|s| / sum |s|, the paper's sec. 7.4 proxy)
+    this.unnormalized = config.attention === 'sigmoid';
+    this.sinks = new SinkAccumulator({ layers: L, heads: H, eps: [0.3], ks: [1], ...(this.unnormalized ? { rowSumTolerance: Infinity } : {}) });
+    this.rowSinks = new SinkAccumulator({ layers: L, heads: H, eps: [0.3], ks: [1], normalization: 'abs-sum' });
+    this.norms = new NormAccumulator({ states: L + 1 });
+    this.entropySum = new Float64Array(L + 1);
+    this.slotSum = new Float64Array(L);
+  }
+
+  /** Add the outputs of rows start..start+b-1. */
+  add(chunk: EvalChunk, start: number, b: number): void {
+    const { T, Tx, set } = this;
+    const d = this.config.nEmbd;
+    const H = this.config.nHead;
+    const { targets } = evalRows(set, start, b);
+    chunk.slotMass?.forEach((m, l) => (this.slotSum[l] += m * b));
+    for (let i = 0; i < b * T; i++) this.nll -= chunk.targetLogProb[i];
+    for (let s = 0; s < b; s++) {
+      const patterns = chunk.attentions.map((probs) => probs.subarray(s * H * Tx * Tx, (s + 1) * H * Tx * Tx)); // L x [H, Tx, Tx]
+      this.sinks.addSequence(patterns, Tx);
+      if (this.unnormalized) this.rowSinks.addSequence(patterns, Tx);
+      chunk.hidden.forEach((hs, i) => {
+        const x = hs.subarray(s * Tx * d, (s + 1) * Tx * d); // [Tx, d]
+        this.norms.add(i, x, Tx, d);
+        this.entropySum[i] += matrixEntropy(x, Tx, d).shannonNormalized;
+      });
+      if (set.isCopyTarget) {
+        for (let t = 0; t < T; t++) {
+          if (set.isCopyTarget[(start + s) * set.length + t + 1]) {
+            this.copyTotal += 1;
+            if (chunk.argmax[s * T + t] === targets[s * T + t]) this.copyHits += 1;
+          }
+        }
+      }
+    }
+  }
+
+  result(step: number): EvalRecord {
+    const { set, config } = this;
+    const sink = this.sinks.result();
+    const rowSink = this.unnormalized ? this.rowSinks.result() : undefined;
+    return {
+      step,
+      loss: this.nll / (set.count * this.T),
+      sinkRate: sink.sinkRate,
+      perLayerSinkRate: sink.perLayer.rate,
+      meanAlpha: sink.perHead.meanAlpha,
+      normRatio: this.norms.result().map((n) => n.normRatio),
+      entropyNormalized: Array.from(this.entropySum, (x) => x / set.count),
+      copyAccuracy: set.isCopyTarget ? (this.copyTotal > 0 ? this.copyHits / this.copyTotal : null) : null,
+      ...(config.kvBias === 'none' ? {} : { slotAttention: Array.from(this.slotSum, (x) => x / set.count) }),
+      ...(rowSink ? { rowNormalizedSinkRate: rowSink.sinkRate, rowNormalizedPerLayerSinkRate: rowSink.perLayer.rate } : {}),
+    };
+  }
+}
+
+/** Evaluate on a fixed set in chunks of `chunk` sequences (bounded memory), on the tfjs forward. */
 export function evaluate(config: ModelConfig, params: ModelParams, set: EvalSet, step: number, chunk = 25): EvalRecord {
   const T = set.length - 1;
-  const Tx = T + (config.sinkToken ? 1 : 0); // rows inside the model (a sink token is row 0)
-  const d = config.nEmbd;
-  const H = config.nHead;
-  const L = config.nLayer;
-  // Sink_1^0.3 (Gu et al. 2025 sec. 3.2) from @sinkscope/metrics; raw sigmoid rows do not sum to 1,
-  // so they are measured as they are and also row-normalised (|s| / sum |s|, the paper's sec. 7.4 proxy)
-  const unnormalized = config.attention === 'sigmoid';
-  const sinks = new SinkAccumulator({ layers: L, heads: H, eps: [0.3], ks: [1], ...(unnormalized ? { rowSumTolerance: Infinity } : {}) });
-  const rowSinks = new SinkAccumulator({ layers: L, heads: H, eps: [0.3], ks: [1], normalization: 'abs-sum' });
-  const norms = new NormAccumulator({ states: L + 1 });
-  const entropySum = new Float64Array(L + 1);
-  const slotSum = new Float64Array(L);
-  let nll = 0;
-  let copyHits = 0;
-  let copyTotal = 0;
+  const acc = new EvalAccumulator(config, set);
   for (let start = 0; start < set.count; start += chunk) {
     const b = Math.min(chunk, set.count - start);
-    const inputs = new Int32Array(b * T);
-    const targets = new Int32Array(b * T);
-    for (let s = 0; s < b; s++) {
-      const row = (start + s) * set.length;
-      inputs.set(set.ids.subarray(row, row + T), s * T);
-      targets.set(set.ids.subarray(row + 1, row + 1 + T), s * T);
-    }
+    const { inputs, targets } = evalRows(set, start, b);
     // tidy returns tensors; they are read outside it, because tidy walks a returned container key
     // by key and would crawl every element of a typed array.
     const kept = tf.tidy(() => {
@@ -82,48 +171,15 @@ export function evaluate(config: ModelConfig, params: ModelParams, set: EvalSet,
         slotMass: out.slotAttentions.map((w) => tf.mean(w)), //                            L scalars
       };
     });
-    const read = {
+    const read: EvalChunk = {
       targetLogProb: kept.targetLogProb.dataSync(),
       argmax: kept.argmax.dataSync(),
-      attentions: kept.attentions.map((a) => a.dataSync()),
-      hidden: kept.hidden.map((h) => h.dataSync()),
+      attentions: kept.attentions.map((a) => a.dataSync() as Float32Array),
+      hidden: kept.hidden.map((h) => h.dataSync() as Float32Array),
+      slotMass: kept.slotMass.map((m) => m.dataSync()[0]),
     };
-    kept.slotMass.forEach((m, l) => (slotSum[l] += m.dataSync()[0] * b));
     tf.dispose([kept.targetLogProb, kept.argmax, ...kept.attentions, ...kept.hidden, ...kept.slotMass]);
-    const targetLogProb = read.targetLogProb;
-    const argmax = read.argmax;
-    for (let i = 0; i < b * T; i++) nll -= targetLogProb[i];
-    for (let s = 0; s < b; s++) {
-      const patterns = read.attentions.map((probs) => (probs as Float32Array).subarray(s * H * Tx * Tx, (s + 1) * H * Tx * Tx)); // L x [H, Tx, Tx]
-      sinks.addSequence(patterns, Tx);
-      if (unnormalized) rowSinks.addSequence(patterns, Tx);
-      read.hidden.forEach((hs, i) => {
-        const x = (hs as Float32Array).subarray(s * Tx * d, (s + 1) * Tx * d); // [Tx, d]
-        norms.add(i, x, Tx, d);
-        entropySum[i] += matrixEntropy(x, Tx, d).shannonNormalized;
-      });
-      if (set.isCopyTarget) {
-        for (let t = 0; t < T; t++) {
-          if (set.isCopyTarget[(start + s) * set.length + t + 1]) {
-            copyTotal += 1;
-            if (argmax[s * T + t] === targets[s * T + t]) copyHits += 1;
-          }
-        }
-      }
-    }
+    acc.add(read, start, b);
   }
-  const sink = sinks.result();
-  const rowSink = unnormalized ? rowSinks.result() : undefined;
-  return {
-    step,
-    loss: nll / (set.count * T),
-    sinkRate: sink.sinkRate,
-    perLayerSinkRate: sink.perLayer.rate,
-    meanAlpha: sink.perHead.meanAlpha,
-    normRatio: norms.result().map((n) => n.normRatio),
-    entropyNormalized: Array.from(entropySum, (x) => x / set.count),
-    copyAccuracy: set.isCopyTarget ? (copyTotal > 0 ? copyHits / copyTotal : null) : null,
-    ...(config.kvBias === 'none' ? {} : { slotAttention: Array.from(slotSum, (x) => x / set.count) }),
-    ...(rowSink ? { rowNormalizedSinkRate: rowSink.sinkRate, rowNormalizedPerLayerSinkRate: rowSink.perLayer.rate } : {}),
-  };
+  return acc.result(step);
 }

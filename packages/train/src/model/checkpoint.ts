@@ -107,19 +107,29 @@ export function writeJsonAtomic(path: string, value: unknown): void {
 
 /** Save a Hugging Face `gpt2` folder: config.json, model.safetensors (F32) and any extra JSON files. */
 export function saveModelFolder(dir: string, config: ModelConfig, params: ModelParams, options: SaveModelOptions = {}): void {
+  saveModelValues(dir, config, paramValues(params), options);
+}
+
+/** `saveModelFolder` from host values by parameter name (any engine). */
+export function saveModelValues(dir: string, config: ModelConfig, values: ReadonlyMap<string, Float32Array>, options: SaveModelOptions = {}): void {
   mkdirSync(dir, { recursive: true });
-  writeSafetensors(join(dir, 'model.safetensors'), toHfTensors(config, paramValues(params)), { format: 'pt', ...options.metadata });
+  writeSafetensors(join(dir, 'model.safetensors'), toHfTensors(config, values), { format: 'pt', ...options.metadata });
   writeJsonAtomic(join(dir, 'config.json'), toHfConfig(config));
   for (const [name, value] of Object.entries(options.jsonFiles ?? {})) writeJsonAtomic(join(dir, name), value);
 }
 
 /** Load a Hugging Face `gpt2` folder (config.json + model.safetensors) into trainable variables. */
 export function loadModelFolder(dir: string): { config: ModelConfig; params: ModelParams } {
+  const { config, values } = loadModelValues(dir);
+  return { config, params: createParams(parameterSpecs(config), values, join(dir, 'model.safetensors')) };
+}
+
+/** `loadModelFolder` as host values by parameter name (any engine), with the safetensors metadata. */
+export function loadModelValues(dir: string): { config: ModelConfig; values: Map<string, Float32Array>; metadata: Record<string, string> } {
   const configPath = join(dir, 'config.json');
   const weightsPath = join(dir, 'model.safetensors');
   if (!existsSync(configPath)) throw new Error(`loadModelFolder: ${configPath} does not exist`);
   const config = fromHfConfig(JSON.parse(readFileSync(configPath, 'utf8')) as Record<string, unknown>, configPath);
-  const { tensors } = readSafetensors(weightsPath);
-  const values = fromHfTensors(config, tensors, weightsPath);
-  return { config, params: createParams(parameterSpecs(config), values, weightsPath) };
+  const { tensors, metadata } = readSafetensors(weightsPath);
+  return { config, values: fromHfTensors(config, tensors, weightsPath), metadata };
 }

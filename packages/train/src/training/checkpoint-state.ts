@@ -1,9 +1,12 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readSafetensors, writeSafetensors, type TensorToWrite } from '@sinkscope/model-io';
-import { loadModelFolder, saveModelFolder, writeJsonAtomic } from '../model/checkpoint.js';
+import { loadModelValues, saveModelValues, writeJsonAtomic } from '../model/checkpoint.js';
+import { createParams, parameterSpecs } from '../model/params.js';
+import type { AdamWState } from '../optim/adamw.js';
 import { byteLevelTokenizerConfigJson, byteLevelTokenizerJson, tokenizerConfigJson, wordLevelTokenizerJson } from '../model/tokenizer.js';
 import { normaliseTrainConfig, type TrainConfig, type TrainConfigInput } from './config.js';
+import { createTrainingEngine, type TrainingEngine } from './engine.js';
 import { Trainer } from './trainer.js';
 
 /** Folder (inside the output folder) with what resuming needs beyond the model. */
@@ -18,15 +21,19 @@ export interface RunState {
   readonly config: TrainConfig;
 }
 
+/** What a checkpoint is written from (either engine's trainer). */
+export type CheckpointSource = Pick<TrainingEngine, 'config' | 'step' | 'parameterValues' | 'optimizerState'>;
+
 /**
  * Save the model as a Hugging Face gpt2 folder in `dir`, and the AdamW moments + state beside it
  * in `dir/resume/`. Each file is written atomically; the step is recorded in all three, so a save
  * interrupted between files is detected on resume.
  */
-export function saveCheckpoint(dir: string, trainer: Trainer, trainSeconds: number): void {
+export function saveCheckpoint(dir: string, trainer: CheckpointSource, trainSeconds: number): void {
   const step = String(trainer.step);
   const { data } = trainer.config;
-  saveModelFolder(dir, trainer.config.model, trainer.params, {
+  const values = trainer.parameterValues();
+  saveModelValues(dir, trainer.config.model, values, {
     metadata: { step, producer: '@sinkscope/train' },
     jsonFiles:
       data.task === 'text'
@@ -35,11 +42,11 @@ export function saveCheckpoint(dir: string, trainer: Trainer, trainSeconds: numb
   });
   const resume = join(dir, RESUME_DIR);
   mkdirSync(resume, { recursive: true });
-  const state = trainer.optimizer.exportState();
+  const state = trainer.optimizerState();
   const tensors: TensorToWrite[] = [];
-  for (const [name, p] of trainer.params) {
-    tensors.push({ name: `m.${name}`, shape: p.shape, data: state.m.get(name)! });
-    tensors.push({ name: `v.${name}`, shape: p.shape, data: state.v.get(name)! });
+  for (const spec of parameterSpecs(trainer.config.model, trainer.config.initStd)) {
+    tensors.push({ name: `m.${spec.name}`, shape: spec.shape, data: state.m.get(spec.name)! });
+    tensors.push({ name: `v.${spec.name}`, shape: spec.shape, data: state.v.get(spec.name)! });
   }
   writeSafetensors(join(resume, 'optimizer.safetensors'), tensors, { step });
   const runState: RunState = { step: trainer.step, trainSeconds, config: trainer.config };
@@ -57,25 +64,42 @@ export function hasCheckpoint(dir: string): boolean {
   return existsSync(join(dir, RESUME_DIR, 'state.json'));
 }
 
-/** Rebuild a trainer from `saveCheckpoint`'s files; the run continues exactly where it stopped. */
-export function loadCheckpoint(dir: string): { trainer: Trainer; state: RunState } {
+/** A checkpoint's run state, parameter values and AdamW state, checked for consistency. */
+export function readCheckpoint(dir: string): { state: RunState; values: Map<string, Float32Array>; optimizer: AdamWState } {
   const state = readRunState(dir);
-  const { params } = loadModelFolder(dir);
-  let trainer: Trainer | undefined;
-  try {
-    const optimizerPath = join(dir, RESUME_DIR, 'optimizer.safetensors');
-    const { tensors, metadata } = readSafetensors(optimizerPath);
-    const modelStep = readSafetensors(join(dir, 'model.safetensors')).metadata.step;
-    if (metadata.step !== String(state.step) || modelStep !== String(state.step)) {
-      throw new Error(`${dir}: checkpoint is inconsistent (state.json step ${state.step}, optimizer step ${metadata.step}, model step ${modelStep}); was a save interrupted?`);
+  const { values, metadata: modelMetadata } = loadModelValues(dir);
+  const optimizerPath = join(dir, RESUME_DIR, 'optimizer.safetensors');
+  const { tensors, metadata } = readSafetensors(optimizerPath);
+  if (metadata.step !== String(state.step) || modelMetadata.step !== String(state.step)) {
+    throw new Error(`${dir}: checkpoint is inconsistent (state.json step ${state.step}, optimizer step ${metadata.step}, model step ${modelMetadata.step}); was a save interrupted?`);
+  }
+  const moments = { m: new Map<string, Float32Array>(), v: new Map<string, Float32Array>() };
+  for (const spec of parameterSpecs(state.config.model, state.config.initStd)) {
+    const n = spec.shape.reduce((a, b) => a * b, 1);
+    for (const kind of ['m', 'v'] as const) {
+      const data = tensors.get(`${kind}.${spec.name}`)?.data;
+      if (!(data instanceof Float32Array) || data.length !== n) throw new Error(`${optimizerPath}: ${kind} of '${spec.name}' is ${data ? `${data.length} values, expected ${n}` : 'missing'}`);
+      moments[kind].set(spec.name, data);
     }
-    trainer = new Trainer(state.config, params);
-    const pick = (prefix: string) => new Map([...params.keys()].map((n) => [n, tensors.get(`${prefix}.${n}`)?.data as Float32Array]));
-    trainer.optimizer.importState({ step: state.step, m: pick('m'), v: pick('v') }, optimizerPath);
+  }
+  return { state, values, optimizer: { step: state.step, ...moments } };
+}
+
+/** Rebuild a tfjs trainer from `saveCheckpoint`'s files; the run continues exactly where it stopped. */
+export function loadCheckpoint(dir: string): { trainer: Trainer; state: RunState } {
+  const { state, values, optimizer } = readCheckpoint(dir);
+  const trainer = new Trainer(state.config, createParams(parameterSpecs(state.config.model, state.config.initStd), values, join(dir, 'model.safetensors')));
+  try {
+    trainer.optimizer.importState(optimizer, join(dir, RESUME_DIR, 'optimizer.safetensors'));
     return { trainer, state };
   } catch (err) {
-    if (trainer) trainer.dispose();
-    else for (const v of params.values()) v.dispose();
+    trainer.dispose();
     throw err;
   }
+}
+
+/** Rebuild the trainer of the checkpoint's engine (`config.engine`); the run continues exactly where it stopped. */
+export async function openCheckpoint(dir: string): Promise<{ trainer: TrainingEngine; state: RunState }> {
+  const { state, values, optimizer } = readCheckpoint(dir);
+  return { trainer: await createTrainingEngine(state.config, { values, optimizer }), state };
 }

@@ -60,8 +60,18 @@ export interface TrainConfig {
   readonly checkpointEvery: number;
   /** Print a progress line every this many steps. */
   readonly logEvery: number;
+  /**
+   * `tfjs` (the reference; `backend` picks its backend) or `onnx`: model-io's forward traced into one
+   * ONNX Runtime graph with its backward pass and the AdamW update (src/onnx/; GPT-2 layout and the
+   * variants model-io's forward runs: RMSNorm, RoPE, sinusoidal or no positions).
+   */
+  readonly engine: TrainEngine;
   readonly backend: BackendName;
 }
+
+/** Which implementation runs the training steps and evaluations. */
+export type TrainEngine = 'tfjs' | 'onnx';
+export const TRAIN_ENGINES: readonly TrainEngine[] = ['tfjs', 'onnx'];
 
 /** A config file: every field optional, nested objects partial. */
 export type TrainConfigInput = Partial<Omit<TrainConfig, 'model' | 'data' | 'schedule' | 'optimizer'>> & {
@@ -118,7 +128,7 @@ function normaliseData(where: string, input: TrainConfigInput['data']): DataConf
   return data;
 }
 
-const KNOWN_KEYS = ['model', 'data', 'seed', 'batchSize', 'steps', 'schedule', 'optimizer', 'initStd', 'evalEvery', 'checkpointEvery', 'logEvery', 'backend', '$comment'];
+const KNOWN_KEYS = ['model', 'data', 'seed', 'batchSize', 'steps', 'schedule', 'optimizer', 'initStd', 'evalEvery', 'checkpointEvery', 'logEvery', 'engine', 'backend', '$comment'];
 
 function checkKeys(where: string, obj: object, known: readonly string[]): void {
   const unknown = Object.keys(obj).filter((k) => !known.includes(k));
@@ -159,11 +169,13 @@ export function normaliseTrainConfig(input: TrainConfigInput, where = 'train con
     evalEvery: input.evalEvery ?? 100,
     checkpointEvery: input.checkpointEvery ?? 200,
     logEvery: input.logEvery ?? 10,
+    engine: input.engine ?? 'tfjs',
     backend: input.backend ?? 'wasm',
   };
   for (const key of ['batchSize', 'steps', 'evalEvery', 'checkpointEvery', 'logEvery'] as const) positiveInt(where, key, config[key]);
   if (!Number.isInteger(config.seed) || config.seed < 0) throw new Error(`${where}: 'seed' = ${config.seed} must be a non-negative integer`);
   if (!(config.schedule.peakLr > 0)) throw new Error(`${where}: schedule.peakLr must be > 0`);
+  if (!TRAIN_ENGINES.includes(config.engine)) throw new Error(`${where}: engine ${JSON.stringify(config.engine)} must be one of ${TRAIN_ENGINES.join(', ')}`);
   if (!['wasm', 'cpu'].includes(config.backend)) throw new Error(`${where}: backend ${JSON.stringify(config.backend)} must be 'wasm' or 'cpu'`);
   return config;
 }

@@ -1,8 +1,11 @@
+import * as ort from 'onnxruntime-node';
 import { dataSummary } from '../data/training-data.js';
 import type { EvalRecord } from '../eval/evaluate.js';
 import { numParameters } from '../model/params.js';
 import type { TrainConfig } from './config.js';
 import { formatDuration } from './progress.js';
+
+const ortVersion = () => ort.env.versions.node ?? ort.env.versions.common;
 
 const pct = (x: number) => `${(100 * x).toFixed(1)} %`;
 
@@ -44,7 +47,7 @@ export function modelCard(run: ModelCardInput): string {
     ['optimizer', `AdamW betas (${config.optimizer.beta1}, ${config.optimizer.beta2}), eps ${config.optimizer.eps}, weight decay ${config.optimizer.weightDecay} on ${config.optimizer.decayOn}, clip ${config.optimizer.clipNorm}`],
     ['schedule', `peak lr ${config.schedule.peakLr}, warm-up ${config.schedule.warmupSteps}, cosine to ${config.schedule.minLrRatio} x peak at step ${config.schedule.decaySteps}`],
     ['init', `N(0, ${config.initStd}); residual out-projections N(0, ${config.initStd} / sqrt(2 x ${m.nLayer}))`],
-    ['engine', `TensorFlow.js 4.22, ${config.backend} backend, float32`],
+    ['engine', config.engine === 'onnx' ? `ONNX Runtime ${ortVersion()} (onnxruntime-node, CPU), model-io's traced forward + reverse-mode graph, float32` : `TensorFlow.js 4.22, ${config.backend} backend, float32`],
     ['wall time', `${formatDuration(run.trainSeconds)} (${Math.round(run.trainSeconds)} s, training + evaluations)`],
     ['throughput', `${Math.round(run.tokensPerSecond).toLocaleString('en-US')} tokens/s in training steps`],
   ];

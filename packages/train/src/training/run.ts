@@ -2,11 +2,11 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { useBackend } from '../engine/backend.js';
 import type { EvalRecord } from '../eval/evaluate.js';
-import { hasCheckpoint, loadCheckpoint, readRunState, saveCheckpoint } from './checkpoint-state.js';
+import { hasCheckpoint, openCheckpoint, readRunState, saveCheckpoint } from './checkpoint-state.js';
 import type { TrainConfig } from './config.js';
 import { modelCard } from './model-card.js';
 import { formatDuration, progressLine } from './progress.js';
-import { Trainer } from './trainer.js';
+import { createTrainingEngine, type TrainingEngine } from './engine.js';
 
 export interface RunOptions {
   /** Output folder: HF gpt2 model files, eval.jsonl, train-log.jsonl, README.md, resume/. */
@@ -77,22 +77,22 @@ export function rewriteModelCard(outDir: string): void {
 export async function runTraining(config: TrainConfig, options: RunOptions): Promise<RunSummary> {
   const log = options.log ?? ((line: string) => process.stderr.write(line + '\n'));
   const { outDir } = options;
-  await useBackend(config.backend);
+  if (config.engine === 'tfjs') await useBackend(config.backend);
   mkdirSync(outDir, { recursive: true });
-  let trainer: Trainer;
+  let trainer: TrainingEngine;
   let previousSeconds = 0;
   if (options.resume) {
     if (!hasCheckpoint(outDir)) throw new Error(`--resume: no checkpoint in ${outDir} (expected ${join(outDir, 'resume', 'state.json')})`);
-    const loaded = loadCheckpoint(outDir);
+    const loaded = await openCheckpoint(outDir);
     if (JSON.stringify({ ...loaded.state.config, steps: 0 }) !== JSON.stringify({ ...config, steps: 0 })) {
-      loaded.trainer.dispose();
+      await loaded.trainer.dispose();
       throw new Error(`--resume: the config differs from the one the checkpoint in ${outDir} was trained with (only 'steps' may change)`);
     }
     trainer = loaded.trainer;
     previousSeconds = loaded.state.trainSeconds;
     log(`resumed ${outDir} at step ${trainer.step}`);
   } else {
-    trainer = new Trainer(config);
+    trainer = await createTrainingEngine(config);
   }
   try {
     const evalPath = join(outDir, EVAL_FILE);
@@ -113,7 +113,7 @@ export async function runTraining(config: TrainConfig, options: RunOptions): Pro
     let lastLoss = NaN;
     while (trainer.step < config.steps) {
       const t0 = performance.now();
-      const r = trainer.trainStep();
+      const r = await trainer.trainStep();
       trainOnlySeconds += (performance.now() - t0) / 1000;
       trainedSteps += 1;
       lastLoss = r.loss;
@@ -132,7 +132,7 @@ export async function runTraining(config: TrainConfig, options: RunOptions): Pro
         windowSteps = 0;
       }
       if (done % config.evalEvery === 0 || done === config.steps) {
-        const e = trainer.evaluate();
+        const e = await trainer.evaluate();
         evals.push(e);
         writeFileSync(evalPath, JSON.stringify(e) + '\n', { flag: 'a' });
         log(
@@ -149,6 +149,6 @@ export async function runTraining(config: TrainConfig, options: RunOptions): Pro
     log(`done: ${config.steps} steps in ${formatDuration(trainSeconds)} (this session ${Math.round(tokensPerSecond)} tok/s in training steps); wrote ${outDir}`);
     return { steps: config.steps, finalLoss: evals.at(-1)?.loss ?? NaN, evals, trainSeconds, tokensPerSecond };
   } finally {
-    trainer.dispose();
+    await trainer.dispose();
   }
 }

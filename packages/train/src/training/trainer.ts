@@ -3,14 +3,11 @@ import type { BackcopyBatch } from '../data/backcopy-source.js';
 import { createTrainingData, type TrainingData } from '../data/training-data.js';
 import { evaluate, type EvalRecord } from '../eval/evaluate.js';
 import { languageModelLoss } from '../model/forward.js';
-import { disposeParams, initParams, type ModelParams } from '../model/params.js';
-import { AdamW } from '../optim/adamw.js';
+import { disposeParams, initParams, paramValues, type ModelParams } from '../model/params.js';
+import { AdamW, type AdamWState } from '../optim/adamw.js';
 import { learningRateAt } from '../optim/schedule.js';
 import type { TrainConfig } from './config.js';
-import { applyFirstTokenPolicy } from './first-token.js';
-
-// Seed-stream tag of the `random` first-token draws.
-const FIRST_TOKEN_STREAM = 0xf1;
+import { heldOutRows, trainingRows } from './batch-rows.js';
 
 /** What one optimizer update reports. */
 export interface StepResult {
@@ -39,9 +36,8 @@ export class Trainer {
     readonly config: TrainConfig,
     readonly params: ModelParams = initParams(config.model, config.seed, config.initStd),
   ) {
-    const { data } = config;
-    this.source = createTrainingData(data);
-    this.heldOut = applyFirstTokenPolicy(this.source.heldOutSet(), data.firstToken, this.source.numOrdinary, [FIRST_TOKEN_STREAM, 0xe7a1]);
+    this.source = createTrainingData(config.data);
+    this.heldOut = heldOutRows(config, this.source);
     this.optimizer = new AdamW(params, config.optimizer);
     this.varList = [...params.values()];
   }
@@ -62,16 +58,8 @@ export class Trainer {
 
   trainStep(): StepResult {
     const step = this.step;
-    const { batchSize, data, model, seed } = this.config;
-    const raw = this.source.trainingBatch(seed, step, batchSize);
-    const batch = applyFirstTokenPolicy(raw, data.firstToken, this.source.numOrdinary, [FIRST_TOKEN_STREAM, seed, step]);
-    const T = batch.length - 1;
-    const inputs = new Int32Array(batchSize * T);
-    const targets = new Int32Array(batchSize * T);
-    for (let s = 0; s < batchSize; s++) {
-      inputs.set(batch.ids.subarray(s * batch.length, s * batch.length + T), s * T);
-      targets.set(batch.ids.subarray(s * batch.length + 1, (s + 1) * batch.length), s * T);
-    }
+    const { batchSize, model } = this.config;
+    const { inputs, targets, seqLen: T } = trainingRows(this.config, this.source, step);
     const lr = learningRateAt(step, this.config.schedule);
     const inputTensor = tf.tensor2d(inputs, [batchSize, T], 'int32');
     const targetTensor = tf.tensor2d(targets, [batchSize, T], 'int32');
@@ -87,6 +75,15 @@ export class Trainer {
     } finally {
       tf.dispose([value, inputTensor, targetTensor, ...Object.values(grads)]);
     }
+  }
+
+  /** Host copies of every parameter, by name. */
+  parameterValues(): Map<string, Float32Array> {
+    return paramValues(this.params);
+  }
+
+  optimizerState(): AdamWState {
+    return this.optimizer.exportState();
   }
 
   /** Held-out evaluation at the current step. */

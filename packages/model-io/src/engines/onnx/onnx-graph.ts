@@ -132,6 +132,15 @@ export class GraphBuilder {
     return out;
   }
 
+  /**
+   * The nodes emitted so far, in emission (= topological) order. Graph transforms that extend a traced
+   * forward pass read it (@sinkscope/train's reverse-mode autodiff); a transform may append optional
+   * outputs to a node (LayerNormalization's mean and inverse std) before `encode`.
+   */
+  get nodeList(): readonly onnxPkg.onnx.INodeProto[] {
+    return this.nodes;
+  }
+
   get inputNames(): string[] {
     return this.inputs.map((i) => i.name as string);
   }
