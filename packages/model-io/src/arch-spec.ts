@@ -29,6 +29,24 @@ export type MlpKind =
   /** down(act(gate(x)) * up(x)) — Llama/Mistral/Qwen2 (SiLU), Gemma (gelu-tanh) */
   | { readonly kind: 'gated'; readonly activation: Activation };
 
+/**
+ * How attention weights come from the scores (Gu et al. 2025, sec. 7, table 4): `softmax`;
+ * `sigmoid` = sigmoid(scores) on the causal keys, not normalised; `sigmoid_norm` = that over its causal
+ * row sum; `elu1` = linear attention with kernel phi(x) = elu(x) + 1 (Katharopoulos et al. 2020):
+ * phi(q) phi(k)^T x attnScale over its causal row sum.
+ */
+export type AttentionOp = 'softmax' | 'sigmoid' | 'sigmoid_norm' | 'elu1';
+
+/**
+ * One extra key/value slot per head that every query attends besides the real keys (Gu et al. 2025,
+ * sec. 7.1, "attention bias"): `kv` = learnable k* and v*; `k` = learnable k*, v* = 0; `v` = learnable
+ * v*, k* = 0 (its score is 0).
+ */
+export type AttentionSlot = 'kv' | 'k' | 'v';
+
+/** Where a block's norms sit: `pre` x + f(norm(x)) (every family here); `post` norm(x + f(x)) (Vaswani et al. 2017). */
+export type NormPlacement = 'pre' | 'post';
+
 export interface ArchSpec {
   /** `config.json` model_type, e.g. "gpt_neox". */
   readonly modelType: string;
@@ -61,6 +79,26 @@ export interface ArchSpec {
   readonly slidingWindow?: number;
   readonly bosTokenId: number | undefined;
   readonly eosTokenId: number | undefined;
+  // Variants of Gu et al.'s sink-emergence experiments (model_type "sinkscope"): optional, absent = the
+  // standard block (defaults and accessors in families/arch-defaults.ts).
+  /** Default `pre`. `post` needs the sequential layout; the final norm applies in both. */
+  readonly normPlacement?: NormPlacement;
+  /** Default `softmax`. */
+  readonly attentionOp?: AttentionOp;
+  /**
+   * A learnable embedding prepended as row 0 of every sequence (Gu et al. 2025, sec. 7.1), after the
+   * position embeddings (it gets none; rotary/ALiBi count it as position 0). Every hook after the
+   * embeddings has one row more than the input (`hookRows`); the logits do not.
+   */
+  readonly sinkToken?: boolean;
+  /** An extra key/value slot per head; absent = none. */
+  readonly attentionSlot?: AttentionSlot;
+  /** Prefix-LM mask: the first `prefixLength` positions also see each other bidirectionally (Raffel et al. 2020). */
+  readonly prefixLength?: number;
+  /** Blocks (0-based) without the attention sublayer: MLP only (norm, q/k/v/o and their hooks absent). */
+  readonly attentionFreeLayers?: readonly number[];
+  /** Blocks (0-based) without the MLP sublayer. */
+  readonly mlpFreeLayers?: readonly number[];
 }
 
 /** Parameter count of an ArchSpec as loaded (tied embeddings counted once). */
@@ -79,5 +117,20 @@ export function parameterCount(a: ArchSpec): number {
   if (a.positional.kind === 'learned') total += (a.maxPositions + a.positional.offset) * d;
   if (!a.tiedEmbeddings) total += a.vocabSize * d;
   if (a.bias.lmHead) total += a.vocabSize;
-  return total;
+  return total + variantParameterDelta(a);
+}
+
+/** What the sink-emergence variants add (sink token, slot vectors) or remove (blocks without attention or MLP). */
+function variantParameterDelta(a: ArchSpec): number {
+  const d = a.dModel;
+  const qDim = a.nHeads * a.headDim;
+  const kvDim = a.nKvHeads * a.headDim;
+  const normParams = a.norm.kind === 'layernorm' ? 2 * d : d;
+  const attention = d * qDim + 2 * d * kvDim + qDim * d + (a.bias.qkv ? qDim + 2 * kvDim : 0) + (a.bias.attnOut ? d : 0) + normParams;
+  const mlp = (a.mlp.kind === 'gated' ? 3 : 2) * d * a.dMlp + (a.bias.mlp ? a.dMlp + d : 0) + normParams;
+  const attentionFree = a.attentionFreeLayers?.length ?? 0;
+  let delta = -attentionFree * attention - (a.mlpFreeLayers?.length ?? 0) * mlp;
+  if (a.sinkToken) delta += d;
+  if (a.attentionSlot) delta += (a.nLayers - attentionFree) * (a.attentionSlot === 'kv' ? 2 * qDim : qDim); // k* and/or v*, [H*hd] each
+  return delta;
 }

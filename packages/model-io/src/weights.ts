@@ -19,17 +19,22 @@ export interface Norm<W> {
 }
 
 export interface LayerWeights<W> {
-  readonly ln1: Norm<W>;
-  /** Absent when the residual layout shares one norm (Phi). */
+  /** Absent in a block without attention (ArchSpec.attentionFreeLayers), as q, k, v and o. */
+  readonly ln1?: Norm<W>;
+  /** Absent when the residual layout shares one norm (Phi), and in a block without MLP. */
   readonly ln2?: Norm<W>;
-  readonly q: Linear<W>;
-  readonly k: Linear<W>;
-  readonly v: Linear<W>;
-  readonly o: Linear<W>;
+  readonly q?: Linear<W>;
+  readonly k?: Linear<W>;
+  readonly v?: Linear<W>;
+  readonly o?: Linear<W>;
+  /** The extra slot's key k* and value v* [nHeads * headDim] (ArchSpec.attentionSlot; a zero one is absent). */
+  readonly slotKey?: W;
+  readonly slotValue?: W;
   /** Gated MLPs only. */
   readonly gate?: Linear<W>;
-  readonly up: Linear<W>;
-  readonly down: Linear<W>;
+  /** Absent in a block without MLP (ArchSpec.mlpFreeLayers), as down. */
+  readonly up?: Linear<W>;
+  readonly down?: Linear<W>;
 }
 
 export interface ModelWeights<W> {
@@ -37,6 +42,8 @@ export interface ModelWeights<W> {
   readonly embed: W;
   /** [positions, d_model], learned absolute positions only. */
   readonly posEmbed?: W;
+  /** [d_model], the learnable sink token (ArchSpec.sinkToken). */
+  readonly sinkToken?: W;
   readonly layers: readonly LayerWeights<W>[];
   readonly lnFinal: Norm<W>;
   /** [d_model, vocab]; for tied embeddings the transposed embedding. */
@@ -53,16 +60,22 @@ export function mapNorm<A, B>(n: Norm<A>, f: (w: A, name: string) => B, name: st
 
 /** Apply `f` to one layer's weights; names are `${prefix}q.w`, `${prefix}ln1.g`, ... */
 export function mapLayer<A, B>(l: LayerWeights<A>, f: (w: A, name: string) => B, prefix: string): LayerWeights<B> {
+  const linear = (key: 'q' | 'k' | 'v' | 'o' | 'gate' | 'up' | 'down') => {
+    const weights = l[key];
+    return weights ? { [key]: mapLinear(weights, f, `${prefix}${key}`) } : {};
+  };
   return {
-    ln1: mapNorm(l.ln1, f, `${prefix}ln1`),
+    ...(l.ln1 ? { ln1: mapNorm(l.ln1, f, `${prefix}ln1`) } : {}),
     ...(l.ln2 ? { ln2: mapNorm(l.ln2, f, `${prefix}ln2`) } : {}),
-    q: mapLinear(l.q, f, `${prefix}q`),
-    k: mapLinear(l.k, f, `${prefix}k`),
-    v: mapLinear(l.v, f, `${prefix}v`),
-    o: mapLinear(l.o, f, `${prefix}o`),
-    ...(l.gate ? { gate: mapLinear(l.gate, f, `${prefix}gate`) } : {}),
-    up: mapLinear(l.up, f, `${prefix}up`),
-    down: mapLinear(l.down, f, `${prefix}down`),
+    ...linear('q'),
+    ...linear('k'),
+    ...linear('v'),
+    ...linear('o'),
+    ...(l.slotKey !== undefined ? { slotKey: f(l.slotKey, `${prefix}slotKey`) } : {}),
+    ...(l.slotValue !== undefined ? { slotValue: f(l.slotValue, `${prefix}slotValue`) } : {}),
+    ...linear('gate'),
+    ...linear('up'),
+    ...linear('down'),
   };
 }
 
@@ -71,6 +84,7 @@ export function mapWeights<A, B>(m: ModelWeights<A>, f: (w: A, name: string) => 
   return {
     embed: f(m.embed, 'embed'),
     ...(m.posEmbed !== undefined ? { posEmbed: f(m.posEmbed, 'posEmbed') } : {}),
+    ...(m.sinkToken !== undefined ? { sinkToken: f(m.sinkToken, 'sinkToken') } : {}),
     layers: m.layers.map((l, i) => mapLayer(l, f, `layers.${i}.`)),
     lnFinal: mapNorm(m.lnFinal, f, 'lnFinal'),
     lmHead: mapLinear(m.lmHead, f, 'lmHead'),

@@ -19,7 +19,8 @@ export interface FamilyAdapter {
   /** One line for `sinkscope inspect` and error messages. */
   readonly summary: string;
   archFromConfig(config: ConfigReader): ArchSpec;
-  embeddings(arch: ArchSpec, r: WeightReader): { embed: HostArray; posEmbed?: HostArray };
+  /** The token table, a learned (or fixed) position table, and a learnable sink token [d] (ArchSpec.sinkToken). */
+  embeddings(arch: ArchSpec, r: WeightReader): { embed: HostArray; posEmbed?: HostArray; sinkToken?: HostArray };
   layer(arch: ArchSpec, r: WeightReader, layer: number): LayerWeights<HostArray>;
   head(arch: ArchSpec, r: WeightReader): { lnFinal: Norm<HostArray>; lmHead: Linear<HostArray> };
 }
@@ -87,10 +88,10 @@ export function layerNormHead(norm: string, lmHead: string, embed: string): Fami
 
 /** The full weight set in memory (small models; large ones are walked layer by layer). */
 export function loadAllWeights(adapter: FamilyAdapter, arch: ArchSpec, r: WeightReader): ModelWeights<HostArray> {
-  const { embed, posEmbed } = adapter.embeddings(arch, r);
+  const { embed, posEmbed, sinkToken } = adapter.embeddings(arch, r);
   const layers = Array.from({ length: arch.nLayers }, (_, l) => adapter.layer(arch, r, l));
   const { lnFinal, lmHead } = adapter.head(arch, r);
-  return { embed, ...(posEmbed ? { posEmbed } : {}), layers, lnFinal, lmHead };
+  return { embed, ...(posEmbed ? { posEmbed } : {}), ...(sinkToken ? { sinkToken } : {}), layers, lnFinal, lmHead };
 }
 
 /** Map a HF activation name to the forward pass's activation. */

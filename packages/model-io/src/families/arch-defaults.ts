@@ -74,3 +74,38 @@ export function archSpec(c: ConfigReader, modelType: string, sizes: ArchSizes, f
     eosTokenId: c.tokenId('eos_token_id', sizes.vocabSize),
   };
 }
+
+/**
+ * ArchSpec's optional variant fields (Gu et al.'s sink-emergence variants, `model_type: "sinkscope"`)
+ * and what their absence means: the standard block every other family has.
+ */
+export const ARCH_VARIANT_DEFAULTS = {
+  normPlacement: 'pre',
+  attentionOp: 'softmax',
+  sinkToken: false,
+  attentionFreeLayers: [] as readonly number[],
+  mlpFreeLayers: [] as readonly number[],
+} as const satisfies Partial<ArchSpec>;
+
+/** Whether block `layer` has an attention sublayer. */
+export function hasAttention(arch: ArchSpec, layer: number): boolean {
+  return !(arch.attentionFreeLayers ?? ARCH_VARIANT_DEFAULTS.attentionFreeLayers).includes(layer);
+}
+
+/** Whether block `layer` has an MLP sublayer. */
+export function hasMlp(arch: ArchSpec, layer: number): boolean {
+  return !(arch.mlpFreeLayers ?? ARCH_VARIANT_DEFAULTS.mlpFreeLayers).includes(layer);
+}
+
+/** Rows the blocks see before a sequence's first token: 1 with a learnable sink token, else 0. */
+export function sinkRows(arch: ArchSpec): number {
+  return (arch.sinkToken ?? ARCH_VARIANT_DEFAULTS.sinkToken) ? 1 : 0;
+}
+
+/**
+ * Whether every causal row of the attention pattern sums to 1: softmax or normalised attention
+ * without an extra slot. Raw sigmoid weights do not, nor the real keys' share when a slot takes the rest.
+ */
+export function patternRowsSumToOne(arch: ArchSpec): boolean {
+  return (arch.attentionOp ?? ARCH_VARIANT_DEFAULTS.attentionOp) !== 'sigmoid' && arch.attentionSlot === undefined;
+}

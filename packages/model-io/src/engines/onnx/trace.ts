@@ -7,7 +7,7 @@ import { mapLayer, mapLinear, mapNorm } from '../../weights.js';
 import type { InterventionSpec } from '../../interventions.js';
 import { collectGarbageNow } from './collect-garbage.js';
 import { GraphBuilder, type EncodedModel } from './onnx-graph.js';
-import { OnnxGraphOps, transposedWeight, type GraphInput } from './onnx-ops.js';
+import { hookDims, OnnxGraphOps, transposedWeight, type GraphInput } from './onnx-ops.js';
 
 /**
  * What one traced graph covers: a contiguous piece of the forward pass. It starts at the token ids
@@ -74,9 +74,13 @@ function traceInto(g: GraphBuilder, { arch, family, reader, stage, capture, inte
   let embedTable: string | undefined;
   let x: string;
   if (stage.embed) {
-    const { embed: table, posEmbed } = family.embeddings(arch, reader);
+    const { embed: table, posEmbed, sinkToken } = family.embeddings(arch, reader);
     embedTable = g.weight('embed', table);
-    x = embed(ops, arch, { embed: embedTable, ...(posEmbed ? { posEmbed: g.weight('posEmbed', posEmbed) } : {}) }); // [B,T,d]
+    x = embed(ops, arch, {
+      embed: embedTable,
+      ...(posEmbed ? { posEmbed: g.weight('posEmbed', posEmbed) } : {}),
+      ...(sinkToken ? { sinkToken: g.weight('sinkToken', sinkToken) } : {}),
+    }); // [B,T,d] (+ the sink token's row)
   } else {
     x = ops.residualInput(); // [B,T,d]
   }
@@ -84,7 +88,7 @@ function traceInto(g: GraphBuilder, { arch, family, reader, stage, capture, inte
     x = block(ops, arch, mapLayer(family.layer(arch, reader, l), w(`layers.${l}.`), ''), l, x);
     collectGarbageNow(); // the layer's raw reads and pre-transpose copies, before the next layer's
   }
-  const residualOut = stage.residualOut ? ops.output('resid_out', x, ['batch', 'seq', arch.dModel]) : undefined;
+  const residualOut = stage.residualOut ? ops.output('resid_out', x, hookDims(arch, 'blocks.0.hook_resid_post')) : undefined;
   if (stage.head) {
     const { lnFinal, lmHead } = family.head(arch, reader);
     let lmHeadWeights = mapLinear(lmHead, w(''), 'lmHead');
