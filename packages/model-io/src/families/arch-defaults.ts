@@ -103,9 +103,11 @@ export function sinkRows(arch: ArchSpec): number {
 }
 
 /**
- * Whether every causal row of the attention pattern sums to 1: softmax or normalised attention
- * without an extra slot. Raw sigmoid weights do not, nor the real keys' share when a slot takes the rest.
+ * Whether every causal row of the attention pattern (keys 0..t of query t) sums to 1: softmax or
+ * normalised attention without an extra slot and without a prefix-LM mask. Raw sigmoid weights do
+ * not, nor the real keys' share when a slot takes the rest, nor a prefix query's causal keys when it
+ * also sees later prefix keys.
  */
 export function patternRowsSumToOne(arch: ArchSpec): boolean {
-  return (arch.attentionOp ?? ARCH_VARIANT_DEFAULTS.attentionOp) !== 'sigmoid' && arch.attentionSlot === undefined;
+  return (arch.attentionOp ?? ARCH_VARIANT_DEFAULTS.attentionOp) !== 'sigmoid' && arch.attentionSlot === undefined && !arch.prefixLength;
 }

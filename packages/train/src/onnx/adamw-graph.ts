@@ -7,14 +7,12 @@ export interface AdamWGroup {
   readonly grads: string;
   readonly m: string;
   readonly v: string;
-  /** Decoupled weight decay applies to this group. */
-  readonly decay: boolean;
+  /** The group's 1 - lr * weightDecay input, fed per step; absent for a group without weight decay. */
+  readonly decayFactor?: string;
 }
 
 /** The per-step scalars the host computes in float64 (as `AdamW.step` does), fed as float32. */
 export interface AdamWScalars {
-  /** 1 - lr * weightDecay. */
-  readonly decayFactor: string;
   /** lr / (1 - beta1^t). */
   readonly stepSize: string;
   /** sqrt(1 - beta2^t). */
@@ -24,7 +22,7 @@ export interface AdamWScalars {
 /**
  * Gradient clipping and one AdamW update, group by group over flat vectors, with the arithmetic of
  * `AdamW.step` (torch.optim.AdamW): g *= min(1, clip / (||g|| + 1e-6)) with ||g|| over all groups;
- * p *= 1 - lr wd (decayed group); m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g^2;
+ * p *= 1 - lr wd (the group's own wd); m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g^2;
  * p -= lr / (1 - b1^t) m / (sqrt(v) / sqrt(1 - b2^t) + eps).
  * Returns each group's new parameters and moments, and the gradient norm before clipping.
  */
@@ -40,7 +38,7 @@ export function appendAdamW(ctx: GradContext, config: AdamWConfig, groups: reado
     const m = n('Add', n('Mul', grp.m, c(beta1)), n('Mul', g, c(1 - beta1)));
     const v = n('Add', n('Mul', grp.v, c(beta2)), n('Mul', n('Mul', g, g), c(1 - beta2)));
     const update = n('Div', m, n('Add', n('Div', n('Sqrt', v), s.biasCorrection2), c(eps)));
-    const decayed = grp.decay ? n('Mul', grp.params, s.decayFactor) : grp.params;
+    const decayed = grp.decayFactor ? n('Mul', grp.params, grp.decayFactor) : grp.params;
     return { params: n('Sub', decayed, n('Mul', update, s.stepSize)), m, v };
   });
   return { groups: updated, gradNorm };

@@ -8,7 +8,7 @@ import { learningRateAt } from './schedule.js';
 beforeAll(() => useBackend('wasm'));
 
 describe('learningRateAt', () => {
-  const s = { peakLr: 3e-3, warmupSteps: 100, decaySteps: 2000, minLrRatio: 0.1 };
+  const s = { peakLr: 3e-3, warmupSteps: 100, decaySteps: 2000, minLrRatio: 0.1, decay: 'cosine' } as const;
   it('warms up linearly, then follows the cosine to 0.1 x peak', () => {
     expect(learningRateAt(0, s)).toBeCloseTo(3e-5, 15);
     expect(learningRateAt(99, s)).toBeCloseTo(3e-3, 15);

@@ -7,7 +7,7 @@ import { formatDuration } from './progress.js';
 
 const ortVersion = () => ort.env.versions.node ?? ort.env.versions.common;
 
-const pct = (x: number) => `${(100 * x).toFixed(1)} %`;
+const pct = (x: number | null) => (x === null ? '-' : `${(100 * x).toFixed(1)} %`);
 
 export interface ModelCardInput {
   readonly config: TrainConfig;

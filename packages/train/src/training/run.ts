@@ -136,7 +136,7 @@ export async function runTraining(config: TrainConfig, options: RunOptions): Pro
         evals.push(e);
         writeFileSync(evalPath, JSON.stringify(e) + '\n', { flag: 'a' });
         log(
-          `eval @${done}: loss ${e.loss.toFixed(4)}  Sink_1 ${(100 * e.sinkRate).toFixed(1)}% (layers ${e.perLayerSinkRate.map((x) => (100 * x).toFixed(0) + '%').join(' / ')})  ` +
+          `eval @${done}: loss ${e.loss.toFixed(4)}  Sink_1 ${(100 * e.sinkRate).toFixed(1)}% (layers ${e.perLayerSinkRate.map((x) => (x === null ? '-' : (100 * x).toFixed(0) + '%')).join(' / ')})  ` +
             `copy acc ${e.copyAccuracy === null ? '-' : e.copyAccuracy.toFixed(3)}  norm ratio ${e.normRatio.map((x) => x.toFixed(2)).join(' / ')}`,
         );
         windowStart = performance.now();
