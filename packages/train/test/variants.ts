@@ -11,6 +11,8 @@ export const TRAINER_VARIANTS: [string, Partial<ModelConfig>][] = [
   ['value-only bias', { kvBias: 'v' }],
   ['learnable sink token', { sinkToken: true }],
   ['RoPE', { positionEncoding: 'rope' }],
+  ['ALiBi', { positionEncoding: 'alibi' }],
+  ['ALiBi, normalised sigmoid, key/value bias', { positionEncoding: 'alibi', attention: 'sigmoid_norm', kvBias: 'kv' }],
   ['sinusoidal', { positionEncoding: 'sinusoidal' }],
   ['no positions', { positionEncoding: 'none' }],
   ['post-norm, RMSNorm', { normPlacement: 'post', norm: 'rmsnorm' }],

@@ -15,7 +15,7 @@ import { sinusoidalTable } from '../forward/position-tables.js';
  *
  * | field | values | tensors |
  * | --- | --- | --- |
- * | `position_encoding` | learned, none, sinusoidal (a fixed table, no wpe), rope (all head dims, `rope_theta`) | wpe for learned |
+ * | `position_encoding` | learned, none, sinusoidal (a fixed table, no wpe), rope (all head dims, `rope_theta`), alibi (bloom's slopes; relative form for non-softmax weights and slots) | wpe for learned |
  * | `norm_type` | layernorm, rmsnorm | no norm biases with rmsnorm |
  * | `norm_placement` | pre, post | |
  * | `attention_op` | softmax, sigmoid, sigmoid_norm, elu1 (attention scale 1) | |
@@ -27,11 +27,9 @@ import { sinusoidalTable } from '../forward/position-tables.js';
  * | `gated_mlp` | true: down(act(gate(x)) * up(x)) (SwiGLU with `activation_function: silu`) | h.{i}.mlp.c_gate [d, inner] |
  * | `linear_bias` | false: no q/k/v/o and MLP biases | no c_attn/c_proj/c_fc/c_gate biases |
  * | `tie_word_embeddings` | false: lm_head.weight [vocab, d] | lm_head.weight |
- *
- * ALiBi (`position_encoding: alibi`) is refused until the shared forward pass has it.
  */
 const CHOICES = {
-  position_encoding: ['learned', 'sinusoidal', 'rope', 'none'],
+  position_encoding: ['learned', 'sinusoidal', 'rope', 'alibi', 'none'],
   norm_placement: ['pre', 'post'],
   norm_type: ['layernorm', 'rmsnorm'],
   attention_op: ['softmax', 'sigmoid', 'sigmoid_norm', 'elu1'],
@@ -81,19 +79,16 @@ function variantFields(c: ConfigReader, base: ArchSpec): Partial<ArchSpec> {
 export const sinkscopeAdapter: FamilyAdapter = {
   modelTypes: ['sinkscope'],
   summary:
-    'sinkscope (GPT-2 layout variants from @sinkscope/train): LayerNorm/RMSNorm, pre/post-norm, learned/sinusoidal/RoPE/no positions, ' +
+    'sinkscope (GPT-2 layout variants from @sinkscope/train): LayerNorm/RMSNorm, pre/post-norm, learned/sinusoidal/RoPE/ALiBi/no positions, ' +
     'softmax/sigmoid/elu+1 attention, sink token, key/value slot, prefix-LM and sliding-window masks, blocks without attention or MLP, gated MLPs',
   archFromConfig(c) {
     const base = gpt2Adapter.archFromConfig(c);
-    if (c.string('position_encoding', 'learned') === 'alibi') {
-      throw new ConfigError(c.file, 'position_encoding', '"alibi" is not supported by the model-io forward pass yet (supported: "learned", "sinusoidal", "rope", "none")');
-    }
     const enc = choice(c, 'position_encoding', 'learned');
     const positional: ArchSpec['positional'] =
       enc === 'rope'
         ? { kind: 'rotary', rotaryDim: base.headDim, base: c.number('rope_theta', 10000) }
-        : enc === 'none'
-          ? { kind: 'none' }
+        : enc === 'none' || enc === 'alibi'
+          ? { kind: enc }
           : { kind: 'learned', offset: 0 }; // sinusoidal: a fixed table added like a learned one
     const linearBias = c.bool('linear_bias', true);
     const variants = variantFields(c, base);

@@ -1,17 +1,23 @@
 import type { ArchSpec } from '../arch-spec.js';
 import { hasAttention, hasMlp, sinkRows } from '../families/arch-defaults.js';
-import type { LayerWeights, Linear, ModelWeights } from '../weights.js';
+import type { EmbeddingWeights, LayerWeights, Linear, ModelWeights } from '../weights.js';
 import type { AttentionScores, ForwardOps } from './ops.js';
+import { alibiSlopes } from './position-tables.js';
 
 /**
  * The one forward pass of every supported decoder-only family, in float32, reading top to bottom.
  * Split into embed / block / head so an engine can stream a checkpoint block by block.
  */
-export function embed<T, W>(ops: ForwardOps<T, W>, arch: ArchSpec, w: Pick<ModelWeights<W>, 'embed' | 'posEmbed' | 'sinkToken'>): T {
+export function embed<T, W>(ops: ForwardOps<T, W>, arch: ArchSpec, w: EmbeddingWeights<W>): T {
   let x = ops.hook('hook_embed', ops.embedTokens(w.embed, arch.embeddingScale)); // [B,T,d]
   if (arch.positional.kind === 'learned') {
     if (w.posEmbed === undefined) throw new Error('learned positions need a position embedding table');
     x = ops.add(x, ops.hook('hook_pos_embed', ops.embedPositions(w.posEmbed, arch.positional.offset))); // [B,T,d]
+  }
+  if (arch.embeddingNorm) {
+    // Bloom: word_embeddings_layernorm; its output is hidden_states[0] (blocks.0.hook_resid_pre)
+    if (w.embedNorm === undefined) throw new Error('an embedding norm needs its weights');
+    x = ops.norm(x, w.embedNorm, arch.norm.kind, arch.norm.eps);
   }
   if (arch.sinkToken) x = ops.prependRow(x, required(w.sinkToken, 'a learnable sink token')); // [B,1+T,d], no position of its own
   return x;
@@ -22,11 +28,12 @@ function required<W>(weight: W | undefined, what: string): W {
   return weight;
 }
 
-/** How attention scores are formed and weighted (scale, window, operation, prefix-LM, sink rows). */
+/** How attention scores are formed and weighted (scale, window, ALiBi, operation, prefix-LM, sink rows). */
 function attentionScores(arch: ArchSpec): AttentionScores {
   return {
     scale: arch.attnScale,
     ...(arch.slidingWindow !== undefined ? { slidingWindow: arch.slidingWindow } : {}),
+    ...(arch.positional.kind === 'alibi' ? { alibiSlopes: alibiSlopes(arch.nHeads) } : {}),
     ...(arch.attentionOp !== undefined ? { op: arch.attentionOp } : {}),
     ...(arch.prefixLength !== undefined ? { prefixLength: arch.prefixLength } : {}),
     ...(arch.sinkToken ? { sinkRows: sinkRows(arch) } : {}),

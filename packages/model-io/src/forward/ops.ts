@@ -8,6 +8,11 @@ export interface AttentionScores {
   readonly scale: number;
   /** Sliding-window attention: query t sees keys s with t - window < s <= t. Absent = full causal. */
   readonly slidingWindow?: number;
+  /**
+   * ALiBi: slope_h x key position added to head h's scaled scores (one slope per query head; transformers'
+   * bloom `baddbmm(alibi, q, k^T, alpha=1/sqrt(hd))`: the bias is not scaled).
+   */
+  readonly alibiSlopes?: readonly number[];
   /** Weights from scores (default softmax; ArchSpec.attentionOp). */
   readonly op?: AttentionOp;
   /** Prefix-LM: rows 0..prefixLength-1 of the real tokens also see each other (ArchSpec.prefixLength). */

@@ -113,6 +113,17 @@ function sinusoid(t: number, d: number): Vec {
   return Array.from({ length: d }, (_, i) => (i % 2 === 0 ? Math.sin(t / 10000 ** (i / d)) : Math.cos(t / 10000 ** ((i - 1) / d))));
 }
 
+/**
+ * ALiBi slopes (Press et al. 2022, as bloom builds them): for the largest power of two n <= H,
+ * 2^(-8i/n), i = 1..n; then the odd powers of 2^(-4/n) for the rest.
+ */
+function alibiSlopes(H: number): number[] {
+  const n = 2 ** Math.floor(Math.log2(H));
+  const slopes = Array.from({ length: n }, (_, i) => 2 ** ((-8 * (i + 1)) / n));
+  for (let i = 0; slopes.length < H; i++) slopes.push(2 ** ((-4 * (2 * i + 1)) / n));
+  return slopes;
+}
+
 /** One sequence through the reference. */
 export function referenceForward(c: Config, w: Tensors, ids: readonly number[]): ReferenceOutput {
   const d = c.n_embd;
@@ -198,7 +209,9 @@ export function referenceForward(c: Config, w: Tensors, ids: readonly number[]):
           pattern.push([]);
           slotWeights.push([]);
           for (let t = 0; t < R; t++) {
-            const scores = Array.from({ length: R }, (_, s) => (visible(t, s) ? dot(head(q[t]), head(k[s])) * scale : -Infinity));
+            // ALiBi: -m_h (t - s) on every real key (the slot has no position)
+            const alibi = (s: number) => (pos === 'alibi' ? -alibiSlopes(H)[h] * (t - s) : 0);
+            const scores = Array.from({ length: R }, (_, s) => (visible(t, s) ? dot(head(q[t]), head(k[s])) * scale + alibi(s) : -Infinity));
             const slotScore = slot ? dot(head(q[t]), head(kStar)) * scale : -Infinity;
             let weights: Vec;
             let slotWeight: number;

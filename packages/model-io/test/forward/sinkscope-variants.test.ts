@@ -22,6 +22,8 @@ const VARIANTS: [string, Record<string, unknown>][] = [
   ['learnable sink token, RoPE, value-only slot', { learnable_sink_token: true, position_encoding: 'rope', kv_bias: 'v' }],
   ['sink token, post-norm, sigmoid', { learnable_sink_token: true, norm_placement: 'post', attention_op: 'sigmoid' }],
   ['prefix-LM mask, no positions', { prefix_length: 3, position_encoding: 'none' }],
+  ['ALiBi', { position_encoding: 'alibi' }],
+  ['ALiBi, normalised sigmoid, sink token, key/value slot', { position_encoding: 'alibi', attention_op: 'sigmoid_norm', learnable_sink_token: true, kv_bias: 'kv' }],
   ['sliding window + sink token', { sliding_window: 2, learnable_sink_token: true }],
   ['block 0 without attention, RMSNorm + SwiGLU, untied, no biases', { attention_free_layers: [0], norm_type: 'rmsnorm', gated_mlp: true, activation_function: 'silu', tie_word_embeddings: false, linear_bias: false }],
   ['block 1 without MLP, relu', { mlp_free_layers: [1], activation_function: 'relu' }],

@@ -1,7 +1,7 @@
 import type { Activation, ArchSpec, NormKind } from '../../arch-spec.js';
 import { sinkRows } from '../../families/arch-defaults.js';
 import type { AttentionScores, ForwardOps } from '../../forward/ops.js';
-import { rotaryTables } from '../../forward/position-tables.js';
+import { alibiBias, rotaryTables } from '../../forward/position-tables.js';
 import { hookRows, type HookName } from '../../hooks.js';
 import type { Linear, Norm } from '../../weights.js';
 import { causalBias, paddingBias } from './attention-bias.js';
@@ -230,6 +230,25 @@ export class OnnxGraphOps implements ForwardOps<string, string> {
     return nKvHeads === nHeads ? own() : grouped(nHeads / nKvHeads);
   }
 
+  /** [1,H,1,T] ALiBi bias (slope_h x key position), fed per batch; one input per slope set (T: the rows inside the blocks). */
+  private alibi(slopes: readonly number[]): string {
+    const heads = slopes.length;
+    return this.requireInput(`alibi_bias_${heads}`, 'float32', [1, heads, 1, this.rowsDim()], (ctx) => floatTensor(alibiBias(slopes, this.rowsOf(ctx)), [1, heads, 1, this.rowsOf(ctx)]));
+  }
+
+  /**
+   * ALiBi on scaled scores [B,H,T,T] (Press et al. 2022): slope_h x key position (transformers' bloom
+   * form), or slope_h x (key - query position) when the weights are not a softmax over the keys alone
+   * (non-softmax operations, an extra slot): there the per-query constant does not cancel.
+   */
+  private withAlibi(scaled: string, { alibiSlopes, op }: AttentionScores, relative: boolean): string {
+    if (!alibiSlopes) return scaled;
+    const keyPositions = this.alibi(alibiSlopes); // [1,H,1,T]
+    const keyTerm = this.g.node('Add', [scaled, keyPositions]);
+    if (!relative && (op === undefined || op === 'softmax')) return keyTerm;
+    return this.g.node('Sub', [keyTerm, this.g.node('Transpose', [keyPositions], { perm: [0, 1, 3, 2] })]); // - slope_h x query position
+  }
+
   /** Scaled scores [B,H,T,T] of q [B,T,H,hd] against k [B,T,Hkv,hd] (through elu + 1 for linear attention); also q as [B,H,T,hd]. */
   private scores(q: string, k: string, { scale, op }: AttentionScores): { scaled: string; qh: string } {
     const { nHeads, nKvHeads, headDim } = this.arch;
@@ -261,12 +280,13 @@ export class OnnxGraphOps implements ForwardOps<string, string> {
   }
 
   attentionPattern(q: string, k: string, scores: AttentionScores): string {
-    return this.weights(this.scores(q, k, scores).scaled, this.bias(scores), scores.op); // [B,H,T,T]
+    return this.weights(this.withAlibi(this.scores(q, k, scores).scaled, scores, false), this.bias(scores), scores.op); // [B,H,T,T]
   }
 
   slottedAttentionPattern(q: string, k: string, scores: AttentionScores, slotKey: string | undefined): { pattern: string; slot: string } {
     const { nHeads, headDim } = this.arch;
-    const { scaled, qh } = this.scores(q, k, scores);
+    const { scaled: keyScores, qh } = this.scores(q, k, scores);
+    const scaled = this.withAlibi(keyScores, scores, true); // the slot has no position
     const key = slotKey ?? this.g.floats(new Array<number>(nHeads * headDim).fill(0));
     const keyHeads = this.g.node('Reshape', [scores.op === 'elu1' ? eluPlusOne(this.g, key) : key, this.g.ints([1, nHeads, 1, headDim])]); // [1,H,1,hd]
     const slotScores = this.g.node('Mul', [this.g.node('ReduceSum', [this.g.node('Mul', [qh, keyHeads]), this.g.ints([-1])], { keepdims: 1 }), this.g.scalar(scores.scale)]); // [B,H,T,1]

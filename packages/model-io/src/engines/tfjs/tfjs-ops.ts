@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Activation, NormKind } from '../../arch-spec.js';
 import { attentionMask } from '../../forward/attention-mask.js';
 import type { AttentionScores, ForwardOps } from '../../forward/ops.js';
-import { rotaryTables } from '../../forward/position-tables.js';
+import { alibiBias, rotaryTables } from '../../forward/position-tables.js';
 import type { HookName } from '../../hooks.js';
 import type { Linear, Norm } from '../../weights.js';
 import { inferenceKernels, type TfjsKernels } from './tfjs-kernels.js';
@@ -170,9 +170,22 @@ export class TfjsOps implements ForwardOps<tf.Tensor, tf.Tensor> {
     return op === 'sigmoid' ? similarity : tf.div(similarity, tf.sum(similarity, -1, true));
   }
 
+  /**
+   * ALiBi on scaled scores [B,H,T,T] (Press et al. 2022): slope_h x key position (transformers' bloom
+   * form), or slope_h x (key - query position) when the weights are not a softmax over the keys alone
+   * (non-softmax operations, an extra slot): there the per-query constant does not cancel.
+   */
+  private withAlibi(scaled: tf.Tensor, { alibiSlopes, op }: AttentionScores, relative: boolean): tf.Tensor {
+    if (!alibiSlopes) return scaled;
+    const [, heads, rows] = scaled.shape as [number, number, number, number];
+    const bias = alibiBias(alibiSlopes, rows); // [H, T]: slope_h x position
+    const keyTerm = tf.add(scaled, tf.tensor4d(bias, [1, heads, 1, rows]));
+    return relative || (op !== undefined && op !== 'softmax') ? tf.sub(keyTerm, tf.tensor4d(bias, [1, heads, rows, 1])) : keyTerm;
+  }
+
   attentionPattern(q: tf.Tensor, k: tf.Tensor, scores: AttentionScores): tf.Tensor {
     const { qh, kT } = this.headsForScores(q, k, scores.op);
-    const scaled = tf.mul(this.kernels.batchMatMul(qh, kT), tf.scalar(scores.scale)); // [B,H,T,T]
+    const scaled = this.withAlibi(tf.mul(this.kernels.batchMatMul(qh, kT), tf.scalar(scores.scale)), scores, false); // [B,H,T,T]
     return this.weights(scaled, this.maskTensor(scores, q.shape[1] as number), scores.op);
   }
 
@@ -183,7 +196,7 @@ export class TfjsOps implements ForwardOps<tf.Tensor, tf.Tensor> {
     const keyVector = slotKey ?? tf.zeros([heads * hd]);
     const slotKeyHeads = tf.reshape(scores.op === 'elu1' ? eluPlusOne(keyVector) : keyVector, [1, heads, 1, hd]);
     const slotScores = tf.mul(tf.sum(tf.mul(qh, slotKeyHeads), -1, true), scale); // [B,H,T,1]
-    const keyScores = tf.mul(this.kernels.batchMatMul(qh, kT), scale); // [B,H,T,T]
+    const keyScores = this.withAlibi(tf.mul(this.kernels.batchMatMul(qh, kT), scale), scores, true); // [B,H,T,T]; the slot has no position
     const all = this.weights(tf.concat([slotScores, keyScores], -1), this.maskTensor(scores, rows, 1), scores.op); // [B,H,T,1+T]
     return { slot: tf.slice(all, [0, 0, 0, 0], [b, heads, rows, 1]), pattern: tf.slice(all, [0, 0, 0, 1], [b, heads, rows, rows]) };
   }
