@@ -17,7 +17,7 @@ export const PARITY_TOLERANCE = 5e-6;
 export const PARITY_SUITES = {
   tfjs: 'model-io, tfjs engine (wasm backend)',
   onnx: 'model-io, onnx engine (CPU, 1 thread)',
-  train: '@sinkscope/train forward pass (tfjs wasm)',
+  train: '@sinkscope/train: the forward pass through its tfjs training kernels (wasm)',
 } as const;
 export type ParitySuiteId = keyof typeof PARITY_SUITES;
 
