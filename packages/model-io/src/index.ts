@@ -11,7 +11,7 @@ export * from './config/config-reader.js';
 export * from './config/arch-check.js';
 export * from './families/adapter.js';
 export * from './families/registry.js';
-export { ARCH_VARIANT_DEFAULTS, hasAttention, hasMlp, patternRowsSumToOne, sinkRows } from './families/arch-defaults.js';
+export { ARCH_VARIANT_DEFAULTS, attentionLayers, hasAttention, hasMlp, patternRowsSumToOne, sinkRows } from './families/arch-defaults.js';
 export * from './checkpoint/checkpoint.js';
 export * from './forward/ops.js';
 export * from './forward/forward.js';

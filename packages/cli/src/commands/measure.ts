@@ -52,7 +52,7 @@ export async function measure(argv: string[]): Promise<number> {
       sinkRate: sink.sinkRate,
       sinkRateOfMeanAlpha: sink.sinkRateOfMeanAlpha,
       heads: sink.perHead.meanAlpha,
-      layers: sink.perLayer.rate.map((rate, layer) => ({ layer, sinkRate: rate, meanAlpha: sink.perLayer.meanAlpha[layer] })),
+      layers: sink.perLayer.rate.map((rate, j) => ({ layer: r.attentionLayers[j], sinkRate: rate, meanAlpha: sink.perLayer.meanAlpha[j] })),
       hiddenStates: norms.map((n, i) => ({
         index: i,
         hook: hooks[i],

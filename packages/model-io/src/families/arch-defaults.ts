@@ -93,6 +93,11 @@ export function hasAttention(arch: ArchSpec, layer: number): boolean {
   return !(arch.attentionFreeLayers ?? ARCH_VARIANT_DEFAULTS.attentionFreeLayers).includes(layer);
 }
 
+/** Blocks (0-based) that have attention, in order: the layers whose patterns every Sink_1 reads. */
+export function attentionLayers(arch: ArchSpec): number[] {
+  return Array.from({ length: arch.nLayers }, (_, l) => l).filter((l) => hasAttention(arch, l));
+}
+
 /** Whether block `layer` has an MLP sublayer. */
 export function hasMlp(arch: ArchSpec, layer: number): boolean {
   return !(arch.mlpFreeLayers ?? ARCH_VARIANT_DEFAULTS.mlpFreeLayers).includes(layer);

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hookNames, hookRows, loadAllWeights, loadExtractionModel, OnnxModel, parameterCount, sequencePattern, sequenceRows, TfjsModel, Checkpoint, type HookName, type HostArray, type InterventionSpec } from '../../src/index.js';
-import { referenceForward, writeSinkscopeCheckpoint, type Config, type ReferenceOutput } from './sinkscope-reference.js';
+import { writeSinkscopeCheckpoint, type SinkscopeTestConfig as Config } from '../../src/testing/index.js';
+import { referenceForward, type ReferenceOutput } from './sinkscope-reference.js';
 
 /**
  * Every `model_type: "sinkscope"` variant through both engines against the float64 reference

@@ -1,5 +1,5 @@
 import { hashInputs, type JsonValue } from '@sinkscope/artifacts';
-import { hiddenStateHooks, resolveHooks, type ArchSpec, type HookName } from '@sinkscope/model-io';
+import { hasAttention, hiddenStateHooks, resolveHooks, type ArchSpec, type HookName } from '@sinkscope/model-io';
 import { LAYER_ENTROPY, type MetricsKind } from '../kinds/step-kinds.js';
 import type { PipelineSpec } from '../schema/pipeline-schema.js';
 
@@ -14,12 +14,16 @@ export const STEP_CODE_VERSIONS = { extract: 1, metrics: 2, entropy: 1 } as cons
 export function extractHooks(spec: PipelineSpec, arch: ArchSpec): HookName[] {
   const hooks = new Set<HookName>(hiddenStateHooks(arch));
   for (let l = 0; l < arch.nLayers; l++) {
+    if (!hasAttention(arch, l)) continue; // a block without attention (MLP only) has no pattern, keys or values
     hooks.add(`blocks.${l}.attn.hook_pattern`);
     hooks.add(`blocks.${l}.attn.hook_k`);
     hooks.add(`blocks.${l}.attn.hook_v`);
   }
   if (spec.patternExample.layer >= arch.nLayers) {
     throw new Error(`field 'patternExample.layer': ${spec.patternExample.layer} does not exist (the model has ${arch.nLayers} layers)`);
+  }
+  if (!hasAttention(arch, spec.patternExample.layer)) {
+    throw new Error(`field 'patternExample.layer': block ${spec.patternExample.layer} of this model has no attention (blocks without attention: ${arch.attentionFreeLayers!.join(', ')})`);
   }
   if (spec.patternExample.head >= arch.nHeads) {
     throw new Error(`field 'patternExample.head': ${spec.patternExample.head} does not exist (the model has ${arch.nHeads} heads)`);

@@ -1,6 +1,6 @@
 import { HEADS, MASSIVE, NORMS, PATTERN, QK, SINK_SWEEP, buildRecordBatchFromRows, type BatchTarget } from '@sinkscope/artifacts';
 import { HeadNormAccumulator, SinkMeasurements, emergenceLayer, largestJump, massiveActivations, qkDecomposition, type TopActivation } from '@sinkscope/metrics';
-import { hiddenStateHooks } from '@sinkscope/model-io';
+import { attentionLayers, hiddenStateHooks, patternRowsSumToOne } from '@sinkscope/model-io';
 import { readSequenceBatch } from '../kinds/activations.js';
 import { LAYER_METRICS, METRICS_KINDS, SINK_K, type MetricsKind } from '../kinds/step-kinds.js';
 import { modelPlan, type ModelPlan } from '../plan/model-plan.js';
@@ -34,16 +34,21 @@ async function computeMetrics(ctx: PipelineContext, plan: ModelPlan): Promise<Ta
   const { arch } = plan.model;
   const s = ctx.spec;
   const name = plan.model.ref.name;
-  const sinks = new SinkMeasurements(arch.nLayers, arch.nHeads, {
+  // blocks without attention (ArchSpec.attentionFreeLayers) have no pattern, keys or values: the
+  // per-layer sink measurements cover the blocks with attention, reported under their block index
+  const layers = attentionLayers(arch);
+  const sinks = new SinkMeasurements(layers.length, arch.nHeads, {
     eps: s.metrics.eps,
     epsSweep: s.metrics.epsSweep,
     ks: s.metrics.ks.filter((k) => k <= s.seqLen),
     seqLenSweep: s.metrics.seqLenSweep.filter((t) => t <= s.seqLen),
     massiveTopK: s.metrics.massiveTopK,
     scoreNormalization: s.metrics.scoreNormalization,
-  });
-  const keyNorms = new HeadNormAccumulator({ layers: arch.nLayers, heads: arch.nKvHeads });
-  const valueNorms = new HeadNormAccumulator({ layers: arch.nLayers, heads: arch.nKvHeads });
+    // a slot's, a raw sigmoid's or a prefix-LM's rows need not sum to 1: alpha is the raw weight on the key
+    ...(patternRowsSumToOne(arch) ? {} : { rowSumTolerance: Infinity }),
+  }, arch.nLayers + 1);
+  const keyNorms = new HeadNormAccumulator({ layers: layers.length, heads: arch.nKvHeads });
+  const valueNorms = new HeadNormAccumulator({ layers: layers.length, heads: arch.nKvHeads });
   const hiddenHooks = hiddenStateHooks(arch);
   // top-k |activation| per hidden state over all sequences, and the mean median |a|
   const massiveTop: { top: (TopActivation & { sequence: number })[]; medianSum: number }[] = hiddenHooks.map(() => ({ top: [], medianSum: 0 }));
@@ -61,7 +66,7 @@ async function computeMetrics(ctx: PipelineContext, plan: ModelPlan): Promise<Ta
       return h;
     };
     const T = get(hiddenHooks[0]).rows;
-    const patterns = Array.from({ length: arch.nLayers }, (_, l) => get(`blocks.${l}.attn.hook_pattern`).data);
+    const patterns = layers.map((l) => get(`blocks.${l}.attn.hook_pattern`).data);
     sinks.addPatterns(patterns, T);
     hiddenHooks.forEach((hook, i) => {
       const x = get(hook).data;
@@ -71,12 +76,12 @@ async function computeMetrics(ctx: PipelineContext, plan: ModelPlan): Promise<Ta
       slot.medianSum += m.medianMagnitude;
       slot.top = mergeTop(slot.top, m.top.map((t) => ({ ...t, sequence: seq.sequence })), s.metrics.massiveTopK);
     });
-    for (let l = 0; l < arch.nLayers; l++) {
-      keyNorms.add(l, get(`blocks.${l}.attn.hook_k`).data, T, arch.headDim);
-      valueNorms.add(l, get(`blocks.${l}.attn.hook_v`).data, T, arch.headDim);
-    }
+    layers.forEach((l, j) => {
+      keyNorms.add(j, get(`blocks.${l}.attn.hook_k`).data, T, arch.headDim);
+      valueNorms.add(j, get(`blocks.${l}.attn.hook_v`).data, T, arch.headDim);
+    });
     if (seq.sequence === ex.sequence) {
-      const p = patterns[ex.layer];
+      const p = patterns[layers.indexOf(ex.layer)];
       for (let q = 0; q < T; q++)
         for (let k = 0; k <= q; k++) patternRows.push({ model: name, layer: ex.layer, head: ex.head, sequence: ex.sequence, query: q, key: k, weight: p[(ex.head * T + q) * T + k] });
       const qAll = get(`blocks.${ex.layer}.attn.hook_q`).data;
@@ -118,8 +123,8 @@ async function computeMetrics(ctx: PipelineContext, plan: ModelPlan): Promise<Ta
       model: name,
       hidden_index: i,
       layer: i - 1,
-      sink_rate: i === 0 ? NaN : sink.perLayer.rate[i - 1],
-      mean_alpha1: i === 0 ? NaN : sink.perLayer.meanAlpha[i - 1],
+      sink_rate: layers.includes(i - 1) ? sink.perLayer.rate[layers.indexOf(i - 1)] : NaN,
+      mean_alpha1: layers.includes(i - 1) ? sink.perLayer.meanAlpha[layers.indexOf(i - 1)] : NaN,
       first_token_norm: n.firstTokenNorm,
       other_tokens_mean_norm: n.otherTokensMeanNorm,
       norm_ratio: n.normRatio,
@@ -127,14 +132,14 @@ async function computeMetrics(ctx: PipelineContext, plan: ModelPlan): Promise<Ta
       median_activation: massive[i].meanMedianMagnitude,
       seq_len: s.seqLen,
     })),
-    heads: sink.perHead.meanAlpha.flatMap((row, l) => row.map((a, h) => ({ model: name, layer: l, head: h, mean_alpha1: a, sink_rate: sink.perHead.rate[l][h] }))),
+    heads: sink.perHead.meanAlpha.flatMap((row, j) => row.map((a, h) => ({ model: name, layer: layers[j], head: h, mean_alpha1: a, sink_rate: sink.perHead.rate[j][h] }))),
     sink_sweep: sinks.epsValues.flatMap((eps) => sinks.sinkResult(eps).curves.seqLen.map((c) => ({ model: name, eps, seq_len: c.seqLen, sink_rate: c.sinkRate }))),
     sink_k: sink.curves.k.map((c) => ({ model: name, k: c.k, sink_rate: c.sinkRate, mean_alpha: c.meanAlpha })),
     norms: [
       ...norms.map((n, i) => ({ model: name, layer: i, kind: 'hidden', head: -1, first_token_norm: n.firstTokenNorm, other_tokens_mean_norm: n.otherTokensMeanNorm })),
       ...(['key', 'value'] as const).flatMap((kind) => {
         const r = (kind === 'key' ? keyNorms : valueNorms).result();
-        return r.firstTokenNorm.flatMap((row, l) => row.map((f, h) => ({ model: name, layer: l, kind, head: h, first_token_norm: f, other_tokens_mean_norm: r.otherTokensMeanNorm[l][h] })));
+        return r.firstTokenNorm.flatMap((row, j) => row.map((f, h) => ({ model: name, layer: layers[j], kind, head: h, first_token_norm: f, other_tokens_mean_norm: r.otherTokensMeanNorm[j][h] })));
       }),
     ],
     massive: massiveRows,
