@@ -17,7 +17,7 @@ export {
 } from './model/config.js';
 export { disposeParams, initParams, numParameters, parameterSpecs, paramValues, type ModelParams, type ParamSpec } from './model/params.js';
 export { archOf } from './model/config.js';
-export { attentionLayers, forward, languageModelLoss, type CaptureOptions, type ForwardResult } from './model/tfjs-forward.js';
+export { forward, languageModelLoss, type CaptureOptions, type ForwardResult } from './model/tfjs-forward.js';
 export { fixedPositionTable, trainerWeights, type WeightHandles } from './model/weights.js';
 export { fromHfTensors, loadModelFolder, loadModelValues, saveModelFolder, saveModelValues, toHfTensors, type SaveModelOptions } from './model/checkpoint.js';
 export { BOS_TOKEN, symbolName, tokenizerConfigJson, wordLevelTokenizerJson } from './model/tokenizer.js';

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
-import { patternRowsSumToOne, sinkRows } from '@sinkscope/model-io';
+import { attentionLayers, patternRowsSumToOne, sinkRows } from '@sinkscope/model-io';
 import type { ModelConfig } from '../model/config.js';
-import { attentionLayers, cachedArch, forward } from '../model/tfjs-forward.js';
+import { cachedArch, forward } from '../model/tfjs-forward.js';
 import type { ModelParams } from '../model/params.js';
 import { matrixEntropy } from '@sinkscope/entropy';
 import { NormAccumulator, SinkAccumulator } from '@sinkscope/metrics';

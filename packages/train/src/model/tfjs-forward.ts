@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { forward as sharedForward, hasAttention, hiddenStateHooks, TfjsOps, trainingKernels, type ArchSpec, type HookName } from '@sinkscope/model-io';
+import { attentionLayers, forward as sharedForward, hiddenStateHooks, TfjsOps, trainingKernels, type ArchSpec, type HookName } from '@sinkscope/model-io';
 import { archOf, type ModelConfig } from './config.js';
 import type { ModelParams } from './params.js';
 import { fixedPositionTable, trainerWeights } from './weights.js';
@@ -39,11 +39,6 @@ export function cachedArch(config: ModelConfig): ArchSpec {
     archCache.set(key, arch);
   }
   return arch;
-}
-
-/** Blocks (0-based) that have attention, in order: the layers of `attentions` and of every Sink_1. */
-export function attentionLayers(arch: ArchSpec): number[] {
-  return Array.from({ length: arch.nLayers }, (_, l) => l).filter((l) => hasAttention(arch, l));
 }
 
 // A sinusoidal table is a constant, not a parameter: built once per shape and kept for the process.

@@ -1,11 +1,11 @@
 import { availableParallelism } from 'node:os';
-import { hiddenStateHooks, sinkRows, type HookName } from '@sinkscope/model-io';
+import { attentionLayers, hiddenStateHooks, sinkRows, type HookName } from '@sinkscope/model-io';
 import * as ort from 'onnxruntime-node';
 import type { BackcopyBatch } from '../data/backcopy-source.js';
 import { createTrainingData, type TrainingData } from '../data/training-data.js';
 import { EvalAccumulator, evalRows, type EvalRecord } from '../eval/evaluate.js';
 import { initialValues } from '../model/params.js';
-import { attentionLayers, cachedArch } from '../model/tfjs-forward.js';
+import { cachedArch } from '../model/tfjs-forward.js';
 import type { AdamWState } from '../optim/adamw.js';
 import { learningRateAt } from '../optim/schedule.js';
 import { heldOutRows, trainingRows } from '../training/batch-rows.js';
