@@ -19,7 +19,7 @@ export type SinkscopeTestConfig = Record<string, unknown> & {
 
 type Tensors = ReadonlyMap<string, { shape: readonly number[]; data: Float32Array }>;
 
-/** A small seeded generator (mulberry32) for test weights. */
+/** Deterministic standard normal draws for test weights (mulberry32 + Box-Muller). */
 export function seededNormal(seed: number): () => number {
   let a = seed >>> 0;
   const uniform = () => {
@@ -27,9 +27,9 @@ export function seededNormal(seed: number): () => number {
     let t = a;
     t = Math.imul(t ^ (t >>> 15), t | 1);
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (((t ^ (t >>> 14)) >>> 0) + 0.5) / 4294967296;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
-  return () => Math.sqrt(-2 * Math.log(uniform())) * Math.cos(2 * Math.PI * uniform());
+  return () => Math.sqrt(-2 * Math.log(1 - uniform())) * Math.cos(2 * Math.PI * uniform());
 }
 
 /** The tensor names and shapes a sinkscope checkpoint of `config` holds (GPT-2 layout, Conv1D [in, out]). */

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { GraphBuilder } from '@sinkscope/model-io';
+import { seededNormal } from '@sinkscope/model-io/testing';
 import * as ort from 'onnxruntime-node';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useBackend } from '../engine/backend.js';
@@ -10,15 +11,7 @@ import { ShapeTable, sizeOf, type Shape } from './shapes.js';
 
 /** Deterministic normal draws (mulberry32 + Box-Muller). */
 function normals(n: number, seed: number): number[] {
-  let a = seed >>> 0;
-  const uniform = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  return Array.from({ length: n }, () => Math.sqrt(-2 * Math.log(1 - uniform())) * Math.cos(2 * Math.PI * uniform()));
+  return Array.from({ length: n }, seededNormal(seed));
 }
 
 interface OpCase {
