@@ -85,5 +85,7 @@ describe('row policies', () => {
     expect(() => normaliseTrainConfig({ schedule: { decay: 'linear' } as never })).toThrow(/schedule\.decay "linear" must be 'cosine' or 'constant'/);
     expect(() => normaliseTrainConfig({ optimizer: { eps: 1e-50 } })).toThrow(/eps 1e-50 must be a positive number representable in float32/);
     expect(normaliseTrainConfig({ optimizer: { eps: 1e-15 } }).optimizer.eps).toBe(1e-15);
+    expect(() => normaliseTrainConfig({ model: { prefixLength: 64 } })).toThrow(/model\.prefixLength 64 leaves no position to predict after the prefix \(the model reads 64\)/);
+    expect(() => normaliseTrainConfig({ model: { attentionFreeLayers: [2] } })).toThrow(/'attentionFreeLayers' = \[2\] must be a list of distinct block indices in 0\.\.1/);
   });
 });

@@ -1,5 +1,5 @@
 import type { BackendName } from '../engine/backend.js';
-import { normaliseModelConfig, type ModelConfig } from '../model/config.js';
+import { archOf, normaliseModelConfig, type ModelConfig } from '../model/config.js';
 import { DEFAULT_ADAMW, PARAM_GROUPS, type AdamWConfig } from '../optim/adamw.js';
 import type { ScheduleConfig } from '../optim/schedule.js';
 import { BYTE_VOCAB_SIZE, TEXT_CORPORA, type TextCorpus } from '../data/text-source.js';
@@ -191,6 +191,12 @@ export function normaliseTrainConfig(input: TrainConfigInput, where = 'train con
   if (model.vocabSize !== numOrdinary + 1) throw new Error(`${where}: model.vocabSize ${model.vocabSize} must be the data's ${numOrdinary} ordinary ids + BOS = ${numOrdinary + 1}`);
   if (model.bosTokenId !== numOrdinary) throw new Error(`${where}: model.bosTokenId ${model.bosTokenId} must be the data's BOS id ${numOrdinary}`);
   if (model.nPositions < data.sequenceLength - 1) throw new Error(`${where}: model.nPositions ${model.nPositions} < data.sequenceLength - 1 = ${data.sequenceLength - 1}`);
+  if (model.prefixLength >= data.sequenceLength - 1) throw new Error(`${where}: model.prefixLength ${model.prefixLength} leaves no position to predict after the prefix (the model reads ${data.sequenceLength - 1})`);
+  try {
+    archOf(model); // what the forward pass runs: a combination it cannot is refused here, before any work
+  } catch (err) {
+    throw new Error(`${where} model: ${(err as Error).message}`);
+  }
   const steps = input.steps ?? 2000;
   const schedule: ScheduleConfig = { peakLr: 3e-3, warmupSteps: 100, decaySteps: steps, minLrRatio: 0.1, decay: 'cosine', ...input.schedule };
   const optimizer: AdamWConfig = { ...DEFAULT_ADAMW, ...input.optimizer };
