@@ -1,10 +1,7 @@
-import type { BackcopyBatch } from '../data/backcopy-source.js';
+import { FIRST_TOKEN_STREAM, heldOutFirstTokenSeedWords, type BackcopyBatch } from '../data/backcopy-source.js';
 import type { TrainingData } from '../data/training-data.js';
 import type { TrainConfig } from './config.js';
 import { applyFirstTokenPolicy, applyFixedToken } from './first-token.js';
-
-// Seed-stream tag of the `random` first-token draws.
-const FIRST_TOKEN_STREAM = 0xf1;
 
 /** Rows under the run's row policies: the first-token policy, then a fixed token. */
 function applyRowPolicies(config: TrainConfig, source: TrainingData, batch: BackcopyBatch, seedWords: number[]): BackcopyBatch {
@@ -14,7 +11,7 @@ function applyRowPolicies(config: TrainConfig, source: TrainingData, batch: Back
 
 /** The fixed held-out rows under the run's row policies. */
 export function heldOutRows(config: TrainConfig, source: TrainingData): BackcopyBatch {
-  return applyRowPolicies(config, source, source.heldOutSet(), [FIRST_TOKEN_STREAM, 0xe7a1]);
+  return applyRowPolicies(config, source, source.heldOutSet(), heldOutFirstTokenSeedWords());
 }
 
 /** Model inputs and next-token targets [batchSize, seqLen] of update `step`: a function of (data config, seed, step) only. */
