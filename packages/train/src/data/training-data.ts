@@ -96,5 +96,6 @@ export function dataSummary(data: DataConfig): string {
   if (data.task === 'text') {
     return `text: ${data.corpus} as UTF-8 bytes (256 byte ids + BOS), documents joined with "\\n\\n", last ${100 * data.heldOutShare} % held out, first token ${data.firstToken}`;
   }
-  return `back-copy, task seed ${data.taskSeed}, offsets [${data.offsets.join(', ')}], ${data.triggersPerGroup} triggers per group, trigger prob ${data.triggerProb}`;
+  const first = data.firstToken === 'bos' ? '' : data.firstToken === 'none' ? ', no BOS' : `, ${data.randomFirstTokens === 1 ? 'a uniformly random ordinary first token instead of BOS' : `${data.randomFirstTokens} uniformly random ordinary first tokens`}`;
+  return `back-copy, task seed ${data.taskSeed}, offsets [${data.offsets.join(', ')}], ${data.triggersPerGroup} triggers per group, trigger prob ${data.triggerProb}${first}`;
 }

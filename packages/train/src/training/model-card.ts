@@ -1,6 +1,7 @@
 import * as ort from 'onnxruntime-node';
 import { dataSummary } from '../data/training-data.js';
 import type { EvalRecord } from '../eval/evaluate.js';
+import { isGpt2, type ModelConfig } from '../model/config.js';
 import { numParameters } from '../model/params.js';
 import type { TrainConfig } from './config.js';
 import { formatDuration } from './progress.js';
@@ -19,6 +20,42 @@ export interface ModelCardInput {
   /** Median and best tokens/s over the logged windows (the spread shows machine contention). */
   readonly windowTokensPerSecond?: { readonly median: number; readonly best: number };
   readonly finalTrainLoss: number;
+  /** Markdown appended after the generated card (measurements made outside the trainer, the search appendix). */
+  readonly appendix?: string;
+}
+
+/** The opening paragraph's description of the checkpoint folder: a plain `gpt2` one, or the `sinkscope` variant it is. */
+function folderDescription(m: ModelConfig): string[] {
+  const tokenizer = 'WordLevel `tokenizer.json` over `t0`..`t63` + `<bos>`';
+  if (isGpt2(m)) return ['`gpt2` folder (`config.json`, F32 `model.safetensors`, tied lm_head, ' + tokenizer + ').'];
+  const parts: string[] = [];
+  if (m.attentionFreeLayers.length) parts.push(`block${m.attentionFreeLayers.length > 1 ? 's' : ''} ${m.attentionFreeLayers.join(', ')} without attention (MLP only)`);
+  if (m.mlpFreeLayers.length) parts.push(`block${m.mlpFreeLayers.length > 1 ? 's' : ''} ${m.mlpFreeLayers.join(', ')} without MLP`);
+  parts.push(m.norm === 'rmsnorm' ? 'RMSNorm' : 'LayerNorm');
+  if (m.normPlacement !== 'pre') parts.push(`${m.normPlacement}-norm`);
+  parts.push(m.gatedMlp ? (m.activation === 'silu' ? 'SwiGLU MLPs' : `gated ${m.activation} MLPs`) : `${m.activation} MLPs`);
+  if (m.positionEncoding !== 'learned') parts.push(`${m.positionEncoding} positions`);
+  if (m.attention !== 'softmax') parts.push(`${m.attention} attention`);
+  if (!m.linearBias) parts.push('no linear biases');
+  parts.push(m.tieEmbeddings ? 'tied lm_head' : 'untied lm_head');
+  return [
+    '`sinkscope` folder (`model_type: "sinkscope"`, which every sinkscope pipeline loads; `config.json`, F32',
+    `\`model.safetensors\`, ${tokenizer}): ${parts.join(', ')}.`,
+  ];
+}
+
+function scheduleSummary(config: TrainConfig): string {
+  const { peakLr, warmupSteps, decay, minLrRatio, decaySteps } = config.schedule;
+  return decay === 'constant'
+    ? `peak lr ${peakLr}, warm-up ${warmupSteps}, then constant`
+    : `peak lr ${peakLr}, warm-up ${warmupSteps}, cosine to ${minLrRatio} x peak at step ${decaySteps}`;
+}
+
+function optimizerSummary(config: TrainConfig): string {
+  const o = config.optimizer;
+  const groups = Object.entries(o.weightDecayByGroup ?? {});
+  const decay = `weight decay ${o.weightDecay} on ${o.decayOn}${groups.length ? ` (${groups.map(([g, v]) => `${g} ${v}`).join(', ')})` : ''}`;
+  return `AdamW betas (${o.beta1}, ${o.beta2}), eps ${o.eps}, ${decay}, clip ${o.clipNorm}`;
 }
 
 /** The README.md model card of a trained folder. */
@@ -27,13 +64,13 @@ export function modelCard(run: ModelCardInput): string {
   const m = config.model;
   const last = evals.at(-1);
   const lines: string[] = [];
-  lines.push(`# Back-copy GPT-2 (${m.nLayer} x ${m.nEmbd}), trained with @sinkscope/train`, '');
+  const family = isGpt2(m) ? 'GPT-2' : 'decoder';
+  lines.push(`# Back-copy ${family} (${m.nLayer} x ${m.nEmbd}), trained with @sinkscope/train`, '');
   lines.push(
-    'A tiny GPT-2 trained from scratch on the multi-offset back-copy task (its rules in',
+    `A tiny ${family} trained from scratch on the multi-offset back-copy task (its rules in`,
     '`@sinkscope/datasets` `backcopy.ts`) so that its heads become active only after rare trigger tokens and',
-    'park on the first token otherwise: an attention sink (Gu et al., ICLR 2025). A plain Hugging Face',
-    '`gpt2` folder (`config.json`, F32 `model.safetensors`, tied lm_head, WordLevel `tokenizer.json` over',
-    '`t0`..`t63` + `<bos>`).',
+    'park on the first token otherwise: an attention sink (Gu et al., ICLR 2025). A Hugging Face',
+    ...folderDescription(m),
     '',
   );
   lines.push('## Config', '', '| field | value |', '| --- | --- |');
@@ -44,8 +81,8 @@ export function modelCard(run: ModelCardInput): string {
     ['data', dataSummary(config.data)],
     ['training seed', String(config.seed)],
     ['steps x batch', `${config.steps} x ${config.batchSize} x ${config.data.sequenceLength - 1} tokens (${((config.steps * config.batchSize * (config.data.sequenceLength - 1)) / 1e6).toFixed(2)} M tokens)`],
-    ['optimizer', `AdamW betas (${config.optimizer.beta1}, ${config.optimizer.beta2}), eps ${config.optimizer.eps}, weight decay ${config.optimizer.weightDecay} on ${config.optimizer.decayOn}, clip ${config.optimizer.clipNorm}`],
-    ['schedule', `peak lr ${config.schedule.peakLr}, warm-up ${config.schedule.warmupSteps}, cosine to ${config.schedule.minLrRatio} x peak at step ${config.schedule.decaySteps}`],
+    ['optimizer', optimizerSummary(config)],
+    ['schedule', scheduleSummary(config)],
     ['init', `N(0, ${config.initStd}); residual out-projections N(0, ${config.initStd} / sqrt(2 x ${m.nLayer}))`],
     ['engine', config.engine === 'onnx' ? `ONNX Runtime ${ortVersion()} (onnxruntime-node, CPU), model-io's traced forward + reverse-mode graph, float32` : `TensorFlow.js 4.22, ${config.backend} backend, float32`],
     ['wall time', `${formatDuration(run.trainSeconds)} (${Math.round(run.trainSeconds)} s, training + evaluations)`],
@@ -69,7 +106,10 @@ export function modelCard(run: ModelCardInput): string {
     lines.push(`- loss ${last.loss.toFixed(4)} nats (last training batch ${run.finalTrainLoss.toFixed(4)}); copy-target accuracy ${last.copyAccuracy === null ? 'n/a' : last.copyAccuracy.toFixed(3)}`);
     lines.push(`- model Sink_1 ${pct(last.sinkRate)}`, '');
     lines.push('| layer | Sink_1 | mean alpha_1 per head |', '| --- | --- | --- |');
-    for (let l = 0; l < L; l++) lines.push(`| ${l} | ${pct(last.perLayerSinkRate[l])} | ${last.meanAlpha[l].map((a) => a.toFixed(3)).join(', ')} |`);
+    for (let l = 0; l < L; l++) {
+      const alphas = last.meanAlpha[l].length ? last.meanAlpha[l].map((a) => a.toFixed(3)).join(', ') : 'no attention';
+      lines.push(`| ${l} | ${pct(last.perLayerSinkRate[l])} | ${alphas} |`);
+    }
     lines.push('', '| hidden state | first-token norm ratio | normalised matrix entropy |', '| --- | --- | --- |');
     for (let i = 0; i <= L; i++) {
       const name = i === 0 ? 'embeddings' : i === L ? `block ${i - 1} + ln_f` : `after block ${i - 1}`;
@@ -84,5 +124,6 @@ export function modelCard(run: ModelCardInput): string {
   }
   lines.push('Every evaluation is in `eval.jsonl`, per-window training losses in `train-log.jsonl`, the exact config in `train-config.json`.');
   lines.push('Retrain with `npx nx run train-default:train`.', '');
+  if (run.appendix) lines.push(run.appendix.trimEnd(), '');
   return lines.join('\n');
 }
