@@ -26,13 +26,12 @@ describe('shipped specs', () => {
     expect(spec.$schema).toBe('./dataset-spec.schema.json');
   });
 
-  // backcopy-64 is the default model's held-out set, whose first token is a random ordinary one (no BOS)
-  it.each(SHIPPED)('%s builds 100 x 64 ids, BOS first except backcopy-64 (char tokenizer; the back-copy task brings its own vocabulary)', async (name) => {
+  it.each(SHIPPED)('%s builds 100 x 64 ids with BOS first (char tokenizer; the back-copy task brings its own vocabulary)', async (name) => {
     const spec = await resolveDatasetSpec(name);
     const set = await buildEvalSet(spec, spec.source.kind === 'bigram-backcopy' ? null : charTokenizer({ addsBosByDefault: true }));
     expect(set.sequences).toHaveLength(100);
     expect(set.sequences.every((row) => row.length === 64)).toBe(true);
-    expect(set.firstIsBos).toBe(name !== 'backcopy-64');
+    expect(set.firstIsBos).toBe(true);
   });
 
   it('dataset-spec.schema.json is the one generated from the zod schema', async () => {

@@ -9,10 +9,10 @@ import { modelCard } from '../src/training/model-card.js';
 import type { EvalRecord } from '../src/eval/evaluate.js';
 
 const REPO = fileURLToPath(new URL('../../../', import.meta.url));
-const defaultRecipe = JSON.parse(readFileSync(`${REPO}pipelines/train-default/train.json`, 'utf8')) as TrainConfigInput;
+const r1Recipe = JSON.parse(readFileSync(`${REPO}pipelines/train-default/issue-22/r1.json`, 'utf8')) as TrainConfigInput;
 
 describe('the model card of a sinkscope variant', () => {
-  const config = normaliseTrainConfig(defaultRecipe, 'pipelines/train-default/train.json');
+  const config = normaliseTrainConfig(r1Recipe, 'pipelines/train-default/issue-22/r1.json');
   const evalRecord: EvalRecord = {
     step: config.steps,
     loss: 1.25,
@@ -42,11 +42,11 @@ describe('the model card of a sinkscope variant', () => {
   });
 });
 
-describe("the default recipe's held-out rows", () => {
-  it('are datasets/backcopy-64.json as the pipelines build it (random first token included)', async () => {
-    const config = normaliseTrainConfig(defaultRecipe, 'pipelines/train-default/train.json');
+describe("issue 22's R1 recipe's held-out rows", () => {
+  it('are pipelines/train-default/issue-22/backcopy-r1-64.json as the pipelines build it (random first token included)', async () => {
+    const config = normaliseTrainConfig(r1Recipe, 'pipelines/train-default/issue-22/r1.json');
     const rows = heldOutRows(config, createTrainingData(config.data));
-    const set = await buildEvalSet(await loadDatasetSpec(`${REPO}datasets/backcopy-64.json`), null);
+    const set = await buildEvalSet(await loadDatasetSpec(`${REPO}pipelines/train-default/issue-22/backcopy-r1-64.json`), null);
     expect(set.count).toBe(rows.count);
     expect(set.firstIsBos).toBe(false);
     const T = set.seqLen;
