@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { Checkpoint, hasTokenizer, loadTokenizer, parameterCount } from '@sinkscope/model-io';
+import { alibiSlopes, Checkpoint, hasTokenizer, loadTokenizer, parameterCount, type ArchSpec } from '@sinkscope/model-io';
 import { locateModelArg } from '../model-path.js';
 
 export const inspectUsage = 'sinkscope inspect <checkpoint folder | default | org/name[@revision]> [--json]';
@@ -32,7 +32,7 @@ export async function inspect(argv: string[]): Promise<number> {
       vocabSize: a.vocabSize,
       norm: `${a.norm.kind} (eps ${a.norm.eps})`,
       residual: a.residual,
-      positional: a.positional.kind === 'rotary' ? `rotary (${a.positional.rotaryDim}/${a.headDim} dims, base ${a.positional.base})` : a.positional.kind === 'learned' ? `learned (offset ${a.positional.offset})` : 'none',
+      positional: describePositional(a),
       mlp: `${a.mlp.kind} ${a.mlp.activation}`,
       tiedEmbeddings: a.tiedEmbeddings,
       bosTokenId: a.bosTokenId ?? null,
@@ -51,5 +51,18 @@ export async function inspect(argv: string[]): Promise<number> {
     return 0;
   } finally {
     ckpt.close();
+  }
+}
+
+function describePositional(a: ArchSpec): string {
+  switch (a.positional.kind) {
+    case 'rotary':
+      return `rotary (${a.positional.rotaryDim}/${a.headDim} dims, base ${a.positional.base})`;
+    case 'learned':
+      return `learned (offset ${a.positional.offset})`;
+    case 'alibi':
+      return `alibi (slopes ${alibiSlopes(a.nHeads).map((m) => Number(m.toPrecision(4))).join(', ')})`;
+    case 'none':
+      return 'none';
   }
 }
