@@ -1,19 +1,22 @@
 import { parseArgs } from 'node:util';
 import { alibiSlopes, Checkpoint, hasTokenizer, loadTokenizer, parameterCount, type ArchSpec } from '@sinkscope/model-io';
-import { resolveModelDir } from '../model-path.js';
+import { locateModelArg } from '../model-path.js';
 
-export const inspectUsage = 'sinkscope inspect <checkpoint|default> [--json]';
+export const inspectUsage = 'sinkscope inspect <checkpoint folder | default | org/name[@revision]> [--json]';
 
 /** Architecture, parameter count, stored dtype, BOS policy and tokenizer of a checkpoint. */
 export async function inspect(argv: string[]): Promise<number> {
   const { positionals, values } = parseArgs({ args: argv, allowPositionals: true, options: { json: { type: 'boolean' } } });
-  const dir = resolveModelDir(positionals[0]);
+  const location = locateModelArg(positionals[0]);
+  const dir = location.dir;
   const ckpt = Checkpoint.open(dir);
   try {
     const a = ckpt.arch;
     const tokenizer = hasTokenizer(dir) ? await loadTokenizer(dir) : undefined;
     const summary = {
       checkpoint: dir,
+      // a model from the Hugging Face cache: which repo, the revision asked for and the commit it names
+      ...(location.kind === 'hub' ? { repo: location.repoId, revision: location.revision, commit: location.commit } : {}),
       modelType: a.modelType,
       family: ckpt.family.summary,
       parameters: parameterCount(a),
