@@ -1,3 +1,4 @@
+import { rotaryFromConfig } from '../config/rope-scaling.js';
 import { embeddingTables, layerNormHead, mlpProjections, parseActivation, perHeadFusedQkv, torchLinear, torchNorm, type FamilyAdapter } from './adapter.js';
 import { archSizes, archSpec } from './arch-defaults.js';
 
@@ -7,13 +8,17 @@ export const gptNeoxAdapter: FamilyAdapter = {
   summary: 'GPT-NeoX/Pythia: LayerNorm, partial rotary, per-head fused qkv, parallel or sequential residual',
   archFromConfig(c) {
     const sizes = archSizes(c);
-    c.requireOneOf('rope_scaling', [], 'rope scaling is not implemented');
     const bias = c.bool('attention_bias', true);
     return archSpec(c, 'gpt_neox', sizes, {
       norm: { kind: 'layernorm', eps: c.number('layer_norm_eps', 1e-5) },
       residual: c.bool('use_parallel_residual', true) ? 'parallel' : 'sequential',
-      // transformers: rotary_ndims = int(head_size * rotary_pct)
-      positional: { kind: 'rotary', rotaryDim: Math.floor(sizes.headDim * c.number('rotary_pct', 0.25)), base: c.number('rotary_emb_base', 10000) },
+      // transformers: rotary_ndims = int(head_size * rotary_pct); rope_scaling as every rotary family (v4.57.1 modeling_rope_utils.py)
+      positional: rotaryFromConfig(c, {
+        modelType: 'gpt_neox',
+        rotaryDim: Math.floor(sizes.headDim * c.number('rotary_pct', 0.25)),
+        base: c.number('rotary_emb_base', 10000),
+        maxPositions: sizes.maxPositions,
+      }),
       mlp: { kind: 'plain', activation: parseActivation(c, 'hidden_act', 'gelu') },
       tiedByDefault: false,
       bias: { qkv: bias, attnOut: bias, mlp: true, lmHead: false },
