@@ -64,14 +64,19 @@ export function checkArch(arch: ArchSpec, config: ConfigReader): void {
   };
   checkSizes(arch, config);
   for (const [rotary, baseField] of [
-    [arch.positional.kind === 'rotary' ? arch.positional : undefined, config.has('rope_theta') ? 'rope_theta' : 'rotary_emb_base'],
+    [arch.positional.kind === 'rotary' ? arch.positional : undefined, config.has('rope_theta') || arch.modelType !== 'gpt_neox' ? 'rope_theta' : 'rotary_emb_base'],
     [arch.localRotary, 'rope_local_base_freq'],
   ] as const) {
     if (rotary === undefined) continue;
     const { rotaryDim } = rotary;
     if (!Number.isSafeInteger(rotaryDim) || rotaryDim < 0 || rotaryDim > arch.headDim || rotaryDim % 2 !== 0) {
       // the width comes from rotary_pct (gpt_neox) or partial_rotary_factor (phi, phi3), present or defaulted
-      const field = arch.modelType === 'gpt_neox' ? 'rotary_pct' : arch.modelType === 'phi' || config.has('partial_rotary_factor') ? 'partial_rotary_factor' : configFieldFor(config, 'rotaryDim');
+      const field =
+        arch.modelType === 'gpt_neox' && !config.has('partial_rotary_factor')
+          ? 'rotary_pct'
+          : arch.modelType === 'phi' || config.has('partial_rotary_factor')
+            ? 'partial_rotary_factor'
+            : configFieldFor(config, 'rotaryDim');
       throw new ConfigError(config.file, field, `gives ${rotaryDim} rotary dimensions per head; rotate_half needs an even number from 0 to the head width ${arch.headDim}`);
     }
     if (!(rotary.base > 0)) throw new ConfigError(config.file, baseField, `must be positive, got ${rotary.base}`);

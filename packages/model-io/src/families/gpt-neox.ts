@@ -1,3 +1,4 @@
+import type { ConfigReader } from '../config/config-reader.js';
 import { rotaryFromConfig } from '../config/rope-scaling.js';
 import { embeddingTables, layerNormHead, mlpProjections, parseActivation, perHeadFusedQkv, torchLinear, torchNorm, type FamilyAdapter } from './adapter.js';
 import { archSizes, archSpec } from './arch-defaults.js';
@@ -15,8 +16,8 @@ export const gptNeoxAdapter: FamilyAdapter = {
       // transformers: rotary_ndims = int(head_size * rotary_pct); rope_scaling as every rotary family (v4.57.1 modeling_rope_utils.py)
       positional: rotaryFromConfig(c, {
         modelType: 'gpt_neox',
-        rotaryDim: Math.floor(sizes.headDim * c.number('rotary_pct', 0.25)),
-        base: c.number('rotary_emb_base', 10000),
+        rotaryDim: Math.floor(sizes.headDim * agreeing(c, 'rotary_pct', 'partial_rotary_factor', 0.25)),
+        base: agreeing(c, 'rotary_emb_base', 'rope_theta', 10000),
         maxPositions: sizes.maxPositions,
       }),
       mlp: { kind: 'plain', activation: parseActivation(c, 'hidden_act', 'gelu') },
@@ -38,3 +39,15 @@ export const gptNeoxAdapter: FamilyAdapter = {
   },
   head: layerNormHead('gpt_neox.final_layer_norm', 'embed_out.weight', 'gpt_neox.embed_in.weight'),
 };
+
+/**
+ * GPT-NeoX's rotary settings under their old names (rotary_pct, rotary_emb_base; transformers v4.44)
+ * or the names newer releases also write (partial_rotary_factor, rope_theta): either one, or both
+ * equal. Different values are refused: which one a release reads is not worth guessing.
+ */
+function agreeing(c: ConfigReader, oldName: string, newName: string, fallback: number): number {
+  if (!c.has(newName)) return c.number(oldName, fallback);
+  const value = c.number(newName);
+  if (c.has(oldName) && c.number(oldName) !== value) throw c.error(newName, `${value} disagrees with ${oldName} (${c.number(oldName)}); give one, or both equal`);
+  return value;
+}

@@ -100,6 +100,7 @@ describe('rope_scaling errors name config.json and the field', () => {
     ['gemma2', { layer_types: ['sliding_attention', 'chunked_attention'] }, "field 'layer_types[1]': \"chunked_attention\" is not supported (supported: sliding_attention, full_attention)"],
     ['gemma2', { attn_logit_softcapping: -1 }, "field 'attn_logit_softcapping': must be a positive number or null, got -1"],
     ['mixtral', { num_experts_per_tok: 5 }, "field 'num_experts_per_tok': must be from 1 to num_local_experts (4), got 5"],
+    ['gpt_neox_rope_yarn', { rope_theta: 500 }, "field 'rope_theta': 500 disagrees with rotary_emb_base (10000); give one, or both equal"],
     ['gemma3_text', { use_bidirectional_attention: true }, "field 'use_bidirectional_attention': true is not supported (causal attention only)"],
   ])('%s %j', (fixture, patch, message) => {
     expect(refused(fixture, patch)).toBe(`config.json: ${message}`);
