@@ -10,6 +10,9 @@ import { ConfigReader, familyFor, writeSafetensors, type HostArray, type WeightR
 export const TINY_VOCAB = 32;
 export const TINY_BOS = TINY_VOCAB - 1;
 
+/** The sizes the tiny Llama-layout configs share (GQA: 2 query heads on 1 key/value head). */
+const TINY_DECODER = { vocab_size: TINY_VOCAB, hidden_size: 8, intermediate_size: 16, num_hidden_layers: 2, num_attention_heads: 2, num_key_value_heads: 1 };
+
 /** One tiny config per family layout the fuzzers mutate. */
 export const TINY_CONFIGS: Record<string, Record<string, unknown>> = {
   gpt2: { model_type: 'gpt2', vocab_size: TINY_VOCAB, n_positions: 16, n_embd: 8, n_layer: 2, n_head: 2, n_inner: 16, activation_function: 'gelu_new', layer_norm_epsilon: 1e-5, bos_token_id: TINY_BOS, eos_token_id: TINY_BOS },
@@ -32,12 +35,7 @@ export const TINY_CONFIGS: Record<string, Record<string, unknown>> = {
   // the new families' features: rope_scaling types, layer_types, soft-caps, experts, ALiBi
   mixtral: {
     model_type: 'mixtral',
-    vocab_size: TINY_VOCAB,
-    hidden_size: 8,
-    intermediate_size: 16,
-    num_hidden_layers: 2,
-    num_attention_heads: 2,
-    num_key_value_heads: 1,
+    ...TINY_DECODER,
     num_local_experts: 3,
     num_experts_per_tok: 2,
     max_position_embeddings: 16,
@@ -51,12 +49,7 @@ export const TINY_CONFIGS: Record<string, Record<string, unknown>> = {
   },
   gemma3_text: {
     model_type: 'gemma3_text',
-    vocab_size: TINY_VOCAB,
-    hidden_size: 8,
-    intermediate_size: 16,
-    num_hidden_layers: 2,
-    num_attention_heads: 2,
-    num_key_value_heads: 1,
+    ...TINY_DECODER,
     head_dim: 4,
     max_position_embeddings: 16,
     rms_norm_eps: 1e-6,
@@ -74,12 +67,7 @@ export const TINY_CONFIGS: Record<string, Record<string, unknown>> = {
   },
   phi3: {
     model_type: 'phi3',
-    vocab_size: TINY_VOCAB,
-    hidden_size: 8,
-    intermediate_size: 16,
-    num_hidden_layers: 2,
-    num_attention_heads: 2,
-    num_key_value_heads: 1,
+    ...TINY_DECODER,
     max_position_embeddings: 32,
     original_max_position_embeddings: 16,
     partial_rotary_factor: 1,
