@@ -5,7 +5,6 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readSafetensors } from '@sinkscope/model-io';
-import { EXTRA_FIXTURES_DIR } from '@sinkscope/model-io/testing';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const BIN = resolve(here, '../bin/sinkscope.mjs');
@@ -30,24 +29,6 @@ describe('sinkscope CLI (the stable contract)', () => {
     expect(s.bosTokenId).toBe(0);
     // 3 x (qkv 64*192+192, dense 64*64+64, mlp 64*256+256+256*64+64, 2 LN 256) + embed_in + embed_out + final LN
     expect(s.parameters).toBe(3 * (12480 + 4160 + 33088 + 256) + 2 * 512 * 64 + 128);
-  });
-
-  it('inspect shows the newer families\' features: windows per layer, soft-caps, rope scaling, experts', () => {
-    const extra = EXTRA_FIXTURES_DIR;
-    const gemma2 = JSON.parse(sinkscope('inspect', join(extra, 'gemma2'), '--json').stdout);
-    expect(gemma2).toMatchObject({
-      modelType: 'gemma2',
-      slidingWindow: '6 tokens on layers 0',
-      softCap: 'attention 1, final logits 3',
-      sublayerNorms: 'before and after each sublayer',
-      attentionScale: Number((32 ** -0.5).toPrecision(6)),
-      experts: null,
-    });
-    const text = sinkscope('inspect', join(extra, 'mixtral')).stdout;
-    expect(text).toMatch(/experts\s+4 experts, top 2, renormalised/);
-    expect(text).toMatch(/ropeScaling\s+none/);
-    const yarn = JSON.parse(sinkscope('inspect', join(extra, 'llama_rope_yarn'), '--json').stdout);
-    expect(yarn.ropeScaling).toBe('yarn (factor 4, original 32, beta 32/1, attention factor 1.13863)');
   });
 
   it('extract writes every captured hook as float32 plus input_ids, matching transformers', () => {
