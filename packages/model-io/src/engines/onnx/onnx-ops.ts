@@ -275,12 +275,17 @@ export class OnnxGraphOps implements ForwardOps<string, string> {
   /**
    * Weights from scaled scores and the additive bias (0 / -1e9): softmax, raw or normalised sigmoid,
    * or normalised linear-attention scores (Gu et al. 2025, sec. 7); masked entries of the non-softmax
-   * ops are multiplied by exactly 0.
+   * ops are exactly 0. Sigmoids go through log sigmoid(s) = -softplus(-s): ORT's CPU Sigmoid (1.20)
+   * returns exactly 0 for s <= -18 (and is 17 % off at -15), so a row whose visible scores are all
+   * below -18 normalised to 0 / 0 = NaN (a sigmoid_norm sweep run diverged so); normalised sigmoid is
+   * then softmax(log sigmoid(s) + bias), exact for any scores, raw sigmoid exp(log sigmoid(s)).
    */
   private weights(scaled: string, bias: string, op: AttentionScores['op']): string {
     if (op === undefined || op === 'softmax') return this.g.node('Softmax', [this.g.node('Add', [scaled, bias])], { axis: -1 });
+    const logSigmoid = () => this.g.node('Neg', [this.g.node('Softplus', [this.g.node('Neg', [scaled])])]);
+    if (op === 'sigmoid_norm') return this.g.node('Softmax', [this.g.node('Add', [logSigmoid(), bias])], { axis: -1 });
     const keep = this.g.node('Cast', [this.g.node('Equal', [bias, this.g.scalar(0)])], { to: FLOAT });
-    const similarity = this.g.node('Mul', [op === 'elu1' ? scaled : this.g.node('Sigmoid', [scaled]), keep]);
+    const similarity = this.g.node('Mul', [op === 'elu1' ? scaled : this.g.node('Exp', [logSigmoid()]), keep]);
     if (op === 'sigmoid') return similarity;
     return this.g.node('Div', [similarity, this.g.node('ReduceSum', [similarity, this.g.ints([-1])], { keepdims: 1 })]);
   }
