@@ -18,10 +18,18 @@ export interface Norm<W> {
   readonly b?: W;
 }
 
+/** One MLP (a dense block's, or one expert of an MoE block). */
+export interface MlpWeights<W> {
+  /** Gated MLPs only. */
+  readonly gate?: Linear<W>;
+  readonly up: Linear<W>;
+  readonly down: Linear<W>;
+}
+
 export interface LayerWeights<W> {
-  /** Absent in a block without attention (ArchSpec.attentionFreeLayers), as q, k, v and o. */
+  /** The norm before attention; absent when the family norms only sublayer outputs (OLMo 2), and in a block without attention (ArchSpec.attentionFreeLayers), as q, k, v and o. */
   readonly ln1?: Norm<W>;
-  /** Absent when the residual layout shares one norm (Phi), and in a block without MLP. */
+  /** The norm before the MLP; absent when the residual layout shares one norm (Phi) or norms only outputs (OLMo 2), and in a block without MLP. */
   readonly ln2?: Norm<W>;
   readonly q?: Linear<W>;
   readonly k?: Linear<W>;
@@ -30,11 +38,19 @@ export interface LayerWeights<W> {
   /** The extra slot's key k* and value v* [nHeads * headDim] (ArchSpec.attentionSlot; a zero one is absent). */
   readonly slotKey?: W;
   readonly slotValue?: W;
+  /** q/k norms (ArchSpec.qkNorm): gains over head_dim, or over the whole q / k projection. */
+  readonly qNorm?: Norm<W>;
+  readonly kNorm?: Norm<W>;
+  /** Norms on the attention and MLP outputs before the residual add (ArchSpec.sublayerNorms.output). */
+  readonly postAttnNorm?: Norm<W>;
+  readonly postMlpNorm?: Norm<W>;
   /** Gated MLPs only. */
   readonly gate?: Linear<W>;
-  /** Absent in a block without MLP (ArchSpec.mlpFreeLayers), as down. */
+  /** The dense MLP: absent in MoE blocks and in a block without MLP (ArchSpec.mlpFreeLayers). */
   readonly up?: Linear<W>;
   readonly down?: Linear<W>;
+  /** A sparse MoE block (ArchSpec.moe): the router [d, experts] and each expert's MLP. */
+  readonly moe?: { readonly router: Linear<W>; readonly experts: readonly MlpWeights<W>[] };
 }
 
 export interface ModelWeights<W> {
@@ -60,24 +76,39 @@ export function mapNorm<A, B>(n: Norm<A>, f: (w: A, name: string) => B, name: st
   return n.b === undefined ? { g: f(n.g, `${name}.g`) } : { g: f(n.g, `${name}.g`), b: f(n.b, `${name}.b`) };
 }
 
-/** Apply `f` to one layer's weights; names are `${prefix}q.w`, `${prefix}ln1.g`, ... */
-export function mapLayer<A, B>(l: LayerWeights<A>, f: (w: A, name: string) => B, prefix: string): LayerWeights<B> {
-  const linear = (key: 'q' | 'k' | 'v' | 'o' | 'gate' | 'up' | 'down') => {
-    const weights = l[key];
-    return weights ? { [key]: mapLinear(weights, f, `${prefix}${key}`) } : {};
-  };
+/** Apply `f` to one MLP's weights; names are `${prefix}up.w`, ... */
+export function mapMlp<A, B>(m: MlpWeights<A>, f: (w: A, name: string) => B, prefix: string): MlpWeights<B> {
   return {
-    ...(l.ln1 ? { ln1: mapNorm(l.ln1, f, `${prefix}ln1`) } : {}),
-    ...(l.ln2 ? { ln2: mapNorm(l.ln2, f, `${prefix}ln2`) } : {}),
-    ...linear('q'),
-    ...linear('k'),
-    ...linear('v'),
-    ...linear('o'),
-    ...(l.slotKey !== undefined ? { slotKey: f(l.slotKey, `${prefix}slotKey`) } : {}),
-    ...(l.slotValue !== undefined ? { slotValue: f(l.slotValue, `${prefix}slotValue`) } : {}),
-    ...linear('gate'),
-    ...linear('up'),
-    ...linear('down'),
+    ...(m.gate ? { gate: mapLinear(m.gate, f, `${prefix}gate`) } : {}),
+    up: mapLinear(m.up, f, `${prefix}up`),
+    down: mapLinear(m.down, f, `${prefix}down`),
+  };
+}
+
+/** Apply `f` to one layer's weights; names are `${prefix}q.w`, `${prefix}ln1.g`, `${prefix}moe.experts.3.up.w`, ... */
+export function mapLayer<A, B>(l: LayerWeights<A>, f: (w: A, name: string) => B, prefix: string): LayerWeights<B> {
+  const norm = (n: Norm<A> | undefined, name: string) => (n ? { [name]: mapNorm(n, f, `${prefix}${name}`) } : {});
+  const linear = (x: Linear<A> | undefined, name: string) => (x ? { [name]: mapLinear(x, f, `${prefix}${name}`) } : {});
+  const vector = (x: A | undefined, name: string) => (x !== undefined ? { [name]: f(x, `${prefix}${name}`) } : {});
+  return {
+    ...norm(l.ln1, 'ln1'),
+    ...norm(l.ln2, 'ln2'),
+    ...linear(l.q, 'q'),
+    ...linear(l.k, 'k'),
+    ...linear(l.v, 'v'),
+    ...linear(l.o, 'o'),
+    ...vector(l.slotKey, 'slotKey'),
+    ...vector(l.slotValue, 'slotValue'),
+    ...norm(l.qNorm, 'qNorm'),
+    ...norm(l.kNorm, 'kNorm'),
+    ...norm(l.postAttnNorm, 'postAttnNorm'),
+    ...norm(l.postMlpNorm, 'postMlpNorm'),
+    ...linear(l.gate, 'gate'),
+    ...linear(l.up, 'up'),
+    ...linear(l.down, 'down'),
+    ...(l.moe
+      ? { moe: { router: mapLinear(l.moe.router, f, `${prefix}moe.router`), experts: l.moe.experts.map((e, i) => mapMlp(e, f, `${prefix}moe.experts.${i}.`)) } }
+      : {}),
   };
 }
 

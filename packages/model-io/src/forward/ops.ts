@@ -1,4 +1,4 @@
-import type { Activation, AttentionOp, NormKind } from '../arch-spec.js';
+import type { Activation, AttentionOp, NormKind, RotaryScheme } from '../arch-spec.js';
 import type { HookName } from '../hooks.js';
 import type { Linear, Norm } from '../weights.js';
 
@@ -19,6 +19,8 @@ export interface AttentionScores {
   readonly prefixLength?: number;
   /** Leading rows every query sees (a learnable sink token: 1); the real tokens follow them. */
   readonly sinkRows?: number;
+  /** Gemma 2 soft-capping cap * tanh(s / cap) of the scaled (and biased) scores, before the mask. */
+  readonly softCap?: number;
 }
 
 /**
@@ -40,8 +42,8 @@ export interface ForwardOps<T, W> {
   mul(a: T, b: T): T;
   /** [B,T,heads*hd] -> [B,T,heads,hd] */
   splitHeads(x: T, heads: number, headDim: number): T;
-  /** Half-split rotary on the first `rotaryDim` dims of each head of [B,T,heads,hd], positions 0..T-1. */
-  rotary(x: T, rotaryDim: number, base: number): T;
+  /** Half-split rotary on the first `rotaryDim` dims of each head of [B,T,heads,hd], positions 0..T-1 (rotaryTables). */
+  rotary(x: T, scheme: RotaryScheme): T;
   /**
    * Causal attention weights [B,H,T,T] (softmax probabilities unless `scores.op` says otherwise) from
    * q [B,T,H,hd] and k [B,T,Hkv,hd] (kv head j serves query heads j*g..(j+1)*g-1), scores formed as
@@ -62,6 +64,17 @@ export interface ForwardOps<T, W> {
   prependRow(x: T, row: W): T;
   /** Drop the first `count` rows: [B,count+T,...] -> [B,T,...]. */
   dropRows(x: T, count: number): T;
+  /** Softmax over the last axis. */
+  softmax(x: T): T;
+  /** cap * tanh(x / cap), elementwise (Gemma 2's soft-capping). */
+  softCap(x: T, cap: number): T;
+  /**
+   * Mixture weights [B,T,E] from router probabilities [B,T,E]: the `k` largest kept (divided by their
+   * sum when `renormalize`), every other expert's weight exactly 0.
+   */
+  topKWeights(probs: T, k: number, renormalize: boolean): T;
+  /** x[..., index] of [..., n], keeping the axis: [..., 1]. */
+  lastAxisSlice(x: T, index: number): T;
   /** A hook point: the engine may capture `x` and/or replace it (interventions). */
   hook(name: HookName, x: T): T;
 }

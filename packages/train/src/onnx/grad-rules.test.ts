@@ -186,6 +186,8 @@ describe('float32-only ops against tf.grad', () => {
       tfjs: (x: tf.Tensor) => tf.mul(tf.mul(x, 0.5), tf.add(tf.tanh(tf.mul(tf.add(x, tf.mul(tf.pow(x, 3), 0.044715)), Math.sqrt(2 / Math.PI))), 1)),
     },
     { name: 'Erf', onnx: (c: GradContext, x: string) => n(c, 'Erf', [x]), tfjs: (x: tf.Tensor) => tf.erf(x) },
+    // ORT's CPU Softplus has float32 kernels only; -softplus(-x) is log sigmoid (model-io's sigmoid attention weights)
+    { name: 'Softplus (log sigmoid)', onnx: (c: GradContext, x: string) => n(c, 'Neg', [n(c, 'Softplus', [n(c, 'Neg', [x])])]), tfjs: (x: tf.Tensor) => tf.logSigmoid(x) },
     // ORT's CPU Elu has float32 kernels only
     { name: 'Elu (+ 1: linear attention features)', onnx: (c: GradContext, x: string) => n(c, 'Add', [n(c, 'Elu', [x]), c.scalar(1)]), tfjs: (x: tf.Tensor) => tf.add(tf.elu(x), 1) },
   ])('$name', async ({ onnx, tfjs }) => {

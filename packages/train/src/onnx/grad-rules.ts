@@ -283,6 +283,7 @@ export const GRAD_RULES: ReadonlyMap<string, GradRule> = new Map<string, GradRul
   ['Sqrt', (ctx, node, [dY]) => [ctx.node('Div', [dY!, ctx.node('Add', [outputs(node)[0], outputs(node)[0]])])]], // 1 / (2 sqrt x)
   ['Exp', unary((_ctx, _x, y) => y)],
   ['Sigmoid', unary((ctx, _x, y) => ctx.node('Sub', [y, ctx.node('Mul', [y, y])]))], // y (1 - y)
+  ['Softplus', unary((ctx, x) => ctx.node('Sigmoid', [x]))], // log(1 + e^x)' = sigmoid(x)
   ['Tanh', unary((ctx, _x, y) => ctx.node('Sub', [ctx.scalar(1), ctx.node('Mul', [y, y])]))],
   ['Relu', unary((ctx, _x, y) => ctx.node('Sign', [y]))], // 1 where x > 0, else 0
   ['Elu', elu],

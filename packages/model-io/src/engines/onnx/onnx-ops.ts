@@ -1,4 +1,4 @@
-import type { Activation, ArchSpec, NormKind } from '../../arch-spec.js';
+import type { Activation, ArchSpec, NormKind, RotaryScheme } from '../../arch-spec.js';
 import { sinkRows } from '../../families/arch-defaults.js';
 import type { AttentionScores, ForwardOps } from '../../forward/ops.js';
 import { alibiBias, rotaryTables } from '../../forward/position-tables.js';
@@ -157,19 +157,24 @@ export class OnnxGraphOps implements ForwardOps<string, string> {
     return this.g.node('Reshape', [x, this.g.ints([0, 0, heads, headDim])]); // [B,T,heads,hd]
   }
 
-  private rotaryTable(rotaryDim: number, base: number): { cos: string; sin: string } {
-    const key = `${rotaryDim}_${base}`;
-    let table = this.rotaryInputs.get(key);
+  /** The cos/sin inputs of one rotary scheme ([T,1,r], broadcast over batch and heads), declared once per scheme. */
+  private rotaryTable(scheme: RotaryScheme): { cos: string; sin: string } {
+    const id = JSON.stringify(scheme);
+    let table = this.rotaryInputs.get(id);
     if (!table) {
-      // same float32 tables as the tfjs engine; [T,1,r] broadcasts over batch and heads
-      let last: { seqLen: number; tables: ReturnType<typeof rotaryTables> } | undefined; // cos and sin of one batch from one computation
-      const tables = (seqLen: number) => (last?.seqLen === seqLen ? last : (last = { seqLen, tables: rotaryTables(seqLen, rotaryDim, base) })).tables;
+      const { rotaryDim } = scheme;
+      // rope_<r>_<base>[_<scaling type>], numbered when two schemes would share a name
+      let key = `${rotaryDim}_${scheme.base}${scheme.scaling ? `_${scheme.scaling.type}` : ''}`;
+      if (this.feeds.has(`rope_cos_${key}`)) key = `${key}_${this.rotaryInputs.size}`;
+      // same float32 tables as the tfjs engine, cos and sin of one batch from one computation
+      let last: { seqLen: number; tables: ReturnType<typeof rotaryTables> } | undefined;
+      const tables = (seqLen: number) => (last?.seqLen === seqLen ? last : (last = { seqLen, tables: rotaryTables(seqLen, scheme) })).tables;
       const make = (which: 'cos' | 'sin'): FeedMaker => (ctx) => floatTensor(tables(this.rowsOf(ctx))[which], [this.rowsOf(ctx), 1, rotaryDim]);
       table = {
         cos: this.requireInput(`rope_cos_${key}`, 'float32', [this.rowsDim(), 1, rotaryDim], make('cos')),
         sin: this.requireInput(`rope_sin_${key}`, 'float32', [this.rowsDim(), 1, rotaryDim], make('sin')),
       };
-      this.rotaryInputs.set(key, table);
+      this.rotaryInputs.set(id, table);
     }
     return table;
   }
@@ -178,9 +183,10 @@ export class OnnxGraphOps implements ForwardOps<string, string> {
     return this.g.node('Slice', [x, this.g.ints([start]), this.g.ints([end]), this.g.ints([axis])]);
   }
 
-  rotary(x: string, rotaryDim: number, base: number): string {
+  rotary(x: string, scheme: RotaryScheme): string {
     const headDim = this.arch.headDim;
-    const { cos, sin } = this.rotaryTable(rotaryDim, base);
+    const { rotaryDim } = scheme;
+    const { cos, sin } = this.rotaryTable(scheme);
     const half = rotaryDim / 2;
     const rot = rotaryDim === headDim ? x : this.slice(x, 0, rotaryDim, 3);
     const x1 = this.slice(rot, 0, half, 3);
@@ -269,18 +275,28 @@ export class OnnxGraphOps implements ForwardOps<string, string> {
   /**
    * Weights from scaled scores and the additive bias (0 / -1e9): softmax, raw or normalised sigmoid,
    * or normalised linear-attention scores (Gu et al. 2025, sec. 7); masked entries of the non-softmax
-   * ops are multiplied by exactly 0.
+   * ops are exactly 0. Sigmoids go through log sigmoid(s) = -softplus(-s): ORT's CPU Sigmoid (1.20)
+   * returns exactly 0 for s <= -18 (and is 17 % off at -15), so a row whose visible scores are all
+   * below -18 normalised to 0 / 0 = NaN (a sigmoid_norm sweep run diverged so); normalised sigmoid is
+   * then softmax(log sigmoid(s) + bias), exact for any scores, raw sigmoid exp(log sigmoid(s)).
    */
   private weights(scaled: string, bias: string, op: AttentionScores['op']): string {
     if (op === undefined || op === 'softmax') return this.g.node('Softmax', [this.g.node('Add', [scaled, bias])], { axis: -1 });
+    const logSigmoid = () => this.g.node('Neg', [this.g.node('Softplus', [this.g.node('Neg', [scaled])])]);
+    if (op === 'sigmoid_norm') return this.g.node('Softmax', [this.g.node('Add', [logSigmoid(), bias])], { axis: -1 });
     const keep = this.g.node('Cast', [this.g.node('Equal', [bias, this.g.scalar(0)])], { to: FLOAT });
-    const similarity = this.g.node('Mul', [op === 'elu1' ? scaled : this.g.node('Sigmoid', [scaled]), keep]);
+    const similarity = this.g.node('Mul', [op === 'elu1' ? scaled : this.g.node('Exp', [logSigmoid()]), keep]);
     if (op === 'sigmoid') return similarity;
     return this.g.node('Div', [similarity, this.g.node('ReduceSum', [similarity, this.g.ints([-1])], { keepdims: 1 })]);
   }
 
+  /** Gemma 2's soft-capping of the scaled (and biased) scores, before the mask: a masked score stays masked. */
+  private withSoftCap(scores: string, { softCap }: AttentionScores): string {
+    return softCap === undefined ? scores : this.softCap(scores, softCap);
+  }
+
   attentionPattern(q: string, k: string, scores: AttentionScores): string {
-    return this.weights(this.withAlibi(this.scores(q, k, scores).scaled, scores, false), this.bias(scores), scores.op); // [B,H,T,T]
+    return this.weights(this.withSoftCap(this.withAlibi(this.scores(q, k, scores).scaled, scores, false), scores), this.bias(scores), scores.op); // [B,H,T,T]
   }
 
   slottedAttentionPattern(q: string, k: string, scores: AttentionScores, slotKey: string | undefined): { pattern: string; slot: string } {
@@ -291,7 +307,7 @@ export class OnnxGraphOps implements ForwardOps<string, string> {
     const keyHeads = this.g.node('Reshape', [scores.op === 'elu1' ? eluPlusOne(this.g, key) : key, this.g.ints([1, nHeads, 1, headDim])]); // [1,H,1,hd]
     const slotScores = this.g.node('Mul', [this.g.node('ReduceSum', [this.g.node('Mul', [qh, keyHeads]), this.g.ints([-1])], { keepdims: 1 }), this.g.scalar(scores.scale)]); // [B,H,T,1]
     const bias = this.g.node('Pad', [this.bias(scores), this.g.ints([0, 0, 0, 1, 0, 0, 0, 0])]); // the slot column: 0, every query sees it
-    const all = this.weights(this.g.node('Concat', [slotScores, scaled], { axis: 3 }), bias, scores.op); // [B,H,T,1+T]
+    const all = this.weights(this.withSoftCap(this.g.node('Concat', [slotScores, scaled], { axis: 3 }), scores), bias, scores.op); // [B,H,T,1+T]
     return { slot: this.slice(all, 0, 1, 3), pattern: this.slice(all, 1, INT64_MAX, 3) };
   }
 
@@ -311,6 +327,29 @@ export class OnnxGraphOps implements ForwardOps<string, string> {
 
   dropRows(x: string, count: number): string {
     return this.slice(x, count, INT64_MAX, 1);
+  }
+
+  softmax(x: string): string {
+    return this.g.node('Softmax', [x], { axis: -1 });
+  }
+
+  softCap(x: string, cap: number): string {
+    const c = this.g.scalar(cap);
+    return this.g.node('Mul', [this.g.node('Tanh', [this.g.node('Div', [x, c])]), c]);
+  }
+
+  topKWeights(probs: string, k: number, renormalize: boolean): string {
+    const values = this.g.fresh('topk_values');
+    const indices = this.g.fresh('topk_indices');
+    // largest first; equal values: the lower index first (ONNX TopK, as tf.topk)
+    this.g.node('TopK', [probs, this.g.ints([k])], { axis: -1, largest: 1, sorted: 1 }, [values, indices]); // [B,T,k]
+    const kept = renormalize ? this.g.node('Div', [values, this.g.node('ReduceSum', [values, this.g.ints([-1])], { keepdims: 1 })]) : values;
+    const zeros = this.g.node('Expand', [this.g.scalar(0), this.g.node('Shape', [probs])]); // [B,T,E]
+    return this.g.node('ScatterElements', [zeros, indices, kept], { axis: -1 }); // [B,T,E]
+  }
+
+  lastAxisSlice(x: string, index: number): string {
+    return this.slice(x, index, index + 1, -1);
   }
 
   attend(pattern: string, v: string): string {
@@ -364,6 +403,7 @@ export function hookDims(arch: ArchSpec, name: HookName): Dim[] {
   if (name.endsWith('.attn.hook_slot')) return [B, arch.nHeads, R, 1];
   if (name.endsWith('.attn.hook_q')) return [B, R, arch.nHeads, arch.headDim];
   if (name.endsWith('.attn.hook_k') || name.endsWith('.attn.hook_v')) return [B, R, arch.nKvHeads, arch.headDim];
+  if (name.endsWith('.mlp.hook_router_probs')) return [B, R, arch.moe?.experts ?? 0];
   return [B, R, arch.dModel];
 }
 

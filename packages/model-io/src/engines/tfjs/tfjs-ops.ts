@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import type { Activation, NormKind } from '../../arch-spec.js';
+import type { Activation, NormKind, RotaryScheme } from '../../arch-spec.js';
 import { attentionMask } from '../../forward/attention-mask.js';
 import type { AttentionScores, ForwardOps } from '../../forward/ops.js';
 import { alibiBias, rotaryTables } from '../../forward/position-tables.js';
@@ -98,20 +98,22 @@ export class TfjsOps implements ForwardOps<tf.Tensor, tf.Tensor> {
     return tf.reshape(x, [this.batch, x.shape[1] as number, heads, headDim]); // rows = tokens (+ a sink token)
   }
 
-  private rotaryTable(rows: number, rotaryDim: number, base: number): { cos: tf.Tensor; sin: tf.Tensor } {
-    const key = `${rows}/${rotaryDim}/${base}`;
+  private rotaryTable(rows: number, scheme: RotaryScheme): { cos: tf.Tensor; sin: tf.Tensor } {
+    const key = `${rows}/${JSON.stringify(scheme)}`;
     let table = this.rotaryCache.get(key);
     if (!table) {
-      const { cos, sin } = rotaryTables(rows, rotaryDim, base);
+      const { rotaryDim } = scheme;
+      const { cos, sin } = rotaryTables(rows, scheme);
       table = { cos: tf.tensor4d(cos, [1, rows, 1, rotaryDim]), sin: tf.tensor4d(sin, [1, rows, 1, rotaryDim]) };
       this.rotaryCache.set(key, table);
     }
     return table;
   }
 
-  rotary(x: tf.Tensor, rotaryDim: number, base: number): tf.Tensor {
+  rotary(x: tf.Tensor, scheme: RotaryScheme): tf.Tensor {
     const headDim = x.shape[3] as number;
-    const { cos, sin } = this.rotaryTable(x.shape[1] as number, rotaryDim, base);
+    const { rotaryDim } = scheme;
+    const { cos, sin } = this.rotaryTable(x.shape[1] as number, scheme); // rows = tokens (+ a sink token)
     const half = rotaryDim / 2;
     const rot = rotaryDim === headDim ? x : tf.slice(x, [0, 0, 0, 0], [-1, -1, -1, rotaryDim]);
     const x1 = tf.slice(rot, [0, 0, 0, 0], [-1, -1, -1, half]);
@@ -183,9 +185,14 @@ export class TfjsOps implements ForwardOps<tf.Tensor, tf.Tensor> {
     return relative || (op !== undefined && op !== 'softmax') ? tf.sub(keyTerm, tf.tensor4d(bias, [1, heads, rows, 1])) : keyTerm;
   }
 
+  /** Gemma 2's soft-capping of the scaled (and biased) scores, before the mask: a masked score stays masked. */
+  private withSoftCap(scores: tf.Tensor, { softCap }: AttentionScores): tf.Tensor {
+    return softCap === undefined ? scores : this.softCap(scores, softCap);
+  }
+
   attentionPattern(q: tf.Tensor, k: tf.Tensor, scores: AttentionScores): tf.Tensor {
     const { qh, kT } = this.headsForScores(q, k, scores.op);
-    const scaled = this.withAlibi(tf.mul(this.kernels.batchMatMul(qh, kT), tf.scalar(scores.scale)), scores, false); // [B,H,T,T]
+    const scaled = this.withSoftCap(this.withAlibi(tf.mul(this.kernels.batchMatMul(qh, kT), tf.scalar(scores.scale)), scores, false), scores); // [B,H,T,T]
     return this.weights(scaled, this.maskTensor(scores, q.shape[1] as number), scores.op);
   }
 
@@ -197,8 +204,31 @@ export class TfjsOps implements ForwardOps<tf.Tensor, tf.Tensor> {
     const slotKeyHeads = tf.reshape(scores.op === 'elu1' ? eluPlusOne(keyVector) : keyVector, [1, heads, 1, hd]);
     const slotScores = tf.mul(tf.sum(tf.mul(qh, slotKeyHeads), -1, true), scale); // [B,H,T,1]
     const keyScores = this.withAlibi(tf.mul(this.kernels.batchMatMul(qh, kT), scale), scores, true); // [B,H,T,T]; the slot has no position
-    const all = this.weights(tf.concat([slotScores, keyScores], -1), this.maskTensor(scores, rows, 1), scores.op); // [B,H,T,1+T]
+    const all = this.weights(this.withSoftCap(tf.concat([slotScores, keyScores], -1), scores), this.maskTensor(scores, rows, 1), scores.op); // [B,H,T,1+T]
     return { slot: tf.slice(all, [0, 0, 0, 0], [b, heads, rows, 1]), pattern: tf.slice(all, [0, 0, 0, 1], [b, heads, rows, rows]) };
+  }
+
+  softmax(x: tf.Tensor): tf.Tensor {
+    return tf.softmax(x);
+  }
+
+  softCap(x: tf.Tensor, cap: number): tf.Tensor {
+    return tf.mul(tf.tanh(tf.div(x, tf.scalar(cap))), tf.scalar(cap));
+  }
+
+  topKWeights(probs: tf.Tensor, k: number, renormalize: boolean): tf.Tensor {
+    const experts = probs.shape[probs.rank - 1] as number;
+    const { values, indices } = tf.topk(probs, k); // [...,k], largest first (ties: lower index, as torch.topk on CPU)
+    const kept = renormalize ? tf.div(values, tf.sum(values, -1, true)) : values;
+    // scatter the k weights back over the experts: sum_j [e == indices_j] * kept_j (tf.oneHot gives zeros on wasm 4.22)
+    const chosen = tf.cast(tf.equal(tf.expandDims(indices, -1), tf.range(0, experts, 1, 'int32')), 'float32'); // [...,k,E]
+    return tf.sum(tf.mul(chosen, tf.expandDims(kept, -1)), -2);
+  }
+
+  lastAxisSlice(x: tf.Tensor, index: number): tf.Tensor {
+    const begin = x.shape.map((_, i) => (i === x.rank - 1 ? index : 0));
+    const size = x.shape.map((d, i) => (i === x.rank - 1 ? 1 : (d as number)));
+    return tf.slice(x, begin, size);
   }
 
   attend(pattern: tf.Tensor, v: tf.Tensor): tf.Tensor {
