@@ -96,6 +96,41 @@ export class SafetensorsFile {
     return { name, storedDtype: entry.dtype, shape: entry.shape, data };
   }
 
+  /**
+   * NaN and infinities in a float tensor as float32 would hold them (F64 values beyond float32's range
+   * included), found by scanning the stored bytes in chunks: no float32 copy of the tensor is made.
+   * Undefined when every value is finite.
+   */
+  nonFinite(name: string): { first: number; value: number; count: number; total: number } | undefined {
+    const entry = this.entry(name);
+    if (this.fd === undefined) throw new SafetensorsError(this.path, name, 'file is closed');
+    const size = DTYPE_BYTES[entry.dtype];
+    const isBad = nonFiniteTest(entry.dtype);
+    if (!isBad) throw new SafetensorsError(this.path, name, `dtype ${entry.dtype} is not a float dtype (expected F32, F16, BF16 or F64)`);
+    const [begin, end] = entry.dataOffsets;
+    const chunk = new Uint8Array(Math.min(end - begin, SCAN_CHUNK_BYTES));
+    let first = -1;
+    let count = 0;
+    for (let at = begin; at < end; ) {
+      const want = Math.min(chunk.byteLength, end - at);
+      let got = 0;
+      while (got < want) {
+        const n = readSync(this.fd, chunk, got, want - got, this.header.dataStart + at + got);
+        if (n === 0) throw new SafetensorsError(this.path, name, 'unexpected end of file while reading data');
+        got += n;
+      }
+      const bad = isBad(chunk.subarray(0, want));
+      if (bad.count > 0 && first < 0) first = (at - begin) / size + bad.first;
+      count += bad.count;
+      at += want;
+    }
+    if (count === 0) return undefined;
+    const one = new Uint8Array(size);
+    readSync(this.fd, one, 0, size, this.header.dataStart + begin + first * size);
+    const value = entry.dtype === 'F32' ? new Float32Array(one.buffer)[0] : entry.dtype === 'F16' ? f16ToF32(one, 1)[0] : entry.dtype === 'BF16' ? bf16ToF32(one, 1)[0] : Math.fround(new Float64Array(one.buffer)[0]);
+    return { first, value, count, total: numel(entry.shape) };
+  }
+
   /** An integer tensor (I64, I32, I16, I8, U8, BOOL) as int32; I64 values must fit in int32. */
   readInt32(name: string): HostTensor<Int32Array> {
     const entry = this.entry(name);
@@ -135,6 +170,50 @@ export class SafetensorsFile {
   close(): void {
     if (this.fd !== undefined) closeSync(this.fd);
     this.fd = undefined;
+  }
+}
+
+/** Bytes read at a time by `nonFinite` (a multiple of every float dtype's size). */
+const SCAN_CHUNK_BYTES = 1 << 24;
+
+/**
+ * Counts the non-finite values of a chunk of stored floats, or undefined for a non-float dtype. IEEE
+ * formats are non-finite exactly when their exponent bits are all ones; for F32, F16 and BF16 a first
+ * pass tests that for a whole 32-bit word at once (masked exponents + their lowest bit carry into the
+ * word's sign bits only when all ones), and only a chunk that fails is walked value by value.
+ */
+function nonFiniteTest(dtype: string): ((bytes: Uint8Array) => { first: number; count: number }) | undefined {
+  const exact = (values: ArrayLike<number>, bad: (v: number) => boolean) => {
+    let first = -1;
+    let count = 0;
+    for (let i = 0; i < values.length; i++) {
+      if (bad(values[i])) {
+        if (first < 0) first = i;
+        count += 1;
+      }
+    }
+    return { first, count };
+  };
+  /** Exponent mask, its lowest bit, and the sign bits, per 32-bit word (two 16-bit values or one 32-bit one). */
+  const words = (mask: number, low: number, sign: number, exactScan: (b: Uint8Array) => { first: number; count: number }) => (b: Uint8Array) => {
+    const w = new Uint32Array(b.buffer, b.byteOffset, b.byteLength >>> 2);
+    let any = 0;
+    for (let i = 0; i < w.length; i++) any |= ((w[i] & mask) + low) & sign;
+    const tail = b.byteLength & 3; // an odd count of 16-bit values
+    return any === 0 && tail === 0 ? { first: -1, count: 0 } : exactScan(b);
+  };
+  const half = (mask: number) => (b: Uint8Array) => exact(new Uint16Array(b.buffer, b.byteOffset, b.byteLength / 2), (v) => (v & mask) === mask);
+  switch (dtype) {
+    case 'F32':
+      return words(0x7f800000, 0x00800000, 0x80000000, (b) => exact(new Uint32Array(b.buffer, b.byteOffset, b.byteLength / 4), (v) => (v & 0x7f800000) === 0x7f800000));
+    case 'F16':
+      return words(0x7c007c00, 0x04000400, 0x80008000, half(0x7c00));
+    case 'BF16':
+      return words(0x7f807f80, 0x00800080, 0x80008000, half(0x7f80));
+    case 'F64':
+      return (b) => exact(new Float64Array(b.buffer, b.byteOffset, b.byteLength / 8), (v) => !Number.isFinite(Math.fround(v)));
+    default:
+      return undefined;
   }
 }
 

@@ -1,6 +1,5 @@
-import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Checkpoint, hiddenStateHooks, type HookName, type HostArray } from '../../src/index.js';
+import { Checkpoint, DeferredWeightReader, hiddenStateHooks, type HookName, type HostArray } from '../../src/index.js';
 import { OnnxModel, traceStage } from '../../src/engines/onnx/index.js';
 import { fixtureDir, fixtureNames } from '../fixtures.js';
 import { attentionPairs, describeReadmeParity, expectGoldenMatch, goldenRun, hiddenStatePairs } from '../golden-parity.js';
@@ -59,14 +58,16 @@ describe.each(fixtureNames())('onnx engine matches transformers: %s', (fixture) 
 
 describeReadmeParity('onnx', allDiffs, fixtureNames().length);
 
-describe('the traced graph holds every checkpoint weight exactly once', () => {
-  it.each(fixtureNames())('%s: initializer bytes = the checkpoint as float32 (a tied LM head reuses the embedding)', (fixture) => {
+describe('the traced graph holds every checkpoint weight exactly once, where it lies', () => {
+  it.each(fixtureNames())('%s: external data = every checkpoint tensor as stored, in its own file (a tied LM head reuses the embedding)', (fixture) => {
     const ckpt = Checkpoint.open(fixtureDir(fixture));
     try {
       const stage = { embed: true, firstLayer: 0, lastLayer: ckpt.arch.nLayers - 1, head: true, residualOut: false };
-      const graph = traceStage(ckpt.arch, ckpt.family, ckpt, stage, new Set<HookName>(['logits']), []);
-      rmSync(graph.encoded.dir, { recursive: true, force: true });
-      expect(graph.encoded.weightBytes).toBe(ckpt.float32Bytes);
+      const graph = traceStage(ckpt.arch, ckpt.family, new DeferredWeightReader(ckpt), stage, new Set<HookName>(['logits']), []);
+      const storedBytes = ckpt.tensorNames.reduce((n, name) => n + ckpt.locate(name).byteLength, 0);
+      expect(graph.encoded.storedBytes).toBe(storedBytes);
+      expect(graph.encoded.embeddedBytes).toBe(0);
+      expect(graph.encoded.externalDataFolder).toBe(ckpt.dir);
     } finally {
       ckpt.close();
     }

@@ -101,13 +101,14 @@ export class OnnxGraphOps implements ForwardOps<string, string> {
   }
 
   linear(x: string, { w, b }: Linear<string>): string {
-    if (isTransposedWeight(w)) {
-      // tied LM head: x E^T straight from the [vocab, d] embedding initializer (Gemm transB), no second copy
-      const table = w.slice(TRANSPOSED.length);
-      const rows = this.g.node('Reshape', [x, this.g.ints([-1, this.arch.dModel])]); // [B*T,d]
-      const y = this.g.node('Gemm', b === undefined ? [rows, table] : [rows, table, b], { transB: 1 }); // [B*T,V]
+    // an [out, in] weight as stored (torch Linear, or the tied LM head's [vocab, d] embedding table):
+    // x W^T by Gemm transB, no transposed copy
+    const stored = isTransposedWeight(w) ? w.slice(TRANSPOSED.length) : this.g.transposedSource(w);
+    if (stored !== undefined) {
+      const rows = this.g.node('Flatten', [x], { axis: 2 }); // [B*T,in]
+      const y = this.g.node('Gemm', b === undefined ? [rows, stored] : [rows, stored, b], { transB: 1 }); // [B*T,out]
       const { batch, seq } = this.dynamicDims(x);
-      return this.g.node('Reshape', [y, this.g.node('Concat', [batch, seq, this.g.ints([-1])], { axis: 0 })]); // [B,T,V]
+      return this.g.node('Reshape', [y, this.g.node('Concat', [batch, seq, this.g.ints([-1])], { axis: 0 })]); // [B,T,out]
     }
     const y = this.g.node('MatMul', [x, w]); // W pre-laid [in, out]
     return b === undefined ? y : this.g.node('Add', [y, b]);
