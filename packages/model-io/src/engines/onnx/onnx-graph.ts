@@ -11,6 +11,8 @@ type AttributeValue = number | string | readonly number[] | { readonly float: nu
 
 /** ONNX opset the traced graphs use: Gelu (approximate none/tanh) needs 20, LayerNormalization 17. */
 export const OPSET = 20;
+/** ONNX Runtime's contrib operators (FusedMatMul, ...): CPU and CUDA providers implement them. */
+export const CONTRIB_DOMAIN = 'com.microsoft';
 /** The external-data file beside the model file: every initializer's bytes, each at a page-aligned offset. */
 const WEIGHTS_FILE = 'weights.bin';
 /** Alignment of each initializer in the weights file, so ORT can memory-map it in place. */
@@ -110,10 +112,11 @@ export class GraphBuilder {
     return `${hint}_${this.counter++}`;
   }
 
-  /** Emit one node; returns its (first) output name. */
-  node(opType: string, inputs: readonly string[], attributes: Record<string, AttributeValue> = {}, outputs?: readonly string[]): string {
+  /** Emit one node (of ORT's `com.microsoft` contrib domain when `domain` says so); returns its (first) output name. */
+  node(opType: string, inputs: readonly string[], attributes: Record<string, AttributeValue> = {}, outputs?: readonly string[], domain?: typeof CONTRIB_DOMAIN): string {
     const out = outputs ?? [this.fresh(opType.toLowerCase())];
     this.nodes.push({
+      ...(domain ? { domain } : {}),
       opType,
       input: [...inputs],
       output: [...out],
@@ -302,7 +305,7 @@ export class GraphBuilder {
     const model = onnx.ModelProto.create({
       irVersion: 8,
       producerName: 'sinkscope',
-      opsetImport: [{ domain: '', version: OPSET }],
+      opsetImport: this.opsetImport(),
       graph: { name: graphName, node: this.nodes, initializer, input: this.inputs, output: this.outputs },
     });
     const modelPath = join(this.dir, 'model.onnx');
@@ -358,11 +361,16 @@ export class GraphBuilder {
     const model = onnx.ModelProto.create({
       irVersion: 8,
       producerName: 'sinkscope',
-      opsetImport: [{ domain: '', version: OPSET }],
+      opsetImport: this.opsetImport(),
       graph: { name: graphName, node: nodes, initializer, input: this.inputs, output: this.outputs },
     });
     this.embedded.clear();
     return { bytes: onnx.ModelProto.encode(model).finish(), externalDataFolder: folder, storedBytes, embeddedBytes };
+  }
+
+  private opsetImport(): onnxPkg.onnx.IOperatorSetIdProto[] {
+    const contrib = this.nodes.some((n) => n.domain === CONTRIB_DOMAIN);
+    return [{ domain: '', version: OPSET }, ...(contrib ? [{ domain: CONTRIB_DOMAIN, version: 1 }] : [])];
   }
 
   /** Remove the temporary files (after a failed trace; a built session's caller removes `dir`). */

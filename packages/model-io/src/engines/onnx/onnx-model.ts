@@ -29,6 +29,8 @@ export interface OnnxLoadOptions {
   readonly streaming?: boolean | 'auto';
   /** Let ORT pre-pack MatMul weights (default false: it doubles resident weights for ~no speed here). */
   readonly prepack?: boolean;
+  /** ORT's CPU memory arena (default false: each run's activations go back to the OS). */
+  readonly memoryArena?: boolean;
 }
 
 export interface OnnxRunOptions {
@@ -150,7 +152,7 @@ export class OnnxModel {
         unusedTensors: ckpt.tensorNames.filter((n) => !used.has(n)),
       };
       const streaming = options.streaming === 'auto' || options.streaming === undefined ? info.float32Bytes > budget : options.streaming;
-      return new OnnxModel(ckpt.arch, info, { threads, device, prepack: options.prepack ?? false }, budget, streaming);
+      return new OnnxModel(ckpt.arch, info, { threads, device, prepack: options.prepack ?? false, memoryArena: options.memoryArena ?? false }, budget, streaming);
     } finally {
       ckpt.close();
     }

@@ -10,6 +10,8 @@ export interface SessionSettings {
   readonly device: OnnxDevice;
   /** Let ORT pre-pack MatMul weights (a second copy of each weight while the session lives). */
   readonly prepack: boolean;
+  /** ORT's CPU memory arena: activation memory kept for the next run instead of going back to the OS. */
+  readonly memoryArena: boolean;
 }
 
 /** One traced graph inside an ORT session: feeds it from a batch, returns its hooks (and residual). */
@@ -29,7 +31,7 @@ export class GraphSession {
       graphOptimizationLevel: 'all',
       // no arena: each run's planned block goes back to the OS afterwards, so RSS between batches (and
       // between streamed segments) is the weights, not the largest batch ever run; no slower here
-      enableCpuMemArena: false,
+      enableCpuMemArena: settings.memoryArena,
       logSeverityLevel: 3, // ORT's own warnings (e.g. about output shapes) are noise here
       extra: {
         session: {

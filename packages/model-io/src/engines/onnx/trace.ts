@@ -70,7 +70,7 @@ interface TraceRequest {
 }
 
 function traceInto(g: GraphBuilder, { arch, family, reader, stage, capture, interventions }: TraceRequest): TracedGraph {
-  const ops = new OnnxGraphOps(g, arch, capture, interventions);
+  const ops = new OnnxGraphOps(g, arch, capture, interventions, { contribOps: true });
   const w = (prefix: string) => (array: HostArray, name: string) => g.weight(`${prefix}${name}`, array);
   let embedTable: string | undefined;
   let x: string;
