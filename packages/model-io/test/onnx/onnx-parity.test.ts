@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Checkpoint, DeferredWeightReader, hiddenStateHooks, type HookName, type HostArray } from '../../src/index.js';
-import { OnnxModel, traceStage } from '../../src/engines/onnx/index.js';
+import { hiddenStateHooks, type HookName, type HostArray } from '../../src/index.js';
+import { OnnxModel } from '../../src/engines/onnx/index.js';
 import { fixtureDir, fixtureNames } from '../fixtures.js';
+import { tracedWeightBytes } from './traced-bytes.js';
 import { attentionPairs, describeReadmeParity, expectGoldenMatch, goldenRun, hiddenStatePairs } from '../golden-parity.js';
 
 /** Every fixture's diffs, for the README check at the end: {fixture: {tensor: diff}}. */
@@ -60,16 +61,9 @@ describeReadmeParity('onnx', allDiffs, fixtureNames().length);
 
 describe('the traced graph holds every checkpoint weight exactly once, where it lies', () => {
   it.each(fixtureNames())('%s: external data = every checkpoint tensor as stored, in its own file (a tied LM head reuses the embedding)', (fixture) => {
-    const ckpt = Checkpoint.open(fixtureDir(fixture));
-    try {
-      const stage = { embed: true, firstLayer: 0, lastLayer: ckpt.arch.nLayers - 1, head: true, residualOut: false };
-      const graph = traceStage(ckpt.arch, ckpt.family, new DeferredWeightReader(ckpt), stage, new Set<HookName>(['logits']), []);
-      const storedBytes = ckpt.tensorNames.reduce((n, name) => n + ckpt.locate(name).byteLength, 0);
-      expect(graph.encoded.storedBytes).toBe(storedBytes);
-      expect(graph.encoded.embeddedBytes).toBe(0);
-      expect(graph.encoded.externalDataFolder).toBe(ckpt.dir);
-    } finally {
-      ckpt.close();
-    }
+    const bytes = tracedWeightBytes(fixtureDir(fixture));
+    expect(bytes.graph).toBe(bytes.checkpoint);
+    expect(bytes.embedded).toBe(0);
+    expect(bytes.externalDataFolder).toBe(fixtureDir(fixture));
   });
 });
