@@ -157,6 +157,17 @@ function peerMissing(): string | undefined {
   return r.status === 0 ? undefined : `${python} cannot import torch (apt-get install python3-torch)`;
 }
 
+/**
+ * torch's single-thread float32 matmul GFLOP/s (512 x 512 x 512): Debian's python3-torch multiplies through
+ * whatever libblas.so.3 is installed, and the netlib reference BLAS (libblas3 without libopenblas0) is an
+ * order of magnitude below ORT's MLAS, which would make the ratio meaningless.
+ */
+function peerMatmulGflops(): number {
+  const probe = 'import time,torch;torch.set_num_threads(1);a=torch.randn(512,512);a@a;t=time.perf_counter();[a@a for _ in range(5)];print(5*2*512**3/(time.perf_counter()-t)/1e9)';
+  const r = spawnSync(python, ['-c', probe], { encoding: 'utf8' });
+  return r.status === 0 ? Number(r.stdout.trim()) : Number.NaN;
+}
+
 function runPeer(model: BenchModel, sequences: number, seqLen: number, threads: number, batch: number): PeerFigures {
   const load = loadavg()[0];
   const args = [peerScript, '--model', model, '--seqs', String(sequences), '--T', String(seqLen), '--batch', String(batch), '--threads', String(threads)];
@@ -197,6 +208,12 @@ function benchModel(model: BenchModel, flags: Map<string, string>, log: (line: s
   log(`${model}: random weights in ${dir}; T = ${seqLen}; ${threads} threads; captures every hook_resid_post, every hook_pattern, logits`);
   log('  FLOPs = 2 x matmul params (q,k,v,o,MLP per block + LM head) x tokens + 2 x 2 x L x T x T x (H x hd) per sequence');
   if (peer && peerSkip) log(`  peer torch: skipped (${peerSkip})`);
+  if (peer && !peerSkip) {
+    const torchGflops = peerMatmulGflops();
+    const ortGflops = matmulPeak(1);
+    const slowBlas = !(torchGflops >= 0.5 * ortGflops);
+    log(`  peer torch: 1-thread matmul ${torchGflops.toFixed(1)} GFLOP/s vs ORT's ${ortGflops.toFixed(1)}` + (slowBlas ? ' -- torch multiplies through a slow BLAS here (the reference libblas3? apt-get install libopenblas0-pthread), so the ratio says little' : ''));
+  }
   const figures: Partial<Record<BenchEngine, EngineFigures>> = {};
   const failures: Partial<Record<BenchEngine, FailedRun>> = {};
   const pairs: { onnx: EngineFigures; torch: PeerFigures; ratio: number }[] = [];
@@ -220,6 +237,12 @@ function benchModel(model: BenchModel, flags: Map<string, string>, log: (line: s
           `(${f.sequences} seq, batch ${f.batchSize}, ${f.seconds.toFixed(1)} s + load ${f.loadSeconds.toFixed(1)} s, load avg ${f.loadAverage.toFixed(1)})` +
           (engine === 'tfjs' && n < sequences ? `  [tfjs: ${n} sequences, --tfjs-sequences]` : ''),
       );
+      if (engine === 'onnx' && f.graphSeconds !== undefined && f.runSeconds !== undefined) {
+        // where the wall time goes: graphs built (weights mapped, ORT session created), ORT's runs, and
+        // the rest (feeds, handing captures over, collections between batches)
+        const rest = f.seconds - f.graphSeconds - f.runSeconds;
+        log(`            graphs ${f.graphSeconds.toFixed(1)} s, ORT runs ${f.runSeconds.toFixed(1)} s (${((f.gflops * f.seconds) / f.runSeconds).toFixed(1)} GFLOP/s), rest ${rest.toFixed(1)} s`);
+      }
       if (engine === 'streaming' && (f.graphSeconds !== undefined || f.runSeconds !== undefined)) {
         const arithmetic = (f.gflops * f.seconds) / f.matmulPeakGflops; // FLOPs / limit
         log(
