@@ -97,3 +97,27 @@ export function mixCompressRefine(normRatio: readonly number[], entropyNormalize
   const phase = Array.from({ length: n }, (_, i): Phase => (i < mixEnd! ? 'mix' : i < refineStart ? 'compress' : 'refine'));
   return { mixEnd, refineStart, phase };
 }
+
+/** One checkpoint of a training series: its model-level Sink_1 and per-hidden-state profile. */
+export interface CheckpointProfile {
+  readonly step: number;
+  readonly sinkRate: number;
+  readonly normRatio: readonly number[];
+  readonly entropyNormalized: readonly number[];
+}
+
+/**
+ * The first training step at which each signature appears (null: never), checkpoints taken in step
+ * order: `sink` = model-level Sink_1 above `sinkRate`; `massive` = a norm ratio above
+ * `thresholds.normRatio` at some depth; `valley` = a normalised entropy below
+ * `thresholds.entropyDrop` x the embeddings' at some depth (the Mix-phase rule of `mixCompressRefine`).
+ */
+export function signatureOnsets(checkpoints: readonly CheckpointProfile[], sinkRate: number, thresholds: Pick<PhaseThresholds, 'normRatio' | 'entropyDrop'> = DEFAULT_PHASE_THRESHOLDS): { sink: number | null; massive: number | null; valley: number | null } {
+  const sorted = [...checkpoints].sort((a, b) => a.step - b.step);
+  const first = (test: (c: CheckpointProfile) => boolean) => sorted.find(test)?.step ?? null;
+  return {
+    sink: first((c) => c.sinkRate > sinkRate),
+    massive: first((c) => c.normRatio.some((r) => r > thresholds.normRatio)),
+    valley: first((c) => c.entropyNormalized.slice(1).some((h) => h < thresholds.entropyDrop * c.entropyNormalized[0])),
+  };
+}

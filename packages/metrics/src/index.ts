@@ -25,6 +25,8 @@ export {
   largestJump,
   transitionLayer,
   mixCompressRefine,
+  signatureOnsets,
+  type CheckpointProfile,
   DEFAULT_PHASE_THRESHOLDS,
   type Phase,
   type Phases,

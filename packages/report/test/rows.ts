@@ -67,7 +67,7 @@ export function layersRows(fixture: string): Record<string, number | string>[] {
     renyi2: m.matrix_entropy.renyi2[i],
     entropy_bound: Math.log(m.seq_len),
     entropy_bound_alpha0: Math.log(m.seq_len),
-    anisotropy: NaN,
+    mean_cosine: NaN,
     seq_len: m.seq_len,
   }));
 }
@@ -193,7 +193,7 @@ export function ablationRows(): Record<string, number | string>[] {
       norm_ratio: hidden_index === 0 ? 1 : s.ratio,
       entropy_normalized: 0.9 - 0.1 * hidden_index,
       entropy_bound: Math.log(17),
-      anisotropy: 0.1,
+      mean_cosine: 0.1,
       loss: s.loss,
       perplexity: Math.exp(s.loss),
     })),

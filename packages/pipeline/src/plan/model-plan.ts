@@ -6,7 +6,7 @@ import { Checkpoint, hasTokenizer, loadTokenizer, resolveEngine, type ArchSpec, 
 import { ACTIVATIONS_KIND } from '../kinds/activations.js';
 import { METRICS_KINDS, type MetricsKind } from '../kinds/step-kinds.js';
 import type { PipelineContext } from '../run/context.js';
-import { activationsKey, combinedActivationsKey, entropyArtifactKey, extractHooks, layersKey, metricsArtifactKey, metricsKey } from '../run/keys.js';
+import { activationsKey, combinedActivationsKey, entropyArtifactKey, entropySequencesKey, extractHooks, layersKey, lensArtifactKeys, metricsArtifactKey, metricsKey, type LensArtifactKeys } from '../run/keys.js';
 import { checkpointDir, REPO_ROOT } from '../run/paths.js';
 import type { StepReceipt } from '../run/receipt.js';
 import { shardRanges, type ShardRange } from '../run/shards.js';
@@ -48,6 +48,10 @@ export interface ModelPlan {
   readonly metricsKey: string;
   readonly metricsArtifacts: Readonly<Record<MetricsKind, string>>;
   readonly entropyArtifact: string;
+  /** The entropy step's per-sequence `entropy_sequences` table. */
+  readonly entropySequencesArtifact: string;
+  /** The lens step's artifacts (LogitLens, multiple choice, probes), each keyed by its own inputs. */
+  readonly lensArtifacts: LensArtifactKeys;
   /** The report's joined `layers` table. */
   readonly layersArtifact: string;
 }
@@ -101,6 +105,7 @@ async function buildPlan(ctx: PipelineContext, modelIndex: number): Promise<Mode
   const metrics = metricsKey(activations, ctx.spec);
   const metricsArtifacts = Object.fromEntries(METRICS_KINDS.map((kind) => [kind, metricsArtifactKey(metrics, kind)])) as Record<MetricsKind, string>;
   const entropyArtifact = entropyArtifactKey(activations, ctx.spec);
+  const lensArtifacts = lensArtifactKeys({ activations, modelHash: model.contentHash, spec: ctx.spec });
   return {
     model,
     hooks,
@@ -115,7 +120,9 @@ async function buildPlan(ctx: PipelineContext, modelIndex: number): Promise<Mode
     metricsKey: metrics,
     metricsArtifacts,
     entropyArtifact,
-    layersArtifact: layersKey(metrics, entropyArtifact),
+    entropySequencesArtifact: entropySequencesKey(activations, ctx.spec),
+    lensArtifacts,
+    layersArtifact: layersKey(metrics, entropyArtifact, lensArtifacts.logitLens),
   };
 }
 
