@@ -35,3 +35,6 @@ export {
 export { attentionScores, AttentionScoreAccumulator, type AttentionScores } from './attention-scores.js';
 export { medianInPlace } from './select.js';
 export { SinkMeasurements, type SinkMeasurementSettings } from './sink-measurements.js';
+export { probeAccuracy, DEFAULT_PROBE_SETTINGS, type ProbeResult, type ProbeSettings } from './probes.js';
+export { SeededFolds } from './folds.js';
+export { choiceCorrect, type ChoiceScore } from './multiple-choice.js';

@@ -112,7 +112,8 @@ export const analysesSettingsSchema = z
       .extend({
         folds: z.number().int().min(2).default(5).describe('k of the k-fold cross-validation'),
         seed: z.number().int().nonnegative().default(0).describe('seed of the fold assignment'),
-        l2: z.number().nonnegative().default(1e-2).describe('L2 penalty of the logistic regression'),
+        steps: z.number().int().positive().default(500).describe('gradient steps of each one-vs-rest classifier (ml-logistic-regression numSteps)'),
+        learningRate: z.number().positive().default(0.5).describe('step size per example on standardised features'),
       })
       .strict()
       .optional()

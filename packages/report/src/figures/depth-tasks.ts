@@ -71,6 +71,6 @@ export function depthTasksFigure(tables: DepthTaskTables, caption: CaptionContex
       'dotted: chance (multiple choice) and the majority label (probes)',
     ]),
     datasets: { logit_lens: lens, multiple_choice: mcRows, probes: probeRows },
-    body: { hconcat: panels },
+    body: { hconcat: panels, resolve: { scale: { color: 'independent' } } },
   });
 }
