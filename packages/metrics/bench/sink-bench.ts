@@ -13,7 +13,7 @@
  */
 import { gramMatrix, LayerEntropyAccumulator, symmetricEigenvalues } from '@sinkscope/entropy';
 import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
-import { SinkAccumulator } from '../src/index.js';
+import { attentionScores, SinkAccumulator } from '../src/index.js';
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -79,13 +79,17 @@ const sinks = new SinkAccumulator({ layers: L, heads: H, prefixLengths });
 const map = new Float32Array(H * T * T);
 let generateMs = 0;
 let sinkMs = 0;
+let scoreMs = 0;
 for (let s = 0; s < S; s++) {
   for (let l = 0; l < L; l++) {
     const t0 = performance.now();
     fillRandomMap(map);
     const t1 = performance.now();
     sinks.addLayer(l, map, T);
-    sinkMs += performance.now() - t1;
+    const t1b = performance.now();
+    sinkMs += t1b - t1;
+    attentionScores(map, H, T); // Mix-Compress-Refine scores (issue 16), timed apart
+    scoreMs += performance.now() - t1b;
     generateMs += t1 - t0;
   }
 }
@@ -95,6 +99,7 @@ sinkMs += performance.now() - t2;
 const maps = S * L;
 console.log(`sink statistics: ${S} sequences x ${L} layers x ${H} heads, T=${T} (${maps} maps, ${((maps * H * T * T * 4) / 2 ** 30).toFixed(2)} GiB float32 streamed)`);
 console.log(`  accumulate ${seconds(sinkMs)} (${((sinkMs * 1000) / maps).toFixed(1)} us per layer map); generating the maps ${seconds(generateMs)}`);
+console.log(`  + Mix-Compress-Refine attention scores ${seconds(scoreMs)} (${((scoreMs * 1000) / maps).toFixed(1)} us per layer map): sink statistics with them take ${((sinkMs + scoreMs) / sinkMs).toFixed(2)}x`);
 console.log(
   `  sinkRate ${sinkResult.sinkRate.toFixed(4)} (eps ${sinkResult.eps}, k ${sinkResult.k}), ` +
     `eps curve ${sinkResult.curves.eps.map((p) => p.sinkRate.toFixed(3)).join('/')}, ` +
@@ -123,7 +128,7 @@ for (let s = 0; s < ES; s++) {
 const entropyMs = performance.now() - t3;
 entropy.result();
 const matrices = ES * STATES;
-console.log(`entropy (Shannon, Renyi-2, bound, anisotropy): ${ES} sequences x ${STATES} hidden states, T=${T}, d=${D} (${matrices} matrices)`);
+console.log(`entropy (Shannon, Renyi-2, bound, Theorem 1, mean cosine): ${ES} sequences x ${STATES} hidden states, T=${T}, d=${D} (${matrices} matrices)`);
 console.log(
   `  total ${seconds(entropyMs)} (${(entropyMs / matrices).toFixed(2)} ms per matrix)` +
     (ES < S ? `; for ${S} sequences: ${seconds((entropyMs * S) / ES)} (extrapolated)` : ''),

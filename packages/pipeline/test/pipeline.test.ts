@@ -81,7 +81,8 @@ describe('pipeline runs on fixture models', () => {
     const changed = writeSpec('run', baseSpec('metrics: {eps: 0.2}'));
     const third = await runPipeline(changed, 'report', options());
     expect(hits(third).extract).toEqual([true, true]);
-    expect(hits(third).entropy).toEqual([true, true]);
+    expect(hits(third).entropy).toEqual([true, true, true, true]); // layer_entropy and entropy_sequences of two models
+    expect(hits(third).lens).toEqual([true, true]); // the LogitLens reads activations only
     expect(hits(third).metrics.every((h) => !h)).toBe(true);
   });
 

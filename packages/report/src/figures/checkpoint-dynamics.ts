@@ -41,7 +41,7 @@ export function checkpointDynamicsFigure(dynamics: RowSource, caption: CaptionCo
       {
         transform: [{ filter: "datum.row_kind === 'onset'" }],
         mark: { type: 'text', dy: -4, baseline: 'bottom', color: REFERENCE_COLOR, fontSize: 9 },
-        encoding: { x: { field: 'step', type: 'ordinal' }, y: { value: 0 }, text: { field: 'signature' } },
+        encoding: { x: { field: 'step', type: 'ordinal', sort: 'ascending', bandPosition: 0.5 }, y: { value: 0 }, text: { field: 'signature' } },
       },
     ] },
     resolve: { scale: { x: 'independent' } },
