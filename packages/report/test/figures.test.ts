@@ -14,6 +14,12 @@ import {
   TOKEN_GROUP_LABELS,
   trainingFigure,
   vegaLiteSchemaErrors,
+  theorem1BoundFigure,
+  entropyOverlayFigure,
+  mixCompressRefineFigure,
+  depthTasksFigure,
+  checkpointDynamicsFigure,
+  sequenceBands,
 } from '../src/index.js';
 import type { TopLevelSpec } from '../src/index.js';
 import {
@@ -28,6 +34,10 @@ import {
   qkRows,
   sinkSweepRows,
   trainingRows,
+  layersV2Rows,
+  entropySequenceRows,
+  metricsSequenceRows,
+  dynamicsRows,
 } from './rows.js';
 import { missingFields } from './spec-fields.js';
 
@@ -44,6 +54,27 @@ const builders: Record<string, () => TopLevelSpec> = {
   massiveActivations: () => massiveActivationsFigure(massiveRows(), CAPTION, { emergenceHiddenIndex: 2 }),
   ablation: () => ablationFigure(ablationRows(), CAPTION),
   training: () => trainingFigure(trainingRows(), CAPTION),
+  // issue 16
+  layerProfileV2: () =>
+    layerProfileFigure([...layersV2Rows('gpt2'), ...layersV2Rows('llama', 2)], { ...CAPTION, models: ['gpt2', 'llama'] }, {
+      depthAxis: 'relative-depth',
+      bands: sequenceBands([...metricsSequenceRows('gpt2'), ...metricsSequenceRows('llama', 2)], [...entropySequenceRows('gpt2'), ...entropySequenceRows('llama', 2)], 'iqr'),
+      transition: true,
+      absoluteNorms: true,
+    }),
+  theorem1Bound: () => theorem1BoundFigure(layersV2Rows(), entropySequenceRows(), CAPTION),
+  entropyOverlay: () => entropyOverlayFigure(entropySequenceRows(), CAPTION, { sequences: 20, depthAxis: 'relative-depth', blocks: { gpt2: 4 } }),
+  mixCompressRefine: () => mixCompressRefineFigure(layersV2Rows(), CAPTION, { depthAxis: 'relative-depth' }),
+  depthTasks: () =>
+    depthTasksFigure(
+      {
+        logitLens: layersV2Rows().map((r) => ({ model: r.model, hidden_index: r.hidden_index, relative_depth: r.relative_depth, loss: r.logit_lens_loss, top1_accuracy: 0.3 })),
+        multipleChoice: layersV2Rows().map((r) => ({ model: r.model, task: 'arc', hidden_index: r.hidden_index, relative_depth: r.relative_depth, accuracy: 0.25 + 0.1 * Number(r.hidden_index), accuracy_norm: 0.3, chance: 0.25 })),
+        probes: (['mean', 'last'] as const).flatMap((pooling) => layersV2Rows().map((r) => ({ model: r.model, task: 'sst2', pooling, hidden_index: r.hidden_index, relative_depth: r.relative_depth, accuracy: 0.7, accuracy_std: 0.05, majority: 0.5 }))),
+      },
+      CAPTION,
+    ),
+  checkpointDynamics: () => checkpointDynamicsFigure(dynamicsRows(), CAPTION, [{ series: 'pythia', sink: 2000, massive: 2000, valley: null }]),
 };
 
 describe.each(Object.entries(builders))('%s figure', (_name, build) => {

@@ -60,7 +60,10 @@ export function sequenceBands(metricsSequences: RowSource, entropySequences: Row
   }
   for (const r of e) group(r.model, r.hidden_index).entropy.push(r.entropy_normalized);
   return [...groups.values()].map((g) => {
-    const [nLo, nHi] = spread(g.ratio, kind);
+    const [nLoRaw, nHi] = spread(g.ratio, kind);
+    // the ratio is drawn on a log axis: a band reaching 0 or below is cut at the smallest ratio seen
+    const smallest = Math.min(...g.ratio.filter((r): r is number => r !== null && r > 0));
+    const nLo = nLoRaw === null ? null : nLoRaw > 0 ? nLoRaw : Number.isFinite(smallest) ? smallest : null;
     const [sLo, sHi] = spread(g.sink, kind);
     const [eLo, eHi] = spread(g.entropy, kind);
     return { model: g.model, hidden_index: g.hidden_index, norm_ratio_lo: nLo, norm_ratio_hi: nHi, sink_rate_lo: sLo, sink_rate_hi: sHi, entropy_normalized_lo: eLo, entropy_normalized_hi: eHi };

@@ -7,7 +7,7 @@ import { readTable } from '../tables.js';
 import type { RowSource } from '../tables.js';
 import { DIVERGING_SCHEME, REFERENCE_COLOR, SEQUENTIAL_SCHEME } from '../theme.js';
 import type { NonNormalizedSpec, TopLevelSpec } from '../vl-types.js';
-import { figureSpec, numberTip, textTip } from './common.js';
+import { figureSpec, numberTip, textTip, uniformRows } from './common.js';
 
 const FIGURE = 'checkpointDynamicsFigure';
 
@@ -44,9 +44,8 @@ export function checkpointDynamicsFigure(dynamics: RowSource, caption: CaptionCo
         encoding: { x: { field: 'step', type: 'ordinal', sort: 'ascending', bandPosition: 0.5 }, y: { value: 0 }, text: { field: 'signature' } },
       },
     ] },
-    resolve: { scale: { x: 'independent' } },
   });
-  const data = [...rows.map((r) => ({ ...r, row_kind: 'cell' })), ...marks.map((m) => ({ ...m, row_kind: 'onset' }))];
+  const data = uniformRows([...rows.map((r) => ({ ...r, row_kind: 'cell' })), ...marks.map((m) => ({ ...m, row_kind: 'onset' }))]);
   return figureSpec({
     title: figureTitle('Checkpoint dynamics: layer x step heatmaps of entropy, Sink₁ and ln norm ratio', context, [
       `first step with each signature (sink / massive / valley) written above the heatmaps`,

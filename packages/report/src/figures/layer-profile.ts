@@ -58,7 +58,15 @@ export function layerProfileFigure(layers: RowSource, caption: CaptionContext, o
       norm_ratio: row.norm_ratio,
       entropy_normalized: row.entropy_normalized,
       entropy_bound_normalized: normaliseBound(row.entropy_bound, row.seq_len, () => `${FIGURE}: table 'layers' row ${index}`),
-      ...(extra ? { relative_depth: extra[index].relative_depth, transition: extra[index].transition, first_token_norm: extra[index].first_token_norm, other_tokens_mean_norm: extra[index].other_tokens_mean_norm } : {}),
+      ...(extra
+        ? {
+            relative_depth: extra[index].relative_depth,
+            transition: extra[index].transition,
+            transition_x: extra[index].transition ? (options.depthAxis === 'relative-depth' ? extra[index].relative_depth : row.hidden_index) : null,
+            first_token_norm: extra[index].first_token_norm,
+            other_tokens_mean_norm: extra[index].other_tokens_mean_norm,
+          }
+        : {}),
       ...(band ? { norm_ratio_lo: band.norm_ratio_lo, norm_ratio_hi: band.norm_ratio_hi, sink_rate_lo: band.sink_rate_lo, sink_rate_hi: band.sink_rate_hi, entropy_normalized_lo: band.entropy_normalized_lo, entropy_normalized_hi: band.entropy_normalized_hi } : {}),
     };
   });

@@ -7,7 +7,7 @@ import { readTable } from '../tables.js';
 import type { RowSource } from '../tables.js';
 import { OKABE_ITO, SERIES_COLORS } from '../theme.js';
 import type { TopLevelSpec } from '../vl-types.js';
-import { figureSpec, modelColumns, numberTip, textTip } from './common.js';
+import { figureSpec, modelColumns, numberTip, textTip, uniformRows } from './common.js';
 import { depthX } from './profile-panels.js';
 
 const FIGURE = 'mixCompressRefineFigure';
@@ -43,7 +43,7 @@ export function mixCompressRefineFigure(layers: RowSource, caption: CaptionConte
       'scores are means over heads and queries t ≥ 1 of the attention layer writing each hidden state; shading: Mix / Compress / Refine',
     ]),
     // one dataset (a facet splits one data source): the layer rows and the phase spans, told apart by row_kind
-    datasets: { layers: [...rows.map((r) => ({ ...r, row_kind: 'layer' })), ...spans.map((s) => ({ ...s, row_kind: 'phase' }))] },
+    datasets: { layers: uniformRows([...rows.map((r) => ({ ...r, row_kind: 'layer' })), ...spans.map((s) => ({ ...s, row_kind: 'phase' }))]) },
     data: 'layers',
     body: {
       facet: modelColumns(true),

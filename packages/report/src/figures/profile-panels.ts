@@ -19,6 +19,8 @@ export interface ProfileRow {
   relative_depth?: number | null;
   /** The model's transition layer (largest rise of ln first-token norm): marked by a vertical rule. */
   transition?: boolean;
+  /** The x of the transition rule on the transition row (hidden_index or relative_depth), else null. */
+  transition_x?: number | null;
   /** Spread over sequences (`<column>_lo`, `<column>_hi`: mean -+ 1 std, or the quartiles), drawn as a band. */
   norm_ratio_lo?: number | null;
   norm_ratio_hi?: number | null;
@@ -45,21 +47,26 @@ export function depthX(axis: PanelLayout['depthAxis'] = 'hidden-index'): Positio
     : hiddenIndexX();
 }
 
-/** A band (area between `<field>_lo` and `<field>_hi`) and the transition rule, layered under a panel's curve. */
-function underlays(layout: PanelLayout, field: string, color: string, logY = false): UnitSpec<Field>[] {
+/**
+ * A band (area between `<field>_lo` and `<field>_hi`) and, with `rule`, the transition rule, layered
+ * under a panel's curve. The rule goes in the norm-ratio panel only: one more layer per panel sends
+ * Vega-Lite's dataflow optimiser past its iteration limit (a warning) once the bands are drawn.
+ */
+function underlays(layout: PanelLayout, field: string, color: string, logY = false, rule = false): UnitSpec<Field>[] {
   const out: UnitSpec<Field>[] = [];
   if (layout.bands) {
+    // rows without a band hold nulls, which the area leaves out (no filter transform: one per panel
+    // sends Vega-Lite's dataflow optimiser past its iteration limit)
     out.push({
-      transform: [{ filter: `isValid(datum.${field}_lo) && isValid(datum.${field}_hi)${logY ? ` && datum.${field}_lo > 0` : ''}` }],
       mark: { type: 'area', opacity: 0.18, color },
       encoding: { x: depthX(layout.depthAxis), y: { field: `${field}_lo`, type: 'quantitative', ...(logY ? { scale: { type: 'log' } } : {}) }, y2: { field: `${field}_hi` } },
     });
   }
-  if (layout.transition) {
+  if (layout.transition && rule) {
+    // `transition_x` holds the depth on the transition row and null elsewhere (no filter transform)
     out.push({
-      transform: [{ filter: 'datum.transition === true' }],
       mark: { type: 'rule', strokeDash: [1, 3], color: REFERENCE_COLOR },
-      encoding: { x: depthX(layout.depthAxis) },
+      encoding: { x: { ...depthX(layout.depthAxis), field: 'transition_x' } as PositionDef<Field> },
     });
   }
   return out;
@@ -113,7 +120,7 @@ export function profilePanels(coloring: ProfileColoring, layout: PanelLayout = {
           mark: { type: 'rule', strokeDash: [2, 2], color: REFERENCE_COLOR },
           encoding: { y: { datum: 1, type: 'quantitative' } },
         },
-        ...underlays(layout, 'norm_ratio', TOKEN_GROUP_COLORS.first, true),
+        ...underlays(layout, 'norm_ratio', TOKEN_GROUP_COLORS.first, true, true),
         {
           mark: { type: 'line', point: true },
           encoding: {
