@@ -1,3 +1,4 @@
+// eslint-disable-next-line @typescript-eslint/triple-slash-reference -- the package ships no types; packages importing metrics from source need this declaration too
 /// <reference path="./ml-logistic-regression.d.ts" />
 import LogisticRegression from 'ml-logistic-regression';
 import { Matrix } from 'ml-matrix';
