@@ -93,7 +93,7 @@ describe('sinkscope CLI (the stable contract)', () => {
     expect(outOfVocab.stderr).toMatch(/sequence 0, position 1: 600 is not a token id in \[0, 512\)/);
 
     expect(sinkscope('frobnicate').code).toBe(2);
-    expect(sinkscope('inspect', '/no/such/dir').stderr).toMatch(/model folder not found: \/no\/such\/dir/);
+    expect(sinkscope('inspect', '/no/such/dir').stderr).toMatch(/checkpoint folder not found: \/no\/such\/dir/);
   });
 });
 

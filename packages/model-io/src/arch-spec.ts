@@ -21,7 +21,12 @@ export type PositionalScheme =
   /** Learned absolute table indexed at position + offset (OPT: offset 2). */
   | { readonly kind: 'learned'; readonly offset: number }
   /** Half-split rotary (rotate_half) on the first `rotaryDim` dims of each q/k head. */
-  | { readonly kind: 'rotary'; readonly rotaryDim: number; readonly base: number };
+  | { readonly kind: 'rotary'; readonly rotaryDim: number; readonly base: number }
+  /**
+   * ALiBi (Press et al. 2022): no position embedding; slope_h x key position added to head h's scaled
+   * scores, slopes from the head count as transformers' bloom `build_alibi_tensor` (`alibiSlopes`).
+   */
+  | { readonly kind: 'alibi' };
 
 export type MlpKind =
   /** down(act(up(x))) */
@@ -59,6 +64,8 @@ export interface ArchSpec {
   };
   /** Sliding-window attention (Mistral): query t sees keys s with t - s < window. Absent = full causal. */
   readonly slidingWindow?: number;
+  /** A norm on the embeddings before block 0 (Bloom's word_embeddings_layernorm); absent = none. */
+  readonly embeddingNorm?: boolean;
   readonly bosTokenId: number | undefined;
   readonly eosTokenId: number | undefined;
 }
@@ -76,6 +83,7 @@ export function parameterCount(a: ArchSpec): number {
   if (a.bias.mlp) perLayer += a.dMlp + d;
   perLayer += (a.residual === 'parallel-shared-norm' ? 1 : 2) * normParams;
   let total = a.nLayers * perLayer + a.vocabSize * d + normParams;
+  if (a.embeddingNorm) total += normParams;
   if (a.positional.kind === 'learned') total += (a.maxPositions + a.positional.offset) * d;
   if (!a.tiedEmbeddings) total += a.vocabSize * d;
   if (a.bias.lmHead) total += a.vocabSize;

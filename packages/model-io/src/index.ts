@@ -12,6 +12,7 @@ export * from './config/arch-check.js';
 export * from './families/adapter.js';
 export * from './families/registry.js';
 export * from './checkpoint/checkpoint.js';
+export * from './checkpoint/hf-cache.js';
 export * from './forward/ops.js';
 export * from './forward/forward.js';
 export * from './forward/position-tables.js';

@@ -37,6 +37,8 @@ export interface ModelWeights<W> {
   readonly embed: W;
   /** [positions, d_model], learned absolute positions only. */
   readonly posEmbed?: W;
+  /** The norm on the embeddings (ArchSpec.embeddingNorm: Bloom). */
+  readonly embedNorm?: Norm<W>;
   readonly layers: readonly LayerWeights<W>[];
   readonly lnFinal: Norm<W>;
   /** [d_model, vocab]; for tied embeddings the transposed embedding. */
@@ -66,11 +68,22 @@ export function mapLayer<A, B>(l: LayerWeights<A>, f: (w: A, name: string) => B,
   };
 }
 
-/** Apply `f` to every weight, keeping the structure (used to upload host weights to an engine). */
-export function mapWeights<A, B>(m: ModelWeights<A>, f: (w: A, name: string) => B): ModelWeights<B> {
+/** The weights before block 0: token table, learned positions, embedding norm. */
+export type EmbeddingWeights<W> = Pick<ModelWeights<W>, 'embed' | 'posEmbed' | 'embedNorm'>;
+
+/** Apply `f` to the embedding weights; names are `embed`, `posEmbed`, `embedNorm.g`, ... */
+export function mapEmbeddings<A, B>(m: EmbeddingWeights<A>, f: (w: A, name: string) => B): EmbeddingWeights<B> {
   return {
     embed: f(m.embed, 'embed'),
     ...(m.posEmbed !== undefined ? { posEmbed: f(m.posEmbed, 'posEmbed') } : {}),
+    ...(m.embedNorm !== undefined ? { embedNorm: mapNorm(m.embedNorm, f, 'embedNorm') } : {}),
+  };
+}
+
+/** Apply `f` to every weight, keeping the structure (used to upload host weights to an engine). */
+export function mapWeights<A, B>(m: ModelWeights<A>, f: (w: A, name: string) => B): ModelWeights<B> {
+  return {
+    ...mapEmbeddings(m, f),
     layers: m.layers.map((l, i) => mapLayer(l, f, `layers.${i}.`)),
     lnFinal: mapNorm(m.lnFinal, f, 'lnFinal'),
     lmHead: mapLinear(m.lmHead, f, 'lmHead'),

@@ -1,19 +1,22 @@
 import { parseArgs } from 'node:util';
-import { Checkpoint, hasTokenizer, loadTokenizer, parameterCount } from '@sinkscope/model-io';
-import { resolveModelDir } from '../model-path.js';
+import { alibiSlopes, Checkpoint, hasTokenizer, loadTokenizer, parameterCount, type ArchSpec } from '@sinkscope/model-io';
+import { locateModelArg } from '../model-path.js';
 
-export const inspectUsage = 'sinkscope inspect <checkpoint|default> [--json]';
+export const inspectUsage = 'sinkscope inspect <checkpoint folder | default | org/name[@revision]> [--json]';
 
 /** Architecture, parameter count, stored dtype, BOS policy and tokenizer of a checkpoint. */
 export async function inspect(argv: string[]): Promise<number> {
   const { positionals, values } = parseArgs({ args: argv, allowPositionals: true, options: { json: { type: 'boolean' } } });
-  const dir = resolveModelDir(positionals[0]);
+  const location = locateModelArg(positionals[0]);
+  const dir = location.dir;
   const ckpt = Checkpoint.open(dir);
   try {
     const a = ckpt.arch;
     const tokenizer = hasTokenizer(dir) ? await loadTokenizer(dir) : undefined;
     const summary = {
       checkpoint: dir,
+      // a model from the Hugging Face cache: which repo, the revision asked for and the commit it names
+      ...(location.kind === 'hub' ? { repo: location.repoId, revision: location.revision, commit: location.commit } : {}),
       modelType: a.modelType,
       family: ckpt.family.summary,
       parameters: parameterCount(a),
@@ -29,7 +32,7 @@ export async function inspect(argv: string[]): Promise<number> {
       vocabSize: a.vocabSize,
       norm: `${a.norm.kind} (eps ${a.norm.eps})`,
       residual: a.residual,
-      positional: a.positional.kind === 'rotary' ? `rotary (${a.positional.rotaryDim}/${a.headDim} dims, base ${a.positional.base})` : a.positional.kind === 'learned' ? `learned (offset ${a.positional.offset})` : 'none',
+      positional: describePositional(a),
       mlp: `${a.mlp.kind} ${a.mlp.activation}`,
       tiedEmbeddings: a.tiedEmbeddings,
       bosTokenId: a.bosTokenId ?? null,
@@ -48,5 +51,18 @@ export async function inspect(argv: string[]): Promise<number> {
     return 0;
   } finally {
     ckpt.close();
+  }
+}
+
+function describePositional(a: ArchSpec): string {
+  switch (a.positional.kind) {
+    case 'rotary':
+      return `rotary (${a.positional.rotaryDim}/${a.headDim} dims, base ${a.positional.base})`;
+    case 'learned':
+      return `learned (offset ${a.positional.offset})`;
+    case 'alibi':
+      return `alibi (slopes ${alibiSlopes(a.nHeads).map((m) => Number(m.toPrecision(4))).join(', ')})`;
+    case 'none':
+      return 'none';
   }
 }

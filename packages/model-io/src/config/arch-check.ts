@@ -28,7 +28,7 @@ export function configFieldFor(config: ConfigReader, property: ArchField): strin
 }
 
 /** Largest size accepted: token ids and element counts are int32 in the engines. */
-const MAX_SIZE = 2 ** 31 - 1;
+export const MAX_SIZE = 2 ** 31 - 1;
 
 /**
  * Check what a family adapter derived from config.json before anything is allocated: every size a

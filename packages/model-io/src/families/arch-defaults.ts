@@ -17,7 +17,8 @@ export interface SizeFields {
   /** An explicit head size; absent (or null in the file) = d_model / heads. */
   readonly headDim?: string;
   readonly mlp: string | ((c: ConfigReader, dModel: number) => number);
-  readonly positions: string;
+  /** Longest sequence; a number where config.json has no such field (ALiBi models have no position table). */
+  readonly positions: string | number;
 }
 
 const TRANSFORMERS_SIZES: SizeFields = {
@@ -43,7 +44,7 @@ export function archSizes(c: ConfigReader, names: Partial<SizeFields> = {}): Arc
     headDim: (f.headDim ? c.optInt(f.headDim) : undefined) ?? dModel / nHeads,
     dMlp: typeof f.mlp === 'string' ? c.int(f.mlp) : f.mlp(c, dModel),
     vocabSize: c.int('vocab_size'),
-    maxPositions: c.int(f.positions),
+    maxPositions: typeof f.positions === 'string' ? c.int(f.positions) : f.positions,
   };
 }
 
@@ -53,7 +54,7 @@ export function archSizes(c: ConfigReader, names: Partial<SizeFields> = {}): Arc
  * `embeddingScale` default to sequential and 1.
  */
 export type FamilyFields = Pick<ArchSpec, 'norm' | 'positional' | 'mlp' | 'bias'> &
-  Partial<Pick<ArchSpec, 'residual' | 'embeddingScale' | 'slidingWindow'>> & { readonly tiedByDefault: boolean };
+  Partial<Pick<ArchSpec, 'residual' | 'embeddingScale' | 'slidingWindow' | 'embeddingNorm'>> & { readonly tiedByDefault: boolean };
 
 /**
  * An ArchSpec: the sizes, a sequential residual, embedding scale 1, attention scale 1/sqrt(head_dim)

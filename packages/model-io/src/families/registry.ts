@@ -1,5 +1,6 @@
 import { ConfigError } from '../config/config-reader.js';
 import type { FamilyAdapter } from './adapter.js';
+import { bloomAdapter } from './bloom.js';
 import { gptNeoxAdapter } from './gpt-neox.js';
 import { gpt2Adapter } from './gpt2.js';
 import { gemmaAdapter, llamaAdapter, mistralAdapter, qwen2Adapter } from './llama.js';
@@ -14,7 +15,7 @@ export function registerFamily(adapter: FamilyAdapter): void {
   for (const t of adapter.modelTypes) registry.set(t, adapter);
 }
 
-for (const a of [gpt2Adapter, gptNeoxAdapter, llamaAdapter, mistralAdapter, qwen2Adapter, gemmaAdapter, optAdapter, phiAdapter, sinkscopeAdapter]) {
+for (const a of [bloomAdapter, gpt2Adapter, gptNeoxAdapter, llamaAdapter, mistralAdapter, qwen2Adapter, gemmaAdapter, optAdapter, phiAdapter, sinkscopeAdapter]) {
   registerFamily(a);
 }
 

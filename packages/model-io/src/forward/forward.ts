@@ -1,18 +1,33 @@
 import type { ArchSpec } from '../arch-spec.js';
-import type { LayerWeights, ModelWeights } from '../weights.js';
-import type { ForwardOps } from './ops.js';
+import type { EmbeddingWeights, LayerWeights, ModelWeights } from '../weights.js';
+import type { AttentionScores, ForwardOps } from './ops.js';
+import { alibiSlopes } from './position-tables.js';
 
 /**
  * The one forward pass of every supported decoder-only family, in float32, reading top to bottom.
  * Split into embed / block / head so an engine can stream a checkpoint block by block.
  */
-export function embed<T, W>(ops: ForwardOps<T, W>, arch: ArchSpec, w: Pick<ModelWeights<W>, 'embed' | 'posEmbed'>): T {
+export function embed<T, W>(ops: ForwardOps<T, W>, arch: ArchSpec, w: EmbeddingWeights<W>): T {
   let x = ops.hook('hook_embed', ops.embedTokens(w.embed, arch.embeddingScale)); // [B,T,d]
   if (arch.positional.kind === 'learned') {
     if (w.posEmbed === undefined) throw new Error('learned positions need a position embedding table');
     x = ops.add(x, ops.hook('hook_pos_embed', ops.embedPositions(w.posEmbed, arch.positional.offset))); // [B,T,d]
   }
+  if (arch.embeddingNorm) {
+    // Bloom: word_embeddings_layernorm; its output is hidden_states[0] (blocks.0.hook_resid_pre)
+    if (w.embedNorm === undefined) throw new Error('an embedding norm needs its weights');
+    x = ops.norm(x, w.embedNorm, arch.norm.kind, arch.norm.eps);
+  }
   return x;
+}
+
+/** How attention scores are formed (scale, window, ALiBi). */
+function attentionScores(arch: ArchSpec): AttentionScores {
+  return {
+    scale: arch.attnScale,
+    ...(arch.slidingWindow !== undefined ? { slidingWindow: arch.slidingWindow } : {}),
+    ...(arch.positional.kind === 'alibi' ? { alibiSlopes: alibiSlopes(arch.nHeads) } : {}),
+  };
 }
 
 function attention<T, W>(ops: ForwardOps<T, W>, arch: ArchSpec, w: LayerWeights<W>, l: number, h: T): T {
@@ -21,7 +36,7 @@ function attention<T, W>(ops: ForwardOps<T, W>, arch: ArchSpec, w: LayerWeights<
   const q = ops.hook(`${p}.hook_q`, rope(ops.splitHeads(ops.linear(h, w.q), arch.nHeads, arch.headDim))); // [B,T,H,hd]
   const k = ops.hook(`${p}.hook_k`, rope(ops.splitHeads(ops.linear(h, w.k), arch.nKvHeads, arch.headDim))); // [B,T,Hkv,hd]
   const v = ops.hook(`${p}.hook_v`, ops.splitHeads(ops.linear(h, w.v), arch.nKvHeads, arch.headDim)); // [B,T,Hkv,hd]
-  const pattern = ops.hook(`${p}.hook_pattern`, ops.attentionPattern(q, k, arch.attnScale, arch.slidingWindow)); // [B,H,T,T]
+  const pattern = ops.hook(`${p}.hook_pattern`, ops.attentionPattern(q, k, attentionScores(arch))); // [B,H,T,T]
   return ops.linear(ops.attend(pattern, v), w.o); // [B,T,H*hd] -> [B,T,d]
 }
 

@@ -2,6 +2,19 @@ import type { Activation, NormKind } from '../arch-spec.js';
 import type { HookName } from '../hooks.js';
 import type { Linear, Norm } from '../weights.js';
 
+/** How one layer's attention scores are formed from q.k before the causal softmax. */
+export interface AttentionScores {
+  /** Multiplier on q.k (1/sqrt(head_dim) in most families). */
+  readonly scale: number;
+  /** Sliding-window attention: query t sees keys s with t - window < s <= t. Absent = full causal. */
+  readonly slidingWindow?: number;
+  /**
+   * ALiBi: slope_h x key position added to head h's scaled scores (one slope per query head; transformers'
+   * bloom `baddbmm(alibi, q, k^T, alpha=1/sqrt(hd))`: the bias is not scaled).
+   */
+  readonly alibiSlopes?: readonly number[];
+}
+
 /**
  * The small op set the forward pass is written against. The tfjs engine executes it eagerly; a graph
  * engine implements the same interface by emitting nodes, so the engines cannot drift apart.
@@ -25,9 +38,9 @@ export interface ForwardOps<T, W> {
   rotary(x: T, rotaryDim: number, base: number): T;
   /**
    * Causal softmax attention probabilities [B,H,T,T] from q [B,T,H,hd] and k [B,T,Hkv,hd]
-   * (kv head j serves query heads j*g..(j+1)*g-1), scores scaled by `scale`, padding keys masked.
+   * (kv head j serves query heads j*g..(j+1)*g-1), scores formed as `scores` says, padding keys masked.
    */
-  attentionPattern(q: T, k: T, scale: number, slidingWindow: number | undefined): T;
+  attentionPattern(q: T, k: T, scores: AttentionScores): T;
   /** pattern [B,H,T,T] x v [B,T,Hkv,hd] -> [B,T,H*hd] */
   attend(pattern: T, v: T): T;
   /** A hook point: the engine may capture `x` and/or replace it (interventions). */

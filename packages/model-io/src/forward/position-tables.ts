@@ -40,3 +40,34 @@ export function sinusoidalTable(positions: number, d: number): HostArray {
   }
   return { shape: [positions, d], data };
 }
+
+/**
+ * ALiBi slopes per head (Press et al. 2022), as transformers' bloom `build_alibi_tensor` (v4.57.1
+ * modeling_bloom.py): for the largest power of two n <= heads, base^1..base^n with
+ * base = 2^(-2^-(log2 n - 3)) (2^(-8h/n)); the remaining heads take the odd powers 1, 3, 5, ... of
+ * 2^(-2^-(log2 2n - 3)) (the slopes of 2n heads that the first n skipped). Float32, as torch computes them.
+ */
+export function alibiSlopes(heads: number): number[] {
+  const closest = 2 ** Math.floor(Math.log2(heads));
+  const base = Math.fround(2 ** -(2 ** -(Math.log2(closest) - 3)));
+  const slopes = Array.from({ length: closest }, (_, i) => Math.fround(base ** (i + 1)));
+  if (closest !== heads) {
+    const extraBase = Math.fround(2 ** -(2 ** -(Math.log2(2 * closest) - 3)));
+    const remaining = Math.min(closest, heads - closest);
+    for (let i = 0; i < remaining; i++) slopes.push(Math.fround(extraBase ** (2 * i + 1)));
+  }
+  return slopes;
+}
+
+/**
+ * ALiBi bias [H, T]: slope_h x key position s, for every query (right padding keeps real keys at
+ * 0..len-1, as transformers' `(cumsum(mask) - 1) * mask`). Per query row it equals -slope_h (t - s) up
+ * to a constant, which the softmax ignores.
+ */
+export function alibiBias(slopes: readonly number[], seqLen: number): Float32Array {
+  const bias = new Float32Array(slopes.length * seqLen);
+  slopes.forEach((slope, h) => {
+    for (let s = 0; s < seqLen; s++) bias[h * seqLen + s] = slope * s;
+  });
+  return bias;
+}

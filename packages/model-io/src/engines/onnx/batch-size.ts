@@ -48,7 +48,7 @@ export function segmentWeightBytes(arch: ArchSpec, segment: { embed: boolean; fi
   if (arch.bias.attnOut) perLayer += d;
   if (arch.bias.mlp) perLayer += arch.dMlp + d;
   let floats = Math.max(0, segment.lastLayer - segment.firstLayer + 1) * perLayer;
-  if (segment.embed) floats += arch.vocabSize * d + (arch.positional.kind === 'learned' ? (arch.maxPositions + arch.positional.offset) * d : 0);
+  if (segment.embed) floats += arch.vocabSize * d + (arch.positional.kind === 'learned' ? (arch.maxPositions + arch.positional.offset) * d : 0) + (arch.embeddingNorm ? norm : 0);
   if (segment.head) floats += d * arch.vocabSize + norm + (arch.bias.lmHead ? arch.vocabSize : 0);
   return 4 * floats;
 }

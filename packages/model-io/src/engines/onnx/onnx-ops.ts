@@ -1,6 +1,6 @@
 import type { Activation, ArchSpec, NormKind } from '../../arch-spec.js';
-import type { ForwardOps } from '../../forward/ops.js';
-import { rotaryTables } from '../../forward/position-tables.js';
+import type { AttentionScores, ForwardOps } from '../../forward/ops.js';
+import { alibiBias, rotaryTables } from '../../forward/position-tables.js';
 import type { HookName } from '../../hooks.js';
 import type { Linear, Norm } from '../../weights.js';
 import { causalBias, paddingBias } from './attention-bias.js';
@@ -211,7 +211,13 @@ export class OnnxGraphOps implements ForwardOps<string, string> {
     return nKvHeads === nHeads ? own() : grouped(nHeads / nKvHeads);
   }
 
-  attentionPattern(q: string, k: string, scale: number, slidingWindow: number | undefined): string {
+  /** [1,H,1,T] ALiBi bias (slope_h x key position), fed per batch; one input per slope set. */
+  private alibi(slopes: readonly number[]): string {
+    const heads = slopes.length;
+    return this.requireInput(`alibi_bias_${heads}`, 'float32', [1, heads, 1, T], (ctx) => floatTensor(alibiBias(slopes, ctx.seqLen), [1, heads, 1, ctx.seqLen]));
+  }
+
+  attentionPattern(q: string, k: string, { scale, slidingWindow, alibiSlopes }: AttentionScores): string {
     const { nHeads, nKvHeads, headDim } = this.arch;
     const qh = this.g.node('Transpose', [q], { perm: [0, 2, 1, 3] }); // [B,H,T,hd]
     const kT = this.g.node('Transpose', [k], { perm: [0, 2, 3, 1] }); // [B,Hkv,hd,T]
@@ -223,8 +229,9 @@ export class OnnxGraphOps implements ForwardOps<string, string> {
         return this.g.node('Reshape', [s, this.g.ints([0, nHeads, -1, 0])]); // [B,H,T,T]
       },
     );
-    const biased = this.g.node('Add', [this.g.node('Mul', [scores, this.g.scalar(scale)]), this.bias(slidingWindow)]);
-    return this.g.node('Softmax', [biased], { axis: -1 }); // [B,H,T,T]
+    let scaled = this.g.node('Mul', [scores, this.g.scalar(scale)]);
+    if (alibiSlopes) scaled = this.g.node('Add', [scaled, this.alibi(alibiSlopes)]);
+    return this.g.node('Softmax', [this.g.node('Add', [scaled, this.bias(slidingWindow)])], { axis: -1 }); // [B,H,T,T]
   }
 
   attend(pattern: string, v: string): string {

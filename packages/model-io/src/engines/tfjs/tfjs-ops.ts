@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Activation, NormKind } from '../../arch-spec.js';
-import type { ForwardOps } from '../../forward/ops.js';
-import { rotaryTables } from '../../forward/position-tables.js';
+import type { AttentionScores, ForwardOps } from '../../forward/ops.js';
+import { alibiBias, rotaryTables } from '../../forward/position-tables.js';
 import type { HookName } from '../../hooks.js';
 import type { Linear, Norm } from '../../weights.js';
 
@@ -140,12 +140,13 @@ export class TfjsOps implements ForwardOps<tf.Tensor, tf.Tensor> {
     return mask;
   }
 
-  attentionPattern(q: tf.Tensor, k: tf.Tensor, scale: number, slidingWindow: number | undefined): tf.Tensor {
+  attentionPattern(q: tf.Tensor, k: tf.Tensor, { scale, slidingWindow, alibiSlopes }: AttentionScores): tf.Tensor {
     const heads = q.shape[2] as number;
     const qh = tf.transpose(q, [0, 2, 1, 3]); // [B,H,T,hd]
     const kT = tf.transpose(this.headsFirst(k, heads), [0, 1, 3, 2]); // [B,H,hd,T], explicit: transposeB is slow on wasm
-    const scores = tf.add(tf.mul(tf.matMul(qh, kT), tf.scalar(scale)), this.maskTensor(slidingWindow)); // [B,H,T,T]
-    return tf.softmax(scores);
+    let scores = tf.mul(tf.matMul(qh, kT), tf.scalar(scale)); // [B,H,T,T]
+    if (alibiSlopes) scores = tf.add(scores, tf.tensor4d(alibiBias(alibiSlopes, this.seqLen), [1, heads, 1, this.seqLen]));
+    return tf.softmax(tf.add(scores, this.maskTensor(slidingWindow)));
   }
 
   attend(pattern: tf.Tensor, v: tf.Tensor): tf.Tensor {
