@@ -1,6 +1,5 @@
 // How --model names a model (issue 21: org/name[@revision] in the Hugging Face cache) and what measure
 // reads when given no input (issue 20: the model's own evaluation set).
-import { execFile } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -8,9 +7,9 @@ import { fileURLToPath } from 'node:url';
 import { readSafetensors } from '@sinkscope/model-io';
 import { writeFakeHubCache } from '@sinkscope/model-io/testing';
 import { afterAll, describe, expect, it } from 'vitest';
+import { runCli, type CliResult } from './helpers/run-cli.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const BIN = resolve(here, '../bin/sinkscope.mjs');
 const REPO = resolve(here, '../../..');
 const FIXTURES = resolve(REPO, '../shared/fixtures/hf');
 const DEFAULT_MODEL = join(REPO, 'packages/train/default-model');
@@ -23,13 +22,8 @@ const { commits } = writeFakeHubCache(cache, 'tiny/pythia', [
   { source: join(FIXTURES, 'gpt_neox_sequential'), refs: ['main'] },
 ]);
 
-/** `sinkscope <args>` in a child process; asynchronous, so the test worker stays responsive while it runs. */
-function sinkscope(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((done) => {
-    execFile(process.execPath, [BIN, ...args], { encoding: 'utf8', cwd: tmp, env: { ...process.env, SINKSCOPE_BACKEND: 'wasm', HF_HUB_CACHE: cache } }, (err, stdout, stderr) =>
-      done({ code: err ? (typeof err.code === 'number' ? err.code : null) : 0, stdout, stderr }),
-    );
-  });
+function sinkscope(...args: string[]): Promise<CliResult> {
+  return runCli(args, { cwd: tmp, env: { SINKSCOPE_BACKEND: 'wasm', HF_HUB_CACHE: cache } });
 }
 
 describe('--model org/name[@revision]', () => {

@@ -9,6 +9,7 @@ export * from './hidden-states.js';
 export * from './interventions.js';
 export * from './config/config-reader.js';
 export * from './config/arch-check.js';
+export * from './config/rope-scaling.js';
 export * from './families/adapter.js';
 export * from './families/registry.js';
 export * from './checkpoint/checkpoint.js';

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { alibiSlopes, Checkpoint, hasTokenizer, loadTokenizer, parameterCount, type ArchSpec } from '@sinkscope/model-io';
+import { alibiSlopes, Checkpoint, hasTokenizer, isSlidingLayer, loadTokenizer, parameterCount, type ArchSpec, type RopeScaling } from '@sinkscope/model-io';
 import { locateModelArg } from '../model-path.js';
 
 export const inspectUsage = 'sinkscope inspect <checkpoint folder | default | org/name[@revision]> [--json]';
@@ -33,6 +33,14 @@ export async function inspect(argv: string[]): Promise<number> {
       norm: `${a.norm.kind} (eps ${a.norm.eps})`,
       residual: a.residual,
       positional: describePositional(a),
+      ropeScaling: a.positional.kind === 'rotary' && a.positional.scaling ? describeRopeScaling(a.positional.scaling) : null,
+      localRotary: a.localRotary ? `sliding layers: rotary (${a.localRotary.rotaryDim}/${a.headDim} dims, base ${a.localRotary.base})` : null,
+      attentionScale: Number(a.attnScale.toPrecision(6)),
+      slidingWindow: describeWindow(a),
+      softCap: a.softCap ? [a.softCap.attention !== undefined ? `attention ${a.softCap.attention}` : '', a.softCap.logits !== undefined ? `final logits ${a.softCap.logits}` : ''].filter(Boolean).join(', ') : null,
+      sublayerNorms: describeNorms(a),
+      qkNorm: a.qkNorm === 'head' ? 'per head over head_dim, before rotary' : a.qkNorm === 'projection' ? 'over the whole q / k projection, before the head split' : null,
+      experts: a.moe ? `${a.moe.experts} experts, top ${a.moe.topK}${a.moe.renormalize ? ', renormalised' : ''} (hook blocks.{l}.mlp.hook_router_probs)` : null,
       mlp: `${a.mlp.kind} ${a.mlp.activation}`,
       tiedEmbeddings: a.tiedEmbeddings,
       bosTokenId: a.bosTokenId ?? null,
@@ -44,7 +52,7 @@ export async function inspect(argv: string[]): Promise<number> {
     } else {
       const width = Math.max(...Object.keys(summary).map((k) => k.length));
       for (const [k, v] of Object.entries(summary)) {
-        const shown = typeof v === 'object' && v !== null ? JSON.stringify(v) : k === 'parameters' ? Number(v).toLocaleString('en-US') : String(v);
+        const shown = v === null ? 'none' : typeof v === 'object' ? JSON.stringify(v) : k === 'parameters' ? Number(v).toLocaleString('en-US') : String(v);
         process.stdout.write(`${k.padEnd(width)}  ${shown}\n`);
       }
     }
@@ -65,4 +73,33 @@ function describePositional(a: ArchSpec): string {
     case 'none':
       return 'none';
   }
+}
+
+/** rope_scaling as resolved (the values the tables use, e.g. yarn's factor from max_position_embeddings / original). */
+function describeRopeScaling(s: RopeScaling): string {
+  const round = (x: number) => Number(x.toPrecision(6));
+  switch (s.type) {
+    case 'linear':
+      return `linear (factor ${s.factor})`;
+    case 'dynamic':
+      return `dynamic (factor ${s.factor}, beyond ${s.maxPositions} positions)`;
+    case 'llama3':
+      return `llama3 (factor ${s.factor}, low/high frequency factors ${s.lowFreqFactor}/${s.highFreqFactor}, original ${s.originalMaxPositions})`;
+    case 'yarn':
+      return `yarn (factor ${round(s.factor)}, original ${s.originalMaxPositions}, beta ${s.betaFast}/${s.betaSlow}, attention factor ${round(s.attentionFactor)})`;
+    case 'longrope':
+      return `longrope (short factors up to ${s.originalMaxPositions} positions, long beyond; attention factor ${round(s.attentionFactor)})`;
+  }
+}
+
+function describeWindow(a: ArchSpec): string | null {
+  if (a.slidingWindow === undefined) return null;
+  const layers = Array.from({ length: a.nLayers }, (_, l) => l).filter((l) => isSlidingLayer(a, l));
+  return `${a.slidingWindow} tokens on ${layers.length === a.nLayers ? 'every layer' : `layers ${layers.join(', ')}`}`;
+}
+
+function describeNorms(a: ArchSpec): string {
+  const { input, output } = a.sublayerNorms ?? { input: true, output: false };
+  const placement = input && output ? 'before and after each sublayer' : output ? 'on each sublayer output only' : 'before each sublayer';
+  return `${placement}${a.embeddingNorm ? '; also on the embeddings' : ''}`;
 }

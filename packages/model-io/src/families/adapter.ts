@@ -41,6 +41,23 @@ export function fusedQkv(part: (which: 0 | 1 | 2) => Linear<HostArray>): Pick<La
 }
 
 /**
+ * A fused `[sum(widths), in]` torch Linear cut into consecutive row blocks, each as an [in, width]
+ * Linear (Phi-3's qkv_proj [q | k | v] and gate_up_proj [gate | up]).
+ */
+export function fusedRowBlocks(r: WeightReader, prefix: string, inDim: number, widths: readonly number[], bias: boolean): Linear<HostArray>[] {
+  const total = widths.reduce((a, b) => a + b, 0);
+  const w = r.read(`${prefix}.weight`, [total, inDim]);
+  const b = bias ? r.read(`${prefix}.bias`, [total]) : undefined;
+  let start = 0;
+  return widths.map((width) => {
+    const rows = Array.from({ length: width }, (_, i) => start + i);
+    start += width;
+    const part = transpose2d(gatherRows(w, rows));
+    return b ? { w: part, b: gatherRows(b, rows) } : { w: part };
+  });
+}
+
+/**
  * q, k and v of a fused `[3 * H * hd, d]` projection laid out per head: output rows viewed as
  * [H, 3, hd], within each head q then k then v (GPT-NeoX's query_key_value, Bloom's
  * `_reshape`/`_split_heads`, unlike GPT-2's [q | k | v] columns).
