@@ -139,4 +139,10 @@ describe('pipeline.schema.json', () => {
     expect(onDisk).toEqual(JSON.parse(JSON.stringify(pipelineSpecJsonSchema())));
     expect(onDisk.properties.metrics.properties.eps.default).toBe(0.3);
   });
+
+  it("the Nx step executor's schema accepts every step of the step table (Nx refuses a target whose step it does not list)", async () => {
+    const { STEP_TABLE } = await import('../src/step-table.mjs');
+    const executor = JSON.parse(readFileSync(resolve(here, '../nx/executors/step/schema.json'), 'utf8'));
+    expect(executor.properties.step.enum).toEqual(STEP_TABLE.map((s) => s.name));
+  });
 });
