@@ -7,9 +7,10 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ArtifactStore } from '@sinkscope/artifacts';
 import { mixCompressRefine, transitionLayer } from '@sinkscope/metrics';
-import { LensHead, loadExtractionModel } from '@sinkscope/model-io';
+import { hiddenStateHooks, LensHead, loadExtractionModel, sequenceRows } from '@sinkscope/model-io';
 import { afterAll, describe, expect, it } from 'vitest';
 import { measureModel, modelPlan, openContext, runPipeline } from '../src/index.js';
+import { multipleChoiceLogProbs } from '../src/steps/lens-tasks.js';
 import { readModelTables } from '../src/steps/report/layers-table.js';
 import { fixtureSpecText } from './fixture-spec.js';
 
@@ -92,6 +93,40 @@ describe('the analyses as pipeline tables', () => {
     expect(Number(meta.first_step_sink)).toBe(bySteps.find((s) => s.rate > 0.01)?.step ?? -1);
     expect(Number(meta.first_step_massive)).toBe(-1); // random fixtures have no massive norm ratio
     expect(meta.series).toBe('neox');
+  }, 120_000);
+
+  it('multiple-choice log-probs with one forward per shared prefix equal one forward per choice (one- and two-token choices)', async () => {
+    const dir = `${FIXTURES}/gpt2`;
+    const model = await loadExtractionModel(dir, { engine: 'tfjs' });
+    const lens = await LensHead.load(dir);
+    try {
+      const V = model.arch.vocabSize;
+      const ids = (n: number, salt: number) => Array.from({ length: n }, (_, i) => (i * 7919 + salt * 104729) % V);
+      const items = [
+        { contextIds: ids(9, 1), choices: [[3], [5], [8], [13]].map((c) => ({ ids: c })) },
+        { contextIds: ids(12, 2), choices: [[21], [34, 55], [34, 89]].map((c) => ({ ids: c })) }, // the two-token choices share their first token
+        { contextIds: ids(9, 3), choices: [[2], [4]].map((c) => ({ ids: c })) },
+      ];
+      const got = await multipleChoiceLogProbs(model, lens, items, 'test');
+      const hooks = hiddenStateHooks(model.arch);
+      for (const [i, item] of items.entries()) {
+        for (const [j, choice] of item.choices.entries()) {
+          const seq = [...item.contextIds, ...choice.ids];
+          const out = await model.run([seq], { capture: hooks });
+          const readouts = lens.readout(hooks.map((h) => sequenceRows(out.get(h)!, 0, seq.length)), seq);
+          readouts.forEach((r, layer) => {
+            let want = 0;
+            for (let t = item.contextIds.length - 1; t < seq.length - 1; t++) want += r.targetLogProbs[t];
+            expect(got[i][j][layer]).toBeCloseTo(want, 4);
+          });
+        }
+      }
+      // the choices of item 0 differ, so their scores do too: the shared forward is read out per choice
+      expect(new Set(got[0].map((s) => s[model.arch.nLayers].toFixed(6))).size).toBe(4);
+    } finally {
+      model.dispose();
+      lens.dispose();
+    }
   }, 120_000);
 
   it('the lens step on the default model: the back-copy tasks are solved at the last layer, not by the embeddings; probes read the token', async () => {

@@ -9,16 +9,16 @@ import type { StepReceipt } from '../run/receipt.js';
 const BATCH = 32;
 
 /**
- * Every hidden state of each sequence, [T, d] per state, from one forward pass per batch. Batches
- * hold sequences of one length (task items are ragged): no padding, and few distinct shapes for the
- * engine to prepare.
+ * Every hidden state of each sequence, [T, d] per state, from one forward pass per batch. Task items
+ * are ragged: batches take the sequences in order of length, right-padded by the engine (padded keys
+ * masked), so padding is small and there are few batches; one batch per distinct length made the
+ * onnx engine run hundreds of tiny batches.
  */
 async function* hiddenStates(model: ExtractionModel, sequences: readonly (readonly number[])[], label: string): AsyncGenerator<{ index: number; xs: Float32Array[] }> {
   const hooks = hiddenStateHooks(model.arch);
   const started = Date.now();
-  const byLength = new Map<number, number[]>();
-  sequences.forEach((s, i) => byLength.set(s.length, [...(byLength.get(s.length) ?? []), i]));
-  const batches = [...byLength.values()].flatMap((group) => Array.from({ length: Math.ceil(group.length / BATCH) }, (_, k) => group.slice(k * BATCH, (k + 1) * BATCH)));
+  const order = sequences.map((_, i) => i).sort((a, b) => sequences[b].length - sequences[a].length || a - b);
+  const batches = Array.from({ length: Math.ceil(order.length / BATCH) }, (_, k) => order.slice(k * BATCH, (k + 1) * BATCH));
   let done = 0;
   for (const batch of batches) {
     const out = await model.run(batch.map((i) => sequences[i]), { capture: hooks });
@@ -26,6 +26,42 @@ async function* hiddenStates(model: ExtractionModel, sequences: readonly (readon
     done += batch.length;
     progressLine(label, done, sequences.length, started);
   }
+}
+
+/** One multiple-choice item as the lens step scores it: token ids of the context and of each choice. */
+export interface ChoiceItemIds {
+  readonly contextIds: readonly number[];
+  readonly choices: readonly { readonly ids: readonly number[] }[];
+}
+
+/**
+ * ln p(choice | context) at every hidden state through the LogitLens: [item][choice][hidden state],
+ * the sum of the choice tokens' log-probs (lm-eval's score). The last token of a sequence is only a
+ * target: no readout uses its hidden state, and a causal model's states at earlier positions do not
+ * see it, so sequences equal but for their last token (every one-token choice of an item, the usual
+ * case) share one forward pass and are read out with their own ids.
+ */
+export async function multipleChoiceLogProbs(model: ExtractionModel, lens: LensHead, items: readonly ChoiceItemIds[], label: string): Promise<Float64Array[][]> {
+  const L = model.arch.nLayers;
+  const sequences = items.flatMap((item) => item.choices.map((c) => [...item.contextIds, ...c.ids]));
+  const owner = items.flatMap((item, i) => item.choices.map((_, j) => [i, j] as const));
+  const logProb = items.map((item) => item.choices.map(() => new Float64Array(L + 1)));
+  const groups = new Map<string, number[]>();
+  sequences.forEach((ids, index) => {
+    const prefix = ids.slice(0, -1).join(',');
+    groups.set(prefix, [...(groups.get(prefix) ?? []), index]);
+  });
+  const members = [...groups.values()];
+  for await (const { index, xs } of hiddenStates(model, members.map((m) => sequences[m[0]]), label)) {
+    for (const member of members[index]) {
+      const [i, j] = owner[member];
+      const from = items[i].contextIds.length - 1; // the position predicting the first continuation token
+      lens.readout(xs, sequences[member]).forEach((readout, layer) => {
+        for (let t = from; t < readout.targetLogProbs.length; t++) logProb[i][j][layer] += readout.targetLogProbs[t];
+      });
+    }
+  }
+  return logProb;
 }
 
 /**
@@ -47,16 +83,7 @@ export async function depthTaskArtifacts(ctx: PipelineContext, plan: ModelPlan, 
       const meta = artifactMetadata(ctx, { kind: MULTIPLE_CHOICE.kind, model: name, dataset: mc.name, engine: plan.engine, backend: plan.backend, extra: { scoring: 'lm-eval: sum of continuation log-probs; acc_norm divides by the choice length in characters' } });
       const r = await ctx.store.ensure(MULTIPLE_CHOICE.kind, keys.multipleChoice, MULTIPLE_CHOICE.schema, meta, async (w) => {
         const lens = await head();
-        const sequences = mc.items.flatMap((item) => item.choices.map((c) => [...item.contextIds, ...c.ids]));
-        const owner = mc.items.flatMap((item, i) => item.choices.map((_, j) => [i, j] as const));
-        const logProb = mc.items.map((item) => item.choices.map(() => new Float64Array(L + 1)));
-        for await (const { index, xs } of hiddenStates(await forward(), sequences, `lens ${name}: multiple choice ${mc.name}`)) {
-          const [i, j] = owner[index];
-          const from = mc.items[i].contextIds.length - 1; // the position predicting the first continuation token
-          lens.readout(xs, sequences[index]).forEach((readout, layer) => {
-            for (let t = from; t < readout.targetLogProbs.length; t++) logProb[i][j][layer] += readout.targetLogProbs[t];
-          });
-        }
+        const logProb = await multipleChoiceLogProbs(await forward(), lens, mc.items, `lens ${name}: multiple choice ${mc.name}`);
         const rows = Array.from({ length: L + 1 }, (_, layer) => {
           let acc = 0;
           let accNorm = 0;
@@ -93,13 +120,14 @@ export async function depthTaskArtifacts(ctx: PipelineContext, plan: ModelPlan, 
           });
         }
         const labels = probes.examples.map((e) => e.label);
-        const rows = (['mean', 'last'] as const).flatMap((pooling) =>
-          pooled[pooling].map((features, layer) => {
+        const rows = (['mean', 'last'] as const).flatMap((pooling) => {
+          const started = Date.now();
+          return pooled[pooling].map((features, layer) => {
             const p = probeAccuracy(features, n, d, labels, settings);
-            progressLine(`lens ${name}: probing (${pooling})`, layer + 1, L + 1, Date.now());
+            progressLine(`lens ${name}: probing (${pooling})`, layer + 1, L + 1, started);
             return { model: name, task: probes.name, pooling, hidden_index: layer, relative_depth: layer / L, accuracy: p.accuracy, accuracy_std: p.accuracyStd, majority: p.majority, folds: p.folds, examples: n, classes: probes.labels.length };
-          }),
-        );
+          });
+        });
         w.append(buildRecordBatchFromRows(PROBES, rows as never, `probes of ${name}`));
       });
       ctx.log(`lens ${name}: probes ${probes.name} ${r.hit ? 'cache hit' : 'computed'} (key ${keys.probes.slice(0, 12)})`);
