@@ -10,6 +10,8 @@ import { figureSpec, numberTip, textTip } from './common.js';
 import { depthX } from './profile-panels.js';
 
 const FIGURE = 'depthTasksFigure';
+// three panels side by side, legends below them, fit the report's 1200 px column
+const PANEL_WIDTH = 260;
 
 export interface DepthTaskTables {
   logitLens?: RowSource;
@@ -25,11 +27,12 @@ export function depthTasksFigure(tables: DepthTaskTables, caption: CaptionContex
   if (!lens.length && !mc.length && !probes.length) throw new RangeError(`${FIGURE}: no LogitLens, multiple-choice or probe rows`);
   const models = distinct([...lens, ...mc, ...probes].map((r) => r.model));
   const x = depthX('relative-depth');
-  const colour = (field: string, domain: string[]) => ({ field, type: 'nominal' as const, title: field === 'model' ? 'model' : 'series', scale: { domain, range: SERIES_COLORS.slice(0, domain.length) }, legend: { symbolType: 'stroke' as const } });
+  const colour = (field: string, domain: string[]) => ({ field, type: 'nominal' as const, title: field === 'model' ? 'model' : 'series', scale: { domain, range: SERIES_COLORS.slice(0, domain.length) }, legend: { symbolType: 'stroke' as const, orient: 'bottom' as const, direction: 'vertical' as const, labelLimit: 260 } });
   const panels: NonNormalizedSpec[] = [];
   if (lens.length) {
     panels.push({
       data: { name: 'logit_lens' },
+      width: PANEL_WIDTH,
       mark: { type: 'line', point: true },
       encoding: {
         x,
@@ -44,6 +47,7 @@ export function depthTasksFigure(tables: DepthTaskTables, caption: CaptionContex
     if (domain.length > SERIES_COLORS.length) throw new RangeError(`${FIGURE}: ${domain.length} ${name} series but the palette has ${SERIES_COLORS.length} colours`);
     return {
       data: { name },
+      width: PANEL_WIDTH,
       layer: [
         { mark: { type: 'line', strokeDash: [2, 2], color: REFERENCE_COLOR }, encoding: { x, y: { field: 'baseline', type: 'quantitative' }, detail: { field: 'series', type: 'nominal' } } },
         {
