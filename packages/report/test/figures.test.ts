@@ -65,6 +65,8 @@ const builders: Record<string, () => TopLevelSpec> = {
   theorem1Bound: () => theorem1BoundFigure(layersV2Rows(), entropySequenceRows(), CAPTION),
   entropyOverlay: () => entropyOverlayFigure(entropySequenceRows(), CAPTION, { sequences: 20, depthAxis: 'relative-depth', blocks: { gpt2: 4 } }),
   mixCompressRefine: () => mixCompressRefineFigure(layersV2Rows(), CAPTION, { depthAxis: 'relative-depth' }),
+  massiveRelativeDepth: () =>
+    massiveActivationsFigure([...massiveRows(), ...massiveRows().map((row) => ({ ...row, model: 'llama' }))], { ...CAPTION, models: ['gpt2', 'llama'] }, { depthAxis: 'relative-depth', blocks: { gpt2: 3, llama: 6 }, emergenceHiddenIndex: { gpt2: 2 } }),
   depthTasks: () =>
     depthTasksFigure(
       {
@@ -267,6 +269,15 @@ describe('massiveActivationsFigure', () => {
     expect(() => massiveActivationsFigure(swapped, CAPTION)).toThrow(/hidden_index 1: abs_value of rank 1 \(6\) exceeds rank 0 \(1\)/);
     const twoModels = [...massiveRows(), ...massiveRows().map((row) => ({ ...row, model: 'llama' }))];
     expect(() => massiveActivationsFigure(twoModels, CAPTION, { emergenceHiddenIndex: 2 })).toThrow(/pass \{ \[model\]: index \}/);
+  });
+
+  it('on relative depth, hidden_index / L per model, so models of different depth overlay; L is required', () => {
+    const spec = builders.massiveRelativeDepth();
+    const top1 = dataset(spec, 'massive').filter((p) => p.series === 'top 1');
+    expect(top1.filter((p) => p.model === 'gpt2').map((p) => p.relative_depth)).toEqual([0, 1 / 3, 2 / 3, 1]);
+    expect(top1.filter((p) => p.model === 'llama').map((p) => p.relative_depth)).toEqual([0, 1 / 6, 2 / 6, 3 / 6]);
+    expect(JSON.stringify(spec)).toContain('"field":"relative_depth"');
+    expect(() => massiveActivationsFigure(massiveRows(), CAPTION, { depthAxis: 'relative-depth', blocks: {} })).toThrow(/relative depth needs options.blocks\['gpt2'\]/);
   });
 });
 

@@ -66,6 +66,8 @@ export async function writeFigures(ctx: PipelineContext, models: readonly ModelT
       paperFigure: 'Sun et al. 2024, Sec. 2 (top and median |activation| per layer)',
       title: 'Massive activations: top |activation| per layer with the median',
       spec: report.massiveActivationsFigure(all(models, 'massive') as never, caption, {
+        depthAxis,
+        blocks: Object.fromEntries(models.map((m) => [m.name, m.layers])),
         ...(models.length === 1 && Number(first.metadata.massive?.emergence_hidden_index ?? -1) >= 0
           ? { emergenceHiddenIndex: Number(first.metadata.massive?.emergence_hidden_index) }
           : {}),
