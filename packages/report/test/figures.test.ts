@@ -120,6 +120,23 @@ describe('the checks themselves can fail', () => {
   });
 });
 
+describe('sequenceBands', () => {
+  it('mean +- population std, or the quartiles; Sink_1 and H / ln T cut to [0, 1]', () => {
+    // hidden state 1: Sink_1 of the sequences 1, 1, 1, 0 -> mean 0.75, std sqrt(3)/4 = 0.433: 1.18 cut to 1
+    const metrics = [1, 1, 1, 0].map((sink_rate, sequence) => ({ model: 'm', hidden_index: 1, sequence, first_token_norm: 2 + sequence, other_tokens_mean_norm: 1, sink_rate }));
+    const entropy = [0.1, 0.1, 0.1, 0.9].map((entropy_normalized, sequence) => ({ model: 'm', hidden_index: 1, sequence, entropy_normalized }));
+    const [std] = sequenceBands(metrics, entropy, 'std');
+    expect(std.sink_rate_lo).toBeCloseTo(0.75 - Math.sqrt(3) / 4, 12);
+    expect(std.sink_rate_hi).toBe(1);
+    expect(std.entropy_normalized_lo).toBe(0); // 0.3 - 0.346
+    expect(std.entropy_normalized_hi).toBeCloseTo(0.3 + Math.sqrt(0.12), 12);
+    expect(std.norm_ratio_lo).toBeCloseTo(3.5 - Math.sqrt(1.25), 12);
+    const [iqr] = sequenceBands(metrics, entropy, 'iqr');
+    expect([iqr.sink_rate_lo, iqr.sink_rate_hi]).toEqual([0.75, 1]);
+    expect([iqr.norm_ratio_lo, iqr.norm_ratio_hi]).toEqual([2.75, 4.25]);
+  });
+});
+
 describe('layerProfileFigure', () => {
   it('carries the fixture metrics and normalises the bound by ln T', () => {
     const m = fixtureMetrics('gpt2');

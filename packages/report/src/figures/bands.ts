@@ -39,9 +39,11 @@ export function spread(values: readonly (number | null)[], kind: BandKind): [num
   return [mean - std, mean + std];
 }
 
+const unitInterval = (v: number | null): number | null => (v === null ? null : Math.min(1, Math.max(0, v)));
+
 /**
  * Bands per (model, hidden_index): the per-sequence first-token norm ratio (first / mean of the
- * others, per sequence), the per-sequence Sink_1 of the layer, and H / ln T.
+ * others, per sequence), the per-sequence Sink_1 of the layer, and H / ln T (the last two cut to [0, 1]).
  */
 export function sequenceBands(metricsSequences: RowSource, entropySequences: RowSource, kind: BandKind): BandRow[] {
   const m = readTable('sequenceBands', 'metrics_sequences', metricsSequences, ['model', 'hidden_index', 'sequence', 'first_token_norm', 'other_tokens_mean_norm', 'sink_rate']);
@@ -64,8 +66,9 @@ export function sequenceBands(metricsSequences: RowSource, entropySequences: Row
     // the ratio is drawn on a log axis: a band reaching 0 or below is cut at the smallest ratio seen
     const smallest = Math.min(...g.ratio.filter((r): r is number => r !== null && r > 0));
     const nLo = nLoRaw === null ? null : nLoRaw > 0 ? nLoRaw : Number.isFinite(smallest) ? smallest : null;
-    const [sLo, sHi] = spread(g.sink, kind);
-    const [eLo, eHi] = spread(g.entropy, kind);
+    // Sink_1 and H / ln T live in [0, 1]: a +-1 std band is cut there (an IQR band already is)
+    const [sLo, sHi] = spread(g.sink, kind).map(unitInterval);
+    const [eLo, eHi] = spread(g.entropy, kind).map(unitInterval);
     return { model: g.model, hidden_index: g.hidden_index, norm_ratio_lo: nLo, norm_ratio_hi: nHi, sink_rate_lo: sLo, sink_rate_hi: sHi, entropy_normalized_lo: eLo, entropy_normalized_hi: eHi };
   });
 }
