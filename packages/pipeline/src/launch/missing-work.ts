@@ -39,6 +39,12 @@ export async function modelWork(ctx: PipelineContext, step: StepName, modelIndex
     }
     case 'entropy':
       return { ...base, missingShards: [], needed: !(await present(ctx, LAYER_ENTROPY.kind, plan.entropyArtifact)) };
+    case 'lens': {
+      const keys = Object.entries(plan.lensArtifacts).filter(([, key]) => key !== null) as [string, string][];
+      const kinds: Record<string, string> = { logitLens: 'logit_lens', multipleChoice: 'multiple_choice', probes: 'probes' };
+      const have = await Promise.all(keys.map(([which, key]) => present(ctx, kinds[which], key)));
+      return { ...base, missingShards: [], needed: !have.every(Boolean) };
+    }
     case 'ablate':
       // which runs an ablation needs is only known once it is planned; cached runs are quick hits
       return { ...base, missingShards: [], needed: ctx.spec.ablations.length > 0 };

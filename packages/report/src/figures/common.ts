@@ -101,3 +101,12 @@ export function heatmapStep(cells: number, maxSide: number): number {
 export function listOf(values: readonly (number | string)[]): string {
   return values.join(', ');
 }
+
+/**
+ * Rows of several kinds in one dataset (a facet splits one data source), each given every field
+ * any of them has (null where it has none), so every encoded field exists in every row.
+ */
+export function uniformRows(rows: readonly Record<string, unknown>[]): Record<string, unknown>[] {
+  const fields = [...new Set(rows.flatMap((r) => Object.keys(r)))];
+  return rows.map((r) => Object.fromEntries(fields.map((f) => [f, r[f] ?? null])));
+}
