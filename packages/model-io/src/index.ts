@@ -13,6 +13,8 @@ export * from './config/rope-scaling.js';
 export * from './families/adapter.js';
 export * from './families/registry.js';
 export * from './checkpoint/checkpoint.js';
+export * from './checkpoint/deferred-reader.js';
+export * from './deferred-array.js';
 export * from './checkpoint/hf-cache.js';
 export * from './forward/ops.js';
 export * from './forward/forward.js';
