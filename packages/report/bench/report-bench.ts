@@ -99,7 +99,7 @@ for (const [name, build] of Object.entries(builders)) {
     const png = report.svgToPng(svg, { scale: 2 });
     times.png.push(performance.now() - t);
     sizes = { svg: svg.length / 1024, png: png.length / 1024 };
-    if (r === 0) figures.push({ id: `figure-${figures.length + 1}`, title: name, spec });
+    if (r === 0) figures.push({ id: `figure-${figures.length + 1}`, title: name, paperFigure: 'benchmark', spec });
   }
   console.log([name.padEnd(36), ...[times.spec, times.svg, times.png].map((x) => median(x).toFixed(1)), sizes.svg.toFixed(0), sizes.png.toFixed(0)].join('\t'));
 }

@@ -86,7 +86,7 @@ describe('writeReport', () => {
       encoding: { x: { field: 'b', type: 'quantitative' } },
     } as TopLevelSpec;
     const failed = join(scratch, 'failed');
-    await expect(writeReport({ outDir: failed, title: 't', figures: [figures[0], { id: 'broken', title: 'broken', spec: broken }] })).rejects.toThrow(/figure 'broken' failed to render/);
+    await expect(writeReport({ outDir: failed, title: 't', figures: [figures[0], { id: 'broken', title: 'broken', paperFigure: 'none', spec: broken }] })).rejects.toThrow(/figure 'broken' failed to render/);
     expect(existsSync(failed)).toBe(false);
     await expect(writeReport({ outDir: failed, title: 't', figures: [{ ...figures[0], id: '../escape' }] })).rejects.toThrow(/figures\[0\]\.id must match/);
     await expect(writeReport({ outDir: failed, title: 't', figures: [figures[0], figures[0]] })).rejects.toThrow(/used twice/);

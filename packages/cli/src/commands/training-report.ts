@@ -80,7 +80,7 @@ export async function trainingReport(argv: string[]): Promise<number> {
   const written = await writeReport({
     outDir,
     title: `Training dynamics: ${positionals.map((d) => basename(resolve(d))).join(', ')}`,
-    figures: [{ id: 'training', title: 'Loss, Sink_1 and first-token norm ratio against step', spec: trainingFigure(rows as never, { models: positionals.map((d) => basename(resolve(d))), dataset: 'back-copy held-out', seqLen: 64, eps: 0.3, bosPolicy: 'always (BOS first)' }) }],
+    figures: [{ id: 'training', paperFigure: 'none: sinkscope training dynamics (cf. Gu et al. 2025, Sec. 4, Sink₁ during training)', title: 'Loss, Sink_1 and first-token norm ratio against step', spec: trainingFigure(rows as never, { models: positionals.map((d) => basename(resolve(d))), dataset: 'back-copy held-out', seqLen: 64, eps: 0.3, bosPolicy: 'always (BOS first)' }) }],
     tables: [{ title: 'training', rows }],
   });
   process.stdout.write(`training artifact ${key.slice(0, 12)}; report: ${written.indexHtml}\n`);

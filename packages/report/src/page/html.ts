@@ -8,6 +8,7 @@ import type { TableGrid } from './report-table.js';
 export interface PageFigure {
   id: string;
   title: string;
+  paperFigure: string;
   spec: TopLevelSpec;
 }
 

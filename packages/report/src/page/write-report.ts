@@ -17,6 +17,12 @@ export interface ReportFigure {
   /** File stem and anchor: letters, digits, '-' and '_' (e.g. 'layer-profile'). */
   id: string;
   title: string;
+  /**
+   * The paper figure this one corresponds to, for the page's figure index: e.g.
+   * "Gu et al. 2025, Fig. 5 (middle)", "Queipo-de-Llano et al. 2025, Fig. 1"; a figure with no paper
+   * counterpart says so ("none: sinkscope's training dynamics").
+   */
+  paperFigure: string;
   spec: TopLevelSpec;
 }
 
@@ -63,6 +69,9 @@ function checkFigures(figures: readonly ReportFigure[]): void {
     if (ids.has(figure.id)) throw new TypeError(`writeReport: figures[${i}].id '${figure.id}' is used twice`);
     ids.add(figure.id);
     if (typeof figure.title !== 'string' || figure.title.trim() === '') throw new TypeError(`writeReport: figures[${i}].title must be a non-empty string`);
+    if (typeof figure.paperFigure !== 'string' || figure.paperFigure.trim() === '') {
+      throw new TypeError(`writeReport: figures[${i}].paperFigure must name the paper figure it corresponds to (or say there is none)`);
+    }
     if (figure.spec === null || typeof figure.spec !== 'object') throw new TypeError(`writeReport: figures[${i}].spec must be a Vega-Lite spec object`);
   });
 }

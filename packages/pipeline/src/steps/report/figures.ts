@@ -27,23 +27,26 @@ export async function writeFigures(ctx: PipelineContext, models: readonly ModelT
   const ex = ctx.spec.patternExample;
   const first = models[0];
   const builders: Record<FigureId, (() => ReportFigure | undefined) | undefined> = {
-    profile: () => ({ id: 'profile', title: 'Per-layer profile: first-token norm, Sink_1 and matrix entropy with its bound', spec: report.layerProfileFigure(all(models, 'layers') as never, caption) }),
-    heads: () => ({ id: 'heads', title: 'Mean attention on the first token, alpha_1, per layer and head', spec: report.headSinkHeatmapFigure(all(models, 'heads') as never, caption) }),
+    profile: () => ({ id: 'profile', paperFigure: 'Queipo-de-Llano et al. 2025, Fig. 1', title: 'Per-layer profile: first-token norm, Sink_1 and matrix entropy with its bound', spec: report.layerProfileFigure(all(models, 'layers') as never, caption) }),
+    heads: () => ({ id: 'heads', paperFigure: 'Gu et al. 2025, Figs. 19-24', title: 'Mean attention on the first token, alpha_1, per layer and head', spec: report.headSinkHeatmapFigure(all(models, 'heads') as never, caption) }),
     pattern: () => ({
       id: 'pattern',
+      paperFigure: 'Gu et al. 2025, Sec. 2 (an attention map with its sink column)',
       title: `Attention pattern of layer ${ex.layer}, head ${ex.head}, sequence ${ex.sequence} (${first.name})`,
       spec: report.attentionPatternFigure(first.tables.pattern as never, { ...caption, models: first.name }, { model: first.name, layer: ex.layer, head: ex.head, sequence: ex.sequence }),
     }),
-    norms: () => ({ id: 'norms', title: 'Norms of the first token vs the others: hidden states, keys and values', spec: report.firstTokenNormsFigure({ norms: all(models, 'norms') as never }, caption) }),
+    norms: () => ({ id: 'norms', paperFigure: 'Gu et al. 2025, Fig. 2', title: 'Norms of the first token vs the others: hidden states, keys and values', spec: report.firstTokenNormsFigure({ norms: all(models, 'norms') as never }, caption) }),
     qk: () => ({
       id: 'qk',
+      paperFigure: 'Gu et al. 2025, Fig. 2 and Figs. 15-18 (q-k decomposition)',
       title: `q-k decomposition of layer ${ex.layer}, head ${ex.head} (${first.name}): cos(q,k) and |q||k|`,
       spec: report.firstTokenNormsFigure({ norms: first.tables.norms as never, qk: first.tables.qk as never }, { ...caption, models: first.name }, { model: first.name, layer: ex.layer, head: ex.head }),
     }),
-    'sink-sweep': () => ({ id: 'sink-sweep', title: 'Sink_1 against sequence length T for several eps', spec: report.sinkSweepFigure(all(models, 'sink_sweep') as never, { ...caption, eps: ctx.spec.metrics.epsSweep, seqLen: ctx.spec.metrics.seqLenSweep }) }),
-    'sink-models': () => ({ id: 'sink-models', title: 'Sink_1 across models', spec: report.sinkSweepFigure(all(models, 'sink_sweep') as never, { ...caption, eps: ctx.spec.metrics.epsSweep }, { seqLen: ctx.spec.seqLen }) }),
+    'sink-sweep': () => ({ id: 'sink-sweep', paperFigure: 'Gu et al. 2025, Figs. 3-4 (Sink₁ against T and ε)', title: 'Sink_1 against sequence length T for several eps', spec: report.sinkSweepFigure(all(models, 'sink_sweep') as never, { ...caption, eps: ctx.spec.metrics.epsSweep, seqLen: ctx.spec.metrics.seqLenSweep }) }),
+    'sink-models': () => ({ id: 'sink-models', paperFigure: 'Gu et al. 2025, Figs. 3-4 (Sink₁ across models)', title: 'Sink_1 across models', spec: report.sinkSweepFigure(all(models, 'sink_sweep') as never, { ...caption, eps: ctx.spec.metrics.epsSweep }, { seqLen: ctx.spec.seqLen }) }),
     massive: () => ({
       id: 'massive',
+      paperFigure: 'Sun et al. 2024, Sec. 2 (top and median |activation| per layer)',
       title: 'Massive activations: top |activation| per layer with the median',
       spec: report.massiveActivationsFigure(all(models, 'massive') as never, caption, {
         ...(models.length === 1 && Number(first.metadata.massive?.emergence_hidden_index ?? -1) >= 0
@@ -51,7 +54,7 @@ export async function writeFigures(ctx: PipelineContext, models: readonly ModelT
           : {}),
       }),
     }),
-    ablation: ablation.length ? () => ({ id: 'ablation', title: 'BOS ablations: each curve before and after, against the controls', spec: report.ablationFigure(ablation as never, caption, { seqLen: ctx.spec.seqLen }) }) : undefined,
+    ablation: ablation.length ? () => ({ id: 'ablation', paperFigure: 'Queipo-de-Llano et al. 2025, Sec. 4 (BOS ablations)', title: 'BOS ablations: each curve before and after, against the controls', spec: report.ablationFigure(ablation as never, caption, { seqLen: ctx.spec.seqLen }) }) : undefined,
     training: undefined,
   };
   const figures: ReportFigure[] = [];
