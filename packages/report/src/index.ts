@@ -40,6 +40,7 @@ export type { RenderPngOptions } from './render/png.js';
 export { vegaLiteSchemaErrors } from './validate.js';
 
 export { writeReport } from './page/write-report.js';
+export { markdownTable } from './page/markdown.js';
 export type { ReportFigure, WriteReportOptions, WrittenFigure, WrittenReport } from './page/write-report.js';
 export type { ReportTable } from './page/report-table.js';
 export { formatNumber } from './format.js';
