@@ -10,7 +10,7 @@ import { activationsKey, combinedActivationsKey, entropyArtifactKey, extractHook
 import { checkpointDir, REPO_ROOT } from '../run/paths.js';
 import type { StepReceipt } from '../run/receipt.js';
 import { shardRanges, type ShardRange } from '../run/shards.js';
-import type { ModelRef } from '../schema/pipeline-schema.js';
+import { datasetRefs, type DatasetRef, type ModelRef } from '../schema/pipeline-schema.js';
 
 /** A model of the spec, resolved: its folder, architecture and content hash. */
 export interface ResolvedModel {
@@ -40,7 +40,16 @@ export interface ModelPlan {
   readonly sequencesHash: string;
   readonly firstIsBos: boolean;
   readonly datasetName: string;
-  /** One activations artifact per extract shard, in sequence order. */
+  /** Which of the spec's datasets (0 when it has one), and its label in tables and figures. */
+  readonly datasetIndex: number;
+  readonly datasetLabel: string;
+  /** How many datasets the spec lists (receipts and labels name the dataset when there are several). */
+  readonly datasetCount: number;
+  /**
+   * One activations artifact per extract shard, in sequence order. Shard indices run on across a
+   * model's datasets (dataset 1's first shard follows dataset 0's last), so `--shard i` and a Slurm
+   * array task name one shard of one model.
+   */
   readonly shards: readonly ActivationShard[];
   /** The key of all shards together (the metrics and entropy keys build on it). */
   readonly activationsKey: string;
@@ -65,16 +74,16 @@ export async function resolveModel(ctx: PipelineContext, ref: ModelRef): Promise
   }
 }
 
-/** The spec's dataset for one model (text sources go through the model's own tokenizer). */
-export async function datasetFor(ctx: PipelineContext, model: ResolvedModel): Promise<EvalSet> {
-  const spec = await resolveDatasetSpec(resolve(REPO_ROOT, ctx.spec.dataset.spec)).catch((err: Error) => {
-    throw new Error(`${ctx.specFile}: field 'dataset.spec': ${err.message}`);
+/** One of the spec's datasets for one model (text sources go through the model's own tokenizer). */
+export async function datasetFor(ctx: PipelineContext, model: ResolvedModel, ref: DatasetRef = datasetRefs(ctx.spec)[0], field = 'dataset'): Promise<EvalSet> {
+  const spec = await resolveDatasetSpec(resolve(REPO_ROOT, ref.spec)).catch((err: Error) => {
+    throw new Error(`${ctx.specFile}: field '${field}.spec': ${err.message}`);
   });
   const tokenizer = hasTokenizer(model.dir) ? await loadTokenizer(model.dir) : null;
   const build = buildEvalSet(spec, tokenizer, {
     seqLen: ctx.spec.seqLen,
-    ...(ctx.spec.dataset.count !== undefined ? { count: ctx.spec.dataset.count } : {}),
-    ...(ctx.spec.dataset.seed !== undefined ? { seed: ctx.spec.dataset.seed } : {}),
+    ...(ref.count !== undefined ? { count: ref.count } : {}),
+    ...(ref.seed !== undefined ? { seed: ref.seed } : {}),
     bosPolicy: ctx.spec.bosPolicy,
     vocab: { vocabSize: model.arch.vocabSize, bosTokenId: model.arch.bosTokenId ?? null, eosTokenId: model.arch.eosTokenId ?? null },
   });
@@ -83,9 +92,9 @@ export async function datasetFor(ctx: PipelineContext, model: ResolvedModel): Pr
   });
 }
 
-async function buildPlan(ctx: PipelineContext, modelIndex: number): Promise<ModelPlan> {
+/** The plans of one model, one per dataset of the spec (shard indices running on across them). */
+async function buildPlans(ctx: PipelineContext, modelIndex: number): Promise<ModelPlan[]> {
   const model = await resolveModel(ctx, ctx.spec.models[modelIndex]);
-  const dataset = await datasetFor(ctx, model);
   let hooks: HookName[];
   try {
     hooks = extractHooks(ctx.spec, model.arch);
@@ -93,47 +102,84 @@ async function buildPlan(ctx: PipelineContext, modelIndex: number): Promise<Mode
     throw new Error(`${ctx.specFile}: model '${model.ref.name}': ${(err as Error).message}`);
   }
   const { engine, backend } = await resolveEngine(ctx.spec.engine);
-  const ranges = shardRanges(dataset.sequences.length, ctx.spec.shardSize);
-  const base = { modelHash: model.contentHash, sequencesHash: dataset.sequencesHash, hooks, engine, bosPolicy: ctx.spec.bosPolicy };
-  // one shard of everything keeps the key an unsharded run always had
-  const shards = ranges.map((r) => ({ ...r, key: activationsKey(ranges.length === 1 ? base : { ...base, shard: r }) }));
-  const activations = combinedActivationsKey(shards.map((s) => s.key));
-  const metrics = metricsKey(activations, ctx.spec);
-  const metricsArtifacts = Object.fromEntries(METRICS_KINDS.map((kind) => [kind, metricsArtifactKey(metrics, kind)])) as Record<MetricsKind, string>;
-  const entropyArtifact = entropyArtifactKey(activations, ctx.spec);
-  return {
-    model,
-    hooks,
-    engine,
-    backend,
-    sequences: dataset.sequences,
-    sequencesHash: dataset.sequencesHash,
-    firstIsBos: dataset.firstIsBos,
-    datasetName: dataset.name,
-    shards,
-    activationsKey: activations,
-    metricsKey: metrics,
-    metricsArtifacts,
-    entropyArtifact,
-    layersArtifact: layersKey(metrics, entropyArtifact),
-  };
+  const refs = datasetRefs(ctx.spec);
+  const plans: ModelPlan[] = [];
+  let shardOffset = 0;
+  for (const [d, ref] of refs.entries()) {
+    const field = ctx.spec.datasets ? `datasets[${d}]` : 'dataset';
+    const dataset = await datasetFor(ctx, model, ref, field);
+    const label = ref.name ?? dataset.name;
+    const clash = plans.find((p) => p.datasetLabel === label);
+    if (clash) throw new Error(`${ctx.specFile}: field '${field}': the label '${label}' is already that of datasets[${clash.datasetIndex}]; give one of them a 'name'`);
+    const ranges = shardRanges(dataset.sequences.length, ctx.spec.shardSize);
+    const base = { modelHash: model.contentHash, sequencesHash: dataset.sequencesHash, hooks, engine, bosPolicy: ctx.spec.bosPolicy };
+    // one shard of everything keeps the key an unsharded run always had
+    const shards = ranges.map((r) => ({ ...r, index: shardOffset + r.index, key: activationsKey(ranges.length === 1 ? base : { ...base, shard: { start: r.start, end: r.end } }) }));
+    shardOffset += shards.length;
+    const activations = combinedActivationsKey(shards.map((s) => s.key));
+    const metrics = metricsKey(activations, ctx.spec);
+    const metricsArtifacts = Object.fromEntries(METRICS_KINDS.map((kind) => [kind, metricsArtifactKey(metrics, kind)])) as Record<MetricsKind, string>;
+    const entropyArtifact = entropyArtifactKey(activations, ctx.spec);
+    plans.push({
+      model,
+      hooks,
+      engine,
+      backend,
+      sequences: dataset.sequences,
+      sequencesHash: dataset.sequencesHash,
+      firstIsBos: dataset.firstIsBos,
+      datasetName: dataset.name,
+      datasetIndex: d,
+      datasetLabel: label,
+      datasetCount: refs.length,
+      shards,
+      activationsKey: activations,
+      metricsKey: metrics,
+      metricsArtifacts,
+      entropyArtifact,
+      layersArtifact: layersKey(metrics, entropyArtifact),
+    });
+  }
+  return plans;
 }
 
-const plans = new WeakMap<PipelineContext, Map<number, Promise<ModelPlan>>>();
+const plans = new WeakMap<PipelineContext, Map<number, Promise<ModelPlan[]>>>();
 
 /**
- * The plan of model `modelIndex` of the spec, built once per run (per context): the checkpoint is
- * opened and hashed and the dataset built once, however many steps read them.
+ * The plans of model `modelIndex` of the spec, one per dataset, built once per run (per context): the
+ * checkpoint is opened and hashed and each dataset built once, however many steps read them.
  */
-export function modelPlan(ctx: PipelineContext, modelIndex: number): Promise<ModelPlan> {
+export function modelPlans(ctx: PipelineContext, modelIndex: number): Promise<ModelPlan[]> {
   let byModel = plans.get(ctx);
   if (!byModel) plans.set(ctx, (byModel = new Map()));
   let plan = byModel.get(modelIndex);
-  if (!plan) byModel.set(modelIndex, (plan = buildPlan(ctx, modelIndex)));
+  if (!plan) byModel.set(modelIndex, (plan = buildPlans(ctx, modelIndex)));
   return plan;
+}
+
+/** Every plan of the run: each model of the context on each dataset of the spec, model by model. */
+export async function contextPlans(ctx: PipelineContext): Promise<ModelPlan[]> {
+  const out: ModelPlan[] = [];
+  for (const m of ctx.modelIndices) out.push(...(await modelPlans(ctx, m)));
+  return out;
+}
+
+/** The plan of model `modelIndex` on the spec's dataset `datasetIndex` (default the first). */
+export async function modelPlan(ctx: PipelineContext, modelIndex: number, datasetIndex = 0): Promise<ModelPlan> {
+  return (await modelPlans(ctx, modelIndex))[datasetIndex];
+}
+
+/** How a (model, dataset) is named where the spec has several datasets: `model · dataset`; else the model's name. */
+export function unitLabel(plan: Pick<ModelPlan, 'model' | 'datasetLabel' | 'datasetCount'>): string {
+  return plan.datasetCount > 1 ? `${plan.model.ref.name} · ${plan.datasetLabel}` : plan.model.ref.name;
 }
 
 /** A shard's line in the extract step's receipt (the shard index only where the model has several). */
 export function shardReceiptEntry(plan: ModelPlan, shard: ActivationShard, cacheHit: boolean): StepReceipt['artifacts'][number] {
-  return { kind: ACTIVATIONS_KIND, key: shard.key, model: plan.model.ref.name, cacheHit, ...(plan.shards.length > 1 ? { shard: shard.index } : {}) };
+  return { kind: ACTIVATIONS_KIND, key: shard.key, model: plan.model.ref.name, cacheHit, ...(plan.shards.length > 1 || plan.datasetCount > 1 ? { shard: shard.index } : {}), ...datasetOf(plan) };
+}
+
+/** The `dataset` field of a receipt entry: only where the spec lists several datasets, so other receipts keep their bytes. */
+export function datasetOf(plan: Pick<ModelPlan, 'datasetCount' | 'datasetLabel'>): { dataset?: string } {
+  return plan.datasetCount > 1 ? { dataset: plan.datasetLabel } : {};
 }

@@ -3,7 +3,7 @@ import { LayerEntropyAccumulator } from '@sinkscope/entropy';
 import { hiddenStateHooks } from '@sinkscope/model-io';
 import { readSequenceBatch } from '../kinds/activations.js';
 import { LAYER_ENTROPY } from '../kinds/step-kinds.js';
-import { modelPlan } from '../plan/model-plan.js';
+import { contextPlans, datasetOf, unitLabel } from '../plan/model-plan.js';
 import { artifactMetadata, type PipelineContext } from '../run/context.js';
 import { progressLine } from '../run/progress.js';
 import type { StepReceipt } from '../run/receipt.js';
@@ -15,9 +15,9 @@ import { activationBatches } from './activation-batches.js';
  */
 export async function entropyStep(ctx: PipelineContext): Promise<StepReceipt['artifacts']> {
   const out: StepReceipt['artifacts'][number][] = [];
-  for (const m of ctx.modelIndices) {
-    const plan = await modelPlan(ctx, m);
+  for (const plan of await contextPlans(ctx)) {
     const name = plan.model.ref.name;
+    const label = unitLabel(plan);
     const { arch } = plan.model;
     const key = plan.entropyArtifact;
     const settings = ctx.spec.entropy;
@@ -40,10 +40,10 @@ export async function entropyStep(ctx: PipelineContext): Promise<StepReceipt['ar
         const seq = readSequenceBatch(batch);
         hooks.forEach((hook, i) => {
           const h = seq.hooks.get(hook);
-          if (!h) throw new Error(`entropy ${name}: hook ${hook} missing from sequence ${seq.sequence}`);
+          if (!h) throw new Error(`entropy ${label}: hook ${hook} missing from sequence ${seq.sequence}`);
           acc.add(i, h.data, h.rows, h.width);
         });
-        progressLine(`entropy ${name}`, ++done, plan.sequences.length, started);
+        progressLine(`entropy ${label}`, ++done, plan.sequences.length, started);
       }
       const rows = acc.result().map((r, i) => ({
         model: name,
@@ -61,8 +61,8 @@ export async function entropyStep(ctx: PipelineContext): Promise<StepReceipt['ar
       }));
       writer.append(buildRecordBatchFromRows(LAYER_ENTROPY.schema, rows, `layer_entropy of ${name}`));
     });
-    ctx.log(`entropy ${name}: ${result.hit ? 'cache hit' : 'computed'} (key ${key.slice(0, 12)})`);
-    out.push({ kind: LAYER_ENTROPY.kind, key, model: name, cacheHit: result.hit });
+    ctx.log(`entropy ${label}: ${result.hit ? 'cache hit' : 'computed'} (key ${key.slice(0, 12)})`);
+    out.push({ kind: LAYER_ENTROPY.kind, key, model: name, ...datasetOf(plan), cacheHit: result.hit });
   }
   return out;
 }
