@@ -185,7 +185,7 @@ export function planAblations(
       const block = autoBlock(emergence, spec.hook, arch.nLayers);
       if (block === null) return skip(`the massive activation forms in the last block (hidden state ${emergence}); no later ${spec.hook} exists`);
       layers = [block];
-      note = `auto: block ${block}, where the massive activation forms (hidden state ${emergence}, the largest rise of the first-token norm ratio)`;
+      note = `block ${block} (auto), where the massive activation forms (hidden state ${emergence}, the largest rise of the first-token norm ratio)`;
     } else {
       layers = [...spec.layers];
       note = `block${layers.length > 1 ? 's' : ''} ${layers.join(', ')} (given)`;

@@ -84,7 +84,7 @@ export function doseTable(rows: readonly AblationEffectsRow[]): string {
 export function ablationSummary(finding: Pick<MassiveFinding, 'found' | 'verdict'>, rows: readonly AblationEffectsRow[], title = ''): string {
   const lines: string[] = [];
   if (title) lines.push(title, '');
-  lines.push(`${finding.found ? 'Massive activation' : 'Nothing to ablate'}: ${finding.verdict}.`, '');
+  lines.push(finding.found ? `${finding.verdict[0].toUpperCase()}${finding.verdict.slice(1)}.` : `Nothing to ablate: ${finding.verdict}.`, '');
   const bullets = [
     ...rows.filter((r) => r.role === 'skipped').map((r) => `- ${escape(r.ablation)} did not run: ${r.note}.`),
     ...rows.filter((r) => r.role === 'targeted' || (r.role === 'control' && r.intervention.includes('[control: layer'))).map((r) => `- ${escape(r.intervention)}: ${r.note}.`),

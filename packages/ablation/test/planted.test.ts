@@ -180,7 +180,7 @@ describe('ablations on a model with a planted first-token massive activation', (
     const targeted = result.effects.find((e) => e.name === ZERO)!;
     expect(stored[0].norm_ratio_delta_mean).toBe(Math.fround(targeted.normRatio.deltaMean));
     expect(stored[0].sink_rate_after).toBe(Math.fround(targeted.sinkRate!.after));
-    expect(stored[0].note).toBe('auto: block 1, where the massive activation forms (hidden state 2, the largest rise of the first-token norm ratio)');
+    expect(stored[0].note).toBe('block 1 (auto), where the massive activation forms (hidden state 2, the largest rise of the first-token norm ratio)');
   });
 
   it('stored runs are hits: a second pass loads no model and gives the same effects', async () => {

@@ -74,7 +74,7 @@ describe('the ablate step of a pipeline', () => {
     expect(at('zero hook_mlp_out L=auto', 2).norm_ratio).toBeLessThan(2);
     expect(at('zero hook_mlp_out L=auto', 2).role).toBe('targeted');
     expect(printed.join('')).toMatch(/\| targeted \| zero hook_mlp_out L=auto \| 2 \| /);
-    expect(printed.join('')).toContain('- zero hook_mlp_out L=auto: auto: block 1, where the massive activation forms (hidden state 2, the largest rise of the first-token norm ratio).');
+    expect(printed.join('')).toContain('- zero hook_mlp_out L=auto: block 1 (auto), where the massive activation forms (hidden state 2, the largest rise of the first-token norm ratio).');
 
     // adding one ablation computes only its runs; everything else is a cache hit
     const both = `${zero}\n  - { kind: rescale-norm, hook: hook_resid_post, layers: auto, norm: median-of-others, controls: false }`;
