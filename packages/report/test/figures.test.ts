@@ -54,6 +54,11 @@ const builders: Record<string, () => TopLevelSpec> = {
   ablation: () => ablationFigure(ablationRows(), CAPTION),
   training: () => trainingFigure(trainingRows(), CAPTION),
   sinkK: () => sinkKFigure([...sinkKRows('gpt2'), ...sinkKRows('llama')], { ...CAPTION, models: ['gpt2', 'llama'] }),
+  sinkKByDataset: () =>
+    sinkKFigure(
+      ['random', 'repeated'].flatMap((dataset) => [...sinkKRows('gpt2'), ...sinkKRows('llama')].map((r) => ({ ...r, dataset }))),
+      { ...CAPTION, models: ['gpt2', 'llama'] },
+    ),
   sinkParams: () => sinkParamsFigure(sinkParamsRows(), { ...CAPTION, models: ['gpt2', 'pythia'] }),
   qkGrid: () => qkGridFigure([...qkRows(), ...qkRows().map((r) => ({ ...r, layer: 0, head: 3, dot: -(r.dot as number) }))], [{ layer: 2, head: 1, meanAlpha: 0.91 }, { layer: 0, head: 3, meanAlpha: 0.02 }], CAPTION),
   datasetSinks: () => datasetSinksFigure(datasetSinksRows(), { ...CAPTION, models: ['gpt2', 'llama'] }),
@@ -303,6 +308,14 @@ describe('sinkKFigure', () => {
     // k = 1 is the fixture's own Sink_1 (gpt2: no head over 0.3)
     expect(rows.find((r) => r.model === 'gpt2' && r.k === 1)?.sink_rate).toBe(fixtureMetrics('gpt2').sink_rate);
     expect(rows.find((r) => r.model === 'llama' && r.k === 1)?.sink_rate).toBeCloseTo(fixtureMetrics('llama').sink_rate, 12);
+  });
+});
+
+describe('sinkKFigure with datasets', () => {
+  it('one panel per dataset, one colour per model (the palette holds models, not model x dataset)', () => {
+    const spec = json(builders.sinkKByDataset());
+    expect(spec.facet).toEqual({ column: { field: 'dataset', type: 'nominal', title: null } });
+    expect(JSON.stringify(spec)).toContain('"domain":["gpt2","llama"]');
   });
 });
 

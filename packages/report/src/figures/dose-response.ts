@@ -60,7 +60,7 @@ export function doseResponseFigure(effects: RowSource, caption: CaptionContext):
   const color = seriesColor(FIGURE, 'series', 'ablation', series);
   const measured = PANELS.filter(({ quantity }) => points.some((p) => p.quantity === quantity && p.delta !== null));
   const unmeasured = PANELS.filter((p) => !measured.includes(p)).map((p) => p.quantity);
-  const x = { field: 'scale', type: 'quantitative' as const, title: 'strength s (0 = baseline, 1 = full ablation)', scale: { domain: [0, 1] }, axis: { values: distinct(points.map((p) => p.scale as number)).sort((a, b) => a - b) } };
+  const x = { field: 'scale', type: 'quantitative' as const, title: 'strength s (0 = baseline, 1 = full ablation)', scale: { domain: [0, 1] }, axis: { values: distinct(points.map((p) => p.scale as number)).sort((a, b) => a - b), format: '~g' } };
   const panel = (quantity: string, title: string): NonNormalizedSpec => ({
     title: { text: title, fontSize: 12 },
     transform: [{ filter: { field: 'quantity', equal: quantity } }],

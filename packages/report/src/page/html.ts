@@ -54,7 +54,7 @@ a { color: #0b5cad; }
 .summary [align="center"] { text-align: center; }
 table.figure-index td { white-space: normal; }
 table.metadata table { font-size: 12px; }
-table.metadata table td, table.metadata table th { padding: 1px 8px; border-bottom: none; background: none; }
+table.metadata table tr td, table.metadata table tr th { padding: 1px 8px; border-bottom: none; background: none; }
 .paper { color: var(--muted); }
 figure { margin: 18px 0 28px; }
 figcaption { font-size: 13px; color: var(--muted); margin-top: 4px; }

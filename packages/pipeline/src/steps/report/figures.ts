@@ -14,10 +14,25 @@ function bosPhrase(ctx: PipelineContext, models: readonly ModelTables[]): string
 /** A table of every (model, dataset), its `model` column set to the label figures show. */
 const all = (models: readonly ModelTables[], table: keyof ModelTables['tables']): Row[] => models.flatMap((m) => m.tables[table].map((r) => ({ ...r, model: m.label })));
 
-/** A figure of the registry: its paper counterpart, and its title and spec when the run has its data. */
+/** A figure of the registry: its paper counterpart, and its title and spec when the run has its data (several: one per id suffix). */
 interface FigureEntry {
   readonly paperFigure: string;
-  readonly build: () => { title: string; spec: TopLevelSpec } | undefined;
+  readonly build: () => { title: string; spec: TopLevelSpec } | readonly { title: string; spec: TopLevelSpec }[] | undefined;
+}
+
+/**
+ * The ablation figure's inputs, one per (model, targeted ablation): its baseline, the targeted run and
+ * its controls (at most 4 series, within the colour-blind-safe palette).
+ */
+function ablationGroups(rows: readonly Row[]): { model: string; group: string; rows: Row[] }[] {
+  const out: { model: string; group: string; rows: Row[] }[] = [];
+  for (const model of [...new Set(rows.map((r) => r.model as string))]) {
+    const own = rows.filter((r) => r.model === model);
+    for (const group of [...new Set(own.filter((r) => r.role === 'targeted').map((r) => r.intervention as string))]) {
+      out.push({ model, group, rows: own.filter((r) => r.role === 'baseline' || r.intervention === group || (r.intervention as string).startsWith(`${group} [control:`)) });
+    }
+  }
+  return out;
 }
 
 /**
@@ -26,7 +41,8 @@ interface FigureEntry {
  */
 export async function writeFigures(ctx: PipelineContext, models: readonly ModelTables[], outDir: string, summary: string, ablations: readonly ModelAblations[] = []): Promise<string> {
   const caption: CaptionContext = {
-    models: models.map((m) => m.label),
+    // the models once each; several datasets are named in the dataset part of the caption
+    models: [...new Set(models.map((m) => m.name))],
     dataset: [...new Set(models.map((m) => m.datasetName))].join(', '),
     seqLen: ctx.spec.seqLen,
     eps: ctx.spec.metrics.eps,
@@ -90,7 +106,14 @@ export async function writeFigures(ctx: PipelineContext, models: readonly ModelT
     },
     'sink-k': {
       paperFigure: 'Gu et al. 2025, Fig. 5 (middle)',
-      build: () => ({ title: 'Sink_k against the key position k = 1..10', spec: report.sinkKFigure(all(models, 'sink_k') as never, caption) }),
+      build: () => ({
+        title: 'Sink_k against the key position k = 1..10',
+        // several datasets: one panel per dataset, one line per model
+        spec: report.sinkKFigure(
+          models.flatMap((m) => m.tables.sink_k.map((r) => ({ ...r, model: m.name, ...(m.label !== m.name ? { dataset: m.datasetLabel } : {}) }))) as never,
+          { ...caption, models: [...new Set(models.map((m) => m.name))] },
+        ),
+      }),
     },
     'sink-params': {
       paperFigure: 'Gu et al. 2025, Fig. 4 (left)',
@@ -127,9 +150,10 @@ export async function writeFigures(ctx: PipelineContext, models: readonly ModelT
     ablation: {
       paperFigure: 'Queipo-de-Llano et al. 2025, Sec. 4 (BOS ablations)',
       build: () =>
-        ablationRows.some((r) => r.role === 'targeted')
-          ? { title: 'BOS ablations: each curve before and after, against the controls', spec: report.ablationFigure(ablationRows as never, caption, { seqLen: ctx.spec.seqLen }) }
-          : undefined,
+        ablationGroups(ablationRows).map((g) => ({
+          title: `BOS ablation ${g.group}${models.length > 1 ? ` (${g.model})` : ''}: each curve before and after, against its controls`,
+          spec: report.ablationFigure(g.rows as never, { ...caption, models: g.model }, { seqLen: ctx.spec.seqLen }),
+        })),
     },
     'dose-response': {
       paperFigure: 'none: a dose-response of the Queipo-de-Llano et al. 2025 Sec. 4 ablations',
@@ -141,8 +165,9 @@ export async function writeFigures(ctx: PipelineContext, models: readonly ModelT
   for (const id of ctx.spec.figures) {
     const entry = registry[id];
     const built = entry.build();
-    if (built) figures.push({ id, paperFigure: entry.paperFigure, ...built });
-    else ctx.log(`report: figure '${id}' needs data this run does not have (${whyMissing(id)}); skipped`);
+    const list = built === undefined ? [] : Array.isArray(built) ? built : [built as { title: string; spec: TopLevelSpec }];
+    list.forEach((figure, i) => figures.push({ id: i === 0 ? id : `${id}-${i + 1}`, paperFigure: entry.paperFigure, ...figure }));
+    if (list.length === 0) ctx.log(`report: figure '${id}' needs data this run does not have (${whyMissing(id)}); skipped`);
   }
   const versions = firstMeta.layers?.versions ?? firstMeta.layer_metrics?.versions ?? '';
   const written = await report.writeReport({

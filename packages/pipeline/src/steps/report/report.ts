@@ -75,7 +75,7 @@ function lastStateLine(m: ModelTables): string {
   const last = m.tables.layer_metrics.at(-1);
   if (!last || last.residual_norm_ratio === undefined) return '';
   const r = (x: unknown) => Number(Number(x).toPrecision(3));
-  return `last hidden state (${last.hidden_index}): first-token norm ratio ${r(last.residual_norm_ratio)} before the final norm, ${r(last.norm_ratio)} after it (the table shows it after, as transformers returns it; the norms figure draws it before, as Gu et al. 2025)`;
+  return `last hidden state (${last.hidden_index}): first-token norm ratio ${r(last.residual_norm_ratio)} before the final norm, ${r(last.norm_ratio)} after it (the table below: after, as transformers returns it; the norms figure: before, as Gu et al. 2025 plot it)`;
 }
 
 /** Gu et al. 2025 Table 1 style: model-level Sink_1 (%) of each model (rows) on each dataset (columns). */
