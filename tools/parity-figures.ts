@@ -1,6 +1,6 @@
-// `npm run parity-figures`: run the parity suites (model-io tfjs and onnx engines, the train package's
-// forward pass) with SINKSCOPE_PARITY_OUT set, so each writes the figures it measured instead of
-// checking the README, then rewrite the root README's parity table from those files. The suites
+// `npm run parity-figures`: run the parity suites (model-io tfjs and onnx engines on the shared and the
+// hf-extra fixtures, the train package's forward pass) with SINKSCOPE_PARITY_OUT set, so each writes
+// the figures it measured instead of checking the README, then rewrite the root README's parity table from those files. The suites
 // check that table on every other run (packages/model-io/src/testing/parity-figures.ts).
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -19,6 +19,7 @@ import {
 const SUITE_FILES = [
   'packages/model-io/test/parity/tfjs-parity.test.ts',
   'packages/model-io/test/onnx/onnx-parity.test.ts',
+  'packages/model-io/test/parity/hf-extra-parity.test.ts',
   'packages/train/test/fixture-parity.test.ts',
 ];
 

@@ -1,6 +1,6 @@
-import { loadExtractionModel, parseBackend, parseBosPolicy, parseDevice, parseEngineChoice, type BosPolicy, type ExtractionModel, type OnnxLoadOptions } from '@sinkscope/model-io';
+import { loadExtractionModel, parseBackend, parseBosPolicy, parseDevice, parseEngineChoice, type BosPolicy, type CheckpointLocation, type ExtractionModel, type OnnxLoadOptions } from '@sinkscope/model-io';
 import { CliError } from './cli-error.js';
-import { resolveModelDir } from './model-path.js';
+import { locateModelArg } from './model-path.js';
 import { maxTokensOf, tokenInput, type TokenInput } from './token-input.js';
 
 /** The ONNX Runtime flags every command that runs a model takes (ignored by the tfjs engine). */
@@ -60,6 +60,8 @@ type ModelInputValues = Parameters<typeof onnxOptions>[0] & {
 /** A model run as the flags say: the checkpoint folder, the loaded model (the caller disposes it), the BOS policy and batch size. */
 export interface ModelRun {
   readonly dir: string;
+  /** Where `--model` was found: a folder, the default model, or a Hugging Face cache snapshot. */
+  readonly location: CheckpointLocation;
   readonly model: ExtractionModel;
   readonly bosPolicy: BosPolicy;
   readonly batchSize: number;
@@ -70,13 +72,14 @@ export async function loadModelRun(values: ModelInputValues): Promise<ModelRun> 
   const batchSize = Number(values['batch-size']);
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new CliError(`--batch-size must be a positive integer, got ${values['batch-size']}`);
   const bosPolicy = parseBosPolicy(values.bos as string);
-  const dir = resolveModelDir(values.model);
+  const location = locateModelArg(values.model);
+  const dir = location.dir;
   const model = await loadExtractionModel(dir, {
     engine: parseEngineChoice(values.engine as string),
     onnx: onnxOptions(values),
     ...(values.backend ? { backend: parseBackend(values.backend) } : {}),
   });
-  return { dir, model, bosPolicy, batchSize };
+  return { dir, location, model, bosPolicy, batchSize };
 }
 
 /** The token input the flags name (`--text` through the model's tokenizer, or `--token-ids`). */

@@ -1,17 +1,23 @@
-import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { DEFAULT_MODEL_DIR } from '@sinkscope/pipeline';
+import type { CheckpointLocation } from '@sinkscope/model-io';
+import { DEFAULT_MODEL_DIR, locateModel } from '@sinkscope/pipeline';
 import { CliError } from './cli-error.js';
 
 /** The embedded default model (trained by `nx run train-default:train`, committed with its card). */
 export { DEFAULT_MODEL_DIR };
 
-/** `default` names the embedded model; anything else is a checkpoint folder. */
+export const MODEL_FLAG_HELP = 'a checkpoint folder, "default", or org/name[@revision] in the Hugging Face cache';
+
+/**
+ * Where `--model` (or `inspect`'s argument) is: `default`, a checkpoint folder (relative to the
+ * working directory), or `org/name[@revision]` in the Hugging Face cache, offline (a folder of that
+ * name wins). Not there: one line naming what was searched.
+ */
+export function locateModelArg(model: string | undefined): CheckpointLocation {
+  if (!model) throw new CliError(`--model is required (${MODEL_FLAG_HELP})`);
+  return locateModel(model, process.cwd());
+}
+
+/** The checkpoint folder `--model` names (a cache snapshot for a repo id). */
 export function resolveModelDir(model: string | undefined): string {
-  if (!model) throw new CliError('--model is required (a checkpoint folder, or "default")');
-  const dir = model === 'default' ? DEFAULT_MODEL_DIR : resolve(model);
-  if (!existsSync(dir)) {
-    throw new CliError(model === 'default' ? `the default model is missing at ${dir} (run: npx nx run train-default:train)` : `model folder not found: ${model}`);
-  }
-  return dir;
+  return locateModelArg(model).dir;
 }

@@ -1,25 +1,23 @@
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readSafetensors } from '@sinkscope/model-io';
+import { runCli, type CliResult } from './helpers/run-cli.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const BIN = resolve(here, '../bin/sinkscope.mjs');
 const FIXTURES = resolve(here, '../../../../shared/fixtures/hf');
 const tmp = mkdtempSync(join(tmpdir(), 'sinkscope-cli-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-function sinkscope(...args: string[]) {
-  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', env: { ...process.env, SINKSCOPE_BACKEND: 'wasm' } });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+function sinkscope(...args: string[]): Promise<CliResult> {
+  return runCli(args, { env: { SINKSCOPE_BACKEND: 'wasm' } });
 }
 
 describe('sinkscope CLI (the stable contract)', () => {
-  it('inspect prints architecture, parameters, dtype and BOS', () => {
-    const r = sinkscope('inspect', join(FIXTURES, 'gpt_neox_pythia_bf16'), '--json');
+  it('inspect prints architecture, parameters, dtype and BOS', async () => {
+    const r = await sinkscope('inspect', join(FIXTURES, 'gpt_neox_pythia_bf16'), '--json');
     expect(r.code, r.stderr).toBe(0);
     const s = JSON.parse(r.stdout);
     expect(s.modelType).toBe('gpt_neox');
@@ -31,14 +29,14 @@ describe('sinkscope CLI (the stable contract)', () => {
     expect(s.parameters).toBe(3 * (12480 + 4160 + 33088 + 256) + 2 * 512 * 64 + 128);
   });
 
-  it('extract writes every captured hook as float32 plus input_ids, matching transformers', () => {
+  it('extract writes every captured hook as float32 plus input_ids, matching transformers', async () => {
     const expected = readSafetensors(join(FIXTURES, 'qwen2', 'expected.safetensors'));
     const ids = expected.tensors.get('input_ids')!;
     const seqs = [0, 1, 2].map((b) => Array.from(ids.data.subarray(b * 17, (b + 1) * 17)));
     const idsFile = join(tmp, 'ids.json');
     writeFileSync(idsFile, JSON.stringify(seqs));
     const out = join(tmp, 'qwen2.safetensors');
-    const r = sinkscope('extract', '--model', join(FIXTURES, 'qwen2'), '--token-ids', idsFile, '--hooks', 'blocks.*.attn.hook_pattern,logits', '--out', out, '--batch-size', '2', '--engine', 'onnx');
+    const r = await sinkscope('extract', '--model', join(FIXTURES, 'qwen2'), '--token-ids', idsFile, '--hooks', 'blocks.*.attn.hook_pattern,logits', '--out', out, '--batch-size', '2', '--engine', 'onnx');
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/blocks\.0\.attn\.hook_pattern\s+\[3, 4, 17, 17\]/);
     expect(r.stdout).toMatch(/logits\s+\[3, 17, 512\]/);
@@ -54,15 +52,16 @@ describe('sinkscope CLI (the stable contract)', () => {
     expect(got.metadata.engine).toBe('onnx');
   });
 
-  it('extract pads ragged input across batches on either engine (same numbers)', () => {
+  it('extract pads ragged input across batches on either engine (same numbers)', async () => {
     const idsFile = join(tmp, 'ragged.json');
     writeFileSync(idsFile, JSON.stringify([[1, 5, 9, 2, 7], [1, 3], [1, 8, 8]]));
-    const outs = ['tfjs', 'onnx'].map((engine) => {
+    const outs = [];
+    for (const engine of ['tfjs', 'onnx']) {
       const out = join(tmp, `ragged-${engine}.safetensors`);
-      const r = sinkscope('extract', '--model', join(FIXTURES, 'llama'), '--token-ids', idsFile, '--hooks', 'blocks.1.attn.hook_pattern,blocks.2.hook_resid_post', '--out', out, '--batch-size', '2', '--engine', engine);
+      const r = await sinkscope('extract', '--model', join(FIXTURES, 'llama'), '--token-ids', idsFile, '--hooks', 'blocks.1.attn.hook_pattern,blocks.2.hook_resid_post', '--out', out, '--batch-size', '2', '--engine', engine);
       expect(r.code, r.stderr).toBe(0);
-      return readSafetensors(out);
-    });
+      outs.push(readSafetensors(out));
+    }
     expect(Array.from(outs[0].tensors.get('lengths')!.data)).toEqual([5, 2, 3]);
     for (const name of ['blocks.1.attn.hook_pattern', 'blocks.2.hook_resid_post']) {
       const a = outs[0].tensors.get(name)!;
@@ -77,35 +76,35 @@ describe('sinkscope CLI (the stable contract)', () => {
     expect(p[(1 * 4 + 0) * 25 + 1 * 5 + 0] + p[(1 * 4 + 0) * 25 + 1 * 5 + 1]).toBeCloseTo(1, 6);
   });
 
-  it('bad arguments exit non-zero with a one-line reason', () => {
-    const unknownHook = sinkscope('extract', '--model', join(FIXTURES, 'gpt2'), '--token-ids', '/nonexistent.json', '--hooks', 'blocks.9.hook_resid_post', '--out', join(tmp, 'x.safetensors'));
+  it('bad arguments exit non-zero with a one-line reason', async () => {
+    const unknownHook = await sinkscope('extract', '--model', join(FIXTURES, 'gpt2'), '--token-ids', '/nonexistent.json', '--hooks', 'blocks.9.hook_resid_post', '--out', join(tmp, 'x.safetensors'));
     expect(unknownHook.code).toBe(2);
     expect(unknownHook.stderr.trim().split('\n')).toHaveLength(1);
     expect(unknownHook.stderr).toMatch(/unknown hook 'blocks\.9\.hook_resid_post'/);
 
-    const missingIds = sinkscope('extract', '--model', join(FIXTURES, 'gpt2'), '--token-ids', '/nonexistent.json', '--hooks', 'logits', '--out', join(tmp, 'x.safetensors'));
+    const missingIds = await sinkscope('extract', '--model', join(FIXTURES, 'gpt2'), '--token-ids', '/nonexistent.json', '--hooks', 'logits', '--out', join(tmp, 'x.safetensors'));
     expect(missingIds.code).toBe(2);
     expect(missingIds.stderr).toMatch(/--token-ids: file not found: \/nonexistent\.json/);
 
     const badIds = join(tmp, 'bad.json');
     writeFileSync(badIds, JSON.stringify([[511, 600]]));
-    const outOfVocab = sinkscope('extract', '--model', join(FIXTURES, 'gpt2'), '--token-ids', badIds, '--hooks', 'logits', '--out', join(tmp, 'x.safetensors'));
+    const outOfVocab = await sinkscope('extract', '--model', join(FIXTURES, 'gpt2'), '--token-ids', badIds, '--hooks', 'logits', '--out', join(tmp, 'x.safetensors'));
     expect(outOfVocab.stderr).toMatch(/sequence 0, position 1: 600 is not a token id in \[0, 512\)/);
 
-    expect(sinkscope('frobnicate').code).toBe(2);
-    expect(sinkscope('inspect', '/no/such/dir').stderr).toMatch(/model folder not found: \/no\/such\/dir/);
+    expect((await sinkscope('frobnicate')).code).toBe(2);
+    expect((await sinkscope('inspect', '/no/such/dir')).stderr).toMatch(/checkpoint folder not found: \/no\/such\/dir/);
   });
 });
 
 describe('sinkscope measure', () => {
-  it.each(['gpt_neox_pythia', 'opt', 'qwen2'])('matches the fixture metrics computed from transformers outputs: %s', (fixture) => {
+  it.each(['gpt_neox_pythia', 'opt', 'qwen2'])('matches the fixture metrics computed from transformers outputs: %s', async (fixture) => {
     const expected = readSafetensors(join(FIXTURES, fixture, 'expected.safetensors'));
     const metrics = JSON.parse(readFileSync(join(FIXTURES, fixture, 'expected_metrics.json'), 'utf8'));
     const ids = expected.tensors.get('input_ids')!;
     const idsFile = join(tmp, `${fixture}-ids.json`);
     writeFileSync(idsFile, JSON.stringify([0, 1, 2].map((b) => Array.from(ids.data.subarray(b * 17, (b + 1) * 17)))));
     const out = join(tmp, `${fixture}-measure.json`);
-    const r = sinkscope('measure', '--model', join(FIXTURES, fixture), '--token-ids', idsFile, '--engine', 'tfjs', '--json', out);
+    const r = await sinkscope('measure', '--model', join(FIXTURES, fixture), '--token-ids', idsFile, '--engine', 'tfjs', '--json', out);
     expect(r.code, r.stderr).toBe(0);
     const got = JSON.parse(readFileSync(out, 'utf8'));
     expect(got.eps).toBe(0.3);
@@ -129,13 +128,13 @@ describe('sinkscope run and export', () => {
     const env = { SINKSCOPE_CACHE: join(tmp, 'cache'), SINKSCOPE_RUNS: join(tmp, 'runs'), SINKSCOPE_REPORTS: join(tmp, 'reports') };
     const spec = join(tmp, 'pipeline.yaml');
     writeFileSync(spec, `name: cli-run\nmodels:\n  - name: phi\n    path: ${FIXTURES}/phi\ndataset:\n  spec: datasets/random-tokens-64.json\n  count: 3\nseqLen: 12\nbosPolicy: always\nengine: tfjs\n`);
-    const run = spawnSync(process.execPath, [BIN, 'run', spec], { encoding: 'utf8', env: { ...process.env, ...env } });
-    expect(run.status, run.stderr).toBe(0);
+    const run = await runCli(['run', spec], { env });
+    expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toMatch(/\| hidden state \| layer \| Sink_1 %/);
     expect(run.stdout).toMatch(/report: .*cli-run/);
     const out = join(tmp, 'layers.parquet');
-    const exp = spawnSync(process.execPath, [BIN, 'export', 'layers', '--pipeline', 'cli-run', '--format', 'parquet', '--out', out], { encoding: 'utf8', env: { ...process.env, ...env } });
-    expect(exp.status, exp.stderr).toBe(0);
+    const exp = await runCli(['export', 'layers', '--pipeline', 'cli-run', '--format', 'parquet', '--out', out], { env });
+    expect(exp.code, exp.stderr).toBe(0);
     expect(exp.stdout).toMatch(/wrote .*layers\.parquet \(4 rows/);
     const { readParquet } = await import('parquet-wasm');
     const { tableFromIPC } = await import('apache-arrow');
@@ -143,8 +142,8 @@ describe('sinkscope run and export', () => {
     expect(table.numRows).toBe(4);
     expect(table.getChild('hidden_index')!.toArray()).toEqual(Int32Array.from([0, 1, 2, 3]));
     expect(table.schema.fields.map((f) => f.name)).toContain('entropy_bound');
-    const bad = spawnSync(process.execPath, [BIN, 'export', 'layers', '--format', 'csv', '--out', out], { encoding: 'utf8', env: { ...process.env, ...env } });
-    expect(bad.status).toBe(2);
+    const bad = await runCli(['export', 'layers', '--format', 'csv', '--out', out], { env });
+    expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/--format csv is not supported/);
   });
 });

@@ -21,7 +21,56 @@ export type PositionalScheme =
   /** Learned absolute table indexed at position + offset (OPT: offset 2). */
   | { readonly kind: 'learned'; readonly offset: number }
   /** Half-split rotary (rotate_half) on the first `rotaryDim` dims of each q/k head. */
-  | { readonly kind: 'rotary'; readonly rotaryDim: number; readonly base: number };
+  | RotaryScheme
+  /**
+   * ALiBi (Press et al. 2022): no position embedding; slope_h x key position added to head h's scaled
+   * scores, slopes from the head count as transformers' bloom `build_alibi_tensor` (`alibiSlopes`).
+   */
+  | { readonly kind: 'alibi' };
+
+/** Half-split rotary (rotate_half) on the first `rotaryDim` dims of each q/k head, inverse frequencies base^(-2j/r) rescaled as `scaling` says. */
+export interface RotaryScheme {
+  readonly kind: 'rotary';
+  readonly rotaryDim: number;
+  readonly base: number;
+  /** config.json `rope_scaling` (absent: plain RoPE). */
+  readonly scaling?: RopeScaling;
+}
+
+/**
+ * `rope_scaling` types, as transformers v4.57.1 modeling_rope_utils.py computes them (`_compute_*_parameters`;
+ * forward/position-tables.ts `rotaryInverseFrequencies`). Every field is the value those functions use,
+ * resolved from config.json at load (config/rope-scaling.ts), so the tables need nothing else.
+ */
+export type RopeScaling =
+  /** Position interpolation: inv_freq / factor. */
+  | { readonly type: 'linear'; readonly factor: number }
+  /** NTK-aware base growth once the (padded) batch is longer than `maxPositions`; plain RoPE up to it. */
+  | { readonly type: 'dynamic'; readonly factor: number; readonly maxPositions: number }
+  /** Llama 3.1: low frequencies / factor, high ones kept, a smooth ramp between. */
+  | { readonly type: 'llama3'; readonly factor: number; readonly lowFreqFactor: number; readonly highFreqFactor: number; readonly originalMaxPositions: number }
+  /** YaRN (arXiv:2309.00071): interpolation ramped over the correction range, cos/sin times `attentionFactor`. */
+  | {
+      readonly type: 'yarn';
+      readonly factor: number;
+      readonly originalMaxPositions: number;
+      readonly betaFast: number;
+      readonly betaSlow: number;
+      /** Floor/ceil the correction range (rope_scaling.truncate, default true). */
+      readonly truncate: boolean;
+      readonly attentionFactor: number;
+    }
+  /** LongRoPE (Phi-3 "su"): per-pair factors, the long ones once the (padded) batch is longer than `originalMaxPositions`; cos/sin times `attentionFactor`. */
+  | { readonly type: 'longrope'; readonly shortFactor: readonly number[]; readonly longFactor: readonly number[]; readonly originalMaxPositions: number; readonly attentionFactor: number };
+
+/** Sparse mixture of experts in place of the MLP (Mixtral). */
+export interface MixtureOfExperts {
+  readonly experts: number;
+  /** Experts each token is routed to (the highest router probabilities). */
+  readonly topK: number;
+  /** Divide the chosen experts' probabilities by their sum (Mixtral always does). */
+  readonly renormalize: boolean;
+}
 
 export type MlpKind =
   /** down(act(up(x))) */
@@ -59,25 +108,76 @@ export interface ArchSpec {
   };
   /** Sliding-window attention (Mistral): query t sees keys s with t - s < window. Absent = full causal. */
   readonly slidingWindow?: number;
+  /** A norm on the embeddings before block 0 (Bloom's word_embeddings_layernorm); absent = none. */
+  readonly embeddingNorm?: boolean;
+  /**
+   * Which layers attend through `slidingWindow` when only some do (config.json `layer_types`: Gemma 2/3,
+   * Qwen2/3), one flag per layer; absent = every layer when `slidingWindow` is set (Mistral, Mixtral, Phi-3).
+   */
+  readonly slidingLayers?: readonly boolean[];
+  /** The rotary of the sliding-window layers when it differs from `positional` (Gemma 3: rope_local_base_freq, unscaled). */
+  readonly localRotary?: RotaryScheme;
+  /** Soft-capping cap * tanh(x / cap) (Gemma 2): of the scaled attention scores before the mask, of the final logits. */
+  readonly softCap?: { readonly attention?: number; readonly logits?: number };
+  /**
+   * Norms of q and k before rotary (the model's norm kind and eps): `head` per head over head_dim
+   * (Qwen3, Gemma 3), `projection` over the whole projection before the head split (OLMo 2).
+   */
+  readonly qkNorm?: 'head' | 'projection';
+  /**
+   * The norms around each sublayer: `input` before it (every family but OLMo 2), `output` on its
+   * output before the residual add (Gemma 2/3 both, OLMo 2 output only). Absent = input only.
+   */
+  readonly sublayerNorms?: { readonly input: boolean; readonly output: boolean };
+  /** A sparse mixture of `mlp`-kind experts of width dMlp instead of one MLP (Mixtral). */
+  readonly moe?: MixtureOfExperts;
   readonly bosTokenId: number | undefined;
   readonly eosTokenId: number | undefined;
 }
 
-/** Parameter count of an ArchSpec as loaded (tied embeddings counted once). */
-export function parameterCount(a: ArchSpec): number {
+/** Norm parameters of one norm over the model width. */
+function normParameters(a: ArchSpec, width = a.dModel): number {
+  return a.norm.kind === 'layernorm' ? 2 * width : width;
+}
+
+/** The sublayer norms a layer holds (see ArchSpec.sublayerNorms; Phi's shared norm counts once). */
+export function sublayerNormsOf(a: ArchSpec): { readonly input: boolean; readonly output: boolean } {
+  return a.sublayerNorms ?? { input: true, output: false };
+}
+
+/** Parameters of one block, as loaded (every expert of an MoE block). */
+export function layerParameterCount(a: ArchSpec): number {
   const d = a.dModel;
   const qDim = a.nHeads * a.headDim;
   const kvDim = a.nKvHeads * a.headDim;
-  const normParams = a.norm.kind === 'layernorm' ? 2 * d : d;
-  let perLayer = d * qDim + 2 * d * kvDim + qDim * d;
-  if (a.bias.qkv) perLayer += qDim + 2 * kvDim;
-  if (a.bias.attnOut) perLayer += d;
-  perLayer += (a.mlp.kind === 'gated' ? 3 : 2) * d * a.dMlp;
-  if (a.bias.mlp) perLayer += a.dMlp + d;
-  perLayer += (a.residual === 'parallel-shared-norm' ? 1 : 2) * normParams;
-  let total = a.nLayers * perLayer + a.vocabSize * d + normParams;
-  if (a.positional.kind === 'learned') total += (a.maxPositions + a.positional.offset) * d;
-  if (!a.tiedEmbeddings) total += a.vocabSize * d;
-  if (a.bias.lmHead) total += a.vocabSize;
-  return total;
+  let n = d * qDim + 2 * d * kvDim + qDim * d;
+  if (a.bias.qkv) n += qDim + 2 * kvDim;
+  if (a.bias.attnOut) n += d;
+  const mlp = (a.mlp.kind === 'gated' ? 3 : 2) * d * a.dMlp + (a.bias.mlp ? a.dMlp + d : 0);
+  n += a.moe ? a.moe.experts * mlp + d * a.moe.experts : mlp;
+  const norms = sublayerNormsOf(a);
+  if (norms.input) n += (a.residual === 'parallel-shared-norm' ? 1 : 2) * normParameters(a);
+  if (norms.output) n += 2 * normParameters(a);
+  if (a.qkNorm === 'head') n += 2 * normParameters(a, a.headDim);
+  if (a.qkNorm === 'projection') n += normParameters(a, qDim) + normParameters(a, kvDim);
+  return n;
+}
+
+/** Parameters before block 0: token table, learned positions, embedding norm. */
+export function embeddingParameterCount(a: ArchSpec): number {
+  let n = a.vocabSize * a.dModel;
+  if (a.positional.kind === 'learned') n += (a.maxPositions + a.positional.offset) * a.dModel;
+  if (a.embeddingNorm) n += normParameters(a);
+  return n;
+}
+
+/** Parameters after the last block: final norm and LM head (its weight counted even when tied). */
+export function headParameterCount(a: ArchSpec): number {
+  return normParameters(a) + a.vocabSize * a.dModel + (a.bias.lmHead ? a.vocabSize : 0);
+}
+
+/** Parameter count of an ArchSpec as loaded (tied embeddings counted once). */
+export function parameterCount(a: ArchSpec): number {
+  const tied = a.tiedEmbeddings ? a.vocabSize * a.dModel : 0;
+  return embeddingParameterCount(a) + a.nLayers * layerParameterCount(a) + headParameterCount(a) - tied;
 }

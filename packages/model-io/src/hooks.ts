@@ -4,7 +4,8 @@
  * - `blocks.{l}.hook_resid_pre|mid|post` [B,T,d] (mid: after attention, sequential layouts only)
  * - `blocks.{l}.attn.hook_q` [B,T,H,hd], `hook_k`/`hook_v` [B,T,Hkv,hd]; q and k after rotary
  * - `blocks.{l}.attn.hook_pattern` [B,H,T,T] post-softmax, per query head, [query, key]
- * - `blocks.{l}.hook_attn_out`, `blocks.{l}.hook_mlp_out` [B,T,d]
+ * - `blocks.{l}.hook_attn_out`, `blocks.{l}.hook_mlp_out` [B,T,d] (after the sublayer's output norm, where the family has one)
+ * - `blocks.{l}.mlp.hook_router_probs` [B,T,E] (sparse MoE only): the router's softmax over all E experts, before top-k
  * - `ln_final.hook_normalized` [B,T,d] (transformers' last hidden state), `logits` [B,T,V]
  */
 export type BlockHook =
@@ -16,7 +17,8 @@ export type BlockHook =
   | 'attn.hook_q'
   | 'attn.hook_k'
   | 'attn.hook_v'
-  | 'attn.hook_pattern';
+  | 'attn.hook_pattern'
+  | 'mlp.hook_router_probs';
 
 export type HookName = 'hook_embed' | 'hook_pos_embed' | `blocks.${number}.${BlockHook}` | 'ln_final.hook_normalized' | 'logits';
 
@@ -30,6 +32,7 @@ export const BLOCK_HOOKS: readonly BlockHook[] = [
   'attn.hook_pattern',
   'hook_attn_out',
   'hook_mlp_out',
+  'mlp.hook_router_probs',
 ];
 
 import type { ArchSpec } from './arch-spec.js';
@@ -41,6 +44,7 @@ export function hookNames(arch: ArchSpec): HookName[] {
   for (let l = 0; l < arch.nLayers; l++) {
     for (const h of BLOCK_HOOKS) {
       if (h === 'hook_resid_mid' && arch.residual !== 'sequential') continue;
+      if (h === 'mlp.hook_router_probs' && !arch.moe) continue;
       names.push(`blocks.${l}.${h}`);
     }
   }

@@ -53,6 +53,7 @@ export function interventionHooks(arch: ArchSpec): HookName[] {
 
 /** Width of the last axis at a [B,T,width] hook. */
 export function hookWidth(arch: ArchSpec, hook: HookName): number {
+  if (hook.endsWith('.mlp.hook_router_probs')) return arch.moe?.experts ?? 0;
   return hook === 'logits' ? arch.vocabSize : arch.dModel;
 }
 

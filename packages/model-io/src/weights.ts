@@ -18,18 +18,36 @@ export interface Norm<W> {
   readonly b?: W;
 }
 
+/** One MLP (a dense block's, or one expert of an MoE block). */
+export interface MlpWeights<W> {
+  /** Gated MLPs only. */
+  readonly gate?: Linear<W>;
+  readonly up: Linear<W>;
+  readonly down: Linear<W>;
+}
+
 export interface LayerWeights<W> {
-  readonly ln1: Norm<W>;
-  /** Absent when the residual layout shares one norm (Phi). */
+  /** The norm before attention; absent when the family norms only sublayer outputs (OLMo 2). */
+  readonly ln1?: Norm<W>;
+  /** The norm before the MLP; absent when the residual layout shares one norm (Phi) or norms only outputs (OLMo 2). */
   readonly ln2?: Norm<W>;
   readonly q: Linear<W>;
   readonly k: Linear<W>;
   readonly v: Linear<W>;
   readonly o: Linear<W>;
+  /** q/k norms (ArchSpec.qkNorm): gains over head_dim, or over the whole q / k projection. */
+  readonly qNorm?: Norm<W>;
+  readonly kNorm?: Norm<W>;
+  /** Norms on the attention and MLP outputs before the residual add (ArchSpec.sublayerNorms.output). */
+  readonly postAttnNorm?: Norm<W>;
+  readonly postMlpNorm?: Norm<W>;
   /** Gated MLPs only. */
   readonly gate?: Linear<W>;
-  readonly up: Linear<W>;
-  readonly down: Linear<W>;
+  /** The dense MLP (absent in MoE blocks). */
+  readonly up?: Linear<W>;
+  readonly down?: Linear<W>;
+  /** A sparse MoE block (ArchSpec.moe): the router [d, experts] and each expert's MLP. */
+  readonly moe?: { readonly router: Linear<W>; readonly experts: readonly MlpWeights<W>[] };
 }
 
 export interface ModelWeights<W> {
@@ -37,6 +55,8 @@ export interface ModelWeights<W> {
   readonly embed: W;
   /** [positions, d_model], learned absolute positions only. */
   readonly posEmbed?: W;
+  /** The norm on the embeddings (ArchSpec.embeddingNorm: Bloom). */
+  readonly embedNorm?: Norm<W>;
   readonly layers: readonly LayerWeights<W>[];
   readonly lnFinal: Norm<W>;
   /** [d_model, vocab]; for tied embeddings the transposed embedding. */
@@ -51,26 +71,55 @@ export function mapNorm<A, B>(n: Norm<A>, f: (w: A, name: string) => B, name: st
   return n.b === undefined ? { g: f(n.g, `${name}.g`) } : { g: f(n.g, `${name}.g`), b: f(n.b, `${name}.b`) };
 }
 
-/** Apply `f` to one layer's weights; names are `${prefix}q.w`, `${prefix}ln1.g`, ... */
-export function mapLayer<A, B>(l: LayerWeights<A>, f: (w: A, name: string) => B, prefix: string): LayerWeights<B> {
+/** Apply `f` to one MLP's weights; names are `${prefix}up.w`, ... */
+export function mapMlp<A, B>(m: MlpWeights<A>, f: (w: A, name: string) => B, prefix: string): MlpWeights<B> {
   return {
-    ln1: mapNorm(l.ln1, f, `${prefix}ln1`),
-    ...(l.ln2 ? { ln2: mapNorm(l.ln2, f, `${prefix}ln2`) } : {}),
+    ...(m.gate ? { gate: mapLinear(m.gate, f, `${prefix}gate`) } : {}),
+    up: mapLinear(m.up, f, `${prefix}up`),
+    down: mapLinear(m.down, f, `${prefix}down`),
+  };
+}
+
+/** Apply `f` to one layer's weights; names are `${prefix}q.w`, `${prefix}ln1.g`, `${prefix}moe.experts.3.up.w`, ... */
+export function mapLayer<A, B>(l: LayerWeights<A>, f: (w: A, name: string) => B, prefix: string): LayerWeights<B> {
+  const norm = (n: Norm<A> | undefined, name: string) => (n ? { [name]: mapNorm(n, f, `${prefix}${name}`) } : {});
+  const linear = (x: Linear<A> | undefined, name: string) => (x ? { [name]: mapLinear(x, f, `${prefix}${name}`) } : {});
+  return {
+    ...norm(l.ln1, 'ln1'),
+    ...norm(l.ln2, 'ln2'),
     q: mapLinear(l.q, f, `${prefix}q`),
     k: mapLinear(l.k, f, `${prefix}k`),
     v: mapLinear(l.v, f, `${prefix}v`),
     o: mapLinear(l.o, f, `${prefix}o`),
-    ...(l.gate ? { gate: mapLinear(l.gate, f, `${prefix}gate`) } : {}),
-    up: mapLinear(l.up, f, `${prefix}up`),
-    down: mapLinear(l.down, f, `${prefix}down`),
+    ...norm(l.qNorm, 'qNorm'),
+    ...norm(l.kNorm, 'kNorm'),
+    ...norm(l.postAttnNorm, 'postAttnNorm'),
+    ...norm(l.postMlpNorm, 'postMlpNorm'),
+    ...linear(l.gate, 'gate'),
+    ...linear(l.up, 'up'),
+    ...linear(l.down, 'down'),
+    ...(l.moe
+      ? { moe: { router: mapLinear(l.moe.router, f, `${prefix}moe.router`), experts: l.moe.experts.map((e, i) => mapMlp(e, f, `${prefix}moe.experts.${i}.`)) } }
+      : {}),
+  };
+}
+
+/** The weights before block 0: token table, learned positions, embedding norm. */
+export type EmbeddingWeights<W> = Pick<ModelWeights<W>, 'embed' | 'posEmbed' | 'embedNorm'>;
+
+/** Apply `f` to the embedding weights; names are `embed`, `posEmbed`, `embedNorm.g`, ... */
+export function mapEmbeddings<A, B>(m: EmbeddingWeights<A>, f: (w: A, name: string) => B): EmbeddingWeights<B> {
+  return {
+    embed: f(m.embed, 'embed'),
+    ...(m.posEmbed !== undefined ? { posEmbed: f(m.posEmbed, 'posEmbed') } : {}),
+    ...(m.embedNorm !== undefined ? { embedNorm: mapNorm(m.embedNorm, f, 'embedNorm') } : {}),
   };
 }
 
 /** Apply `f` to every weight, keeping the structure (used to upload host weights to an engine). */
 export function mapWeights<A, B>(m: ModelWeights<A>, f: (w: A, name: string) => B): ModelWeights<B> {
   return {
-    embed: f(m.embed, 'embed'),
-    ...(m.posEmbed !== undefined ? { posEmbed: f(m.posEmbed, 'posEmbed') } : {}),
+    ...mapEmbeddings(m, f),
     layers: m.layers.map((l, i) => mapLayer(l, f, `layers.${i}.`)),
     lnFinal: mapNorm(m.lnFinal, f, 'lnFinal'),
     lmHead: mapLinear(m.lmHead, f, 'lmHead'),

@@ -7,8 +7,8 @@ import { fixtureDir, scaledMaxDiff } from './fixtures.js';
 export { PARITY_TOLERANCE };
 
 /** A fixture's golden outputs (expected.safetensors) and the token ids they were computed from, as sequences. */
-export function goldenRun(fixture: string): { expected: ReadonlyMap<string, HostTensor>; sequences: number[][]; seqLen: number } {
-  const expected = readSafetensors(`${fixtureDir(fixture)}/expected.safetensors`).tensors;
+export function goldenRun(fixture: string, dir = fixtureDir(fixture)): { expected: ReadonlyMap<string, HostTensor>; sequences: number[][]; seqLen: number } {
+  const expected = readSafetensors(`${dir}/expected.safetensors`).tensors;
   const ids = expected.get('input_ids')!;
   const [batch, seqLen] = ids.shape;
   return { expected, sequences: Array.from({ length: batch }, (_, b) => Array.from(ids.data.subarray(b * seqLen, (b + 1) * seqLen))), seqLen };

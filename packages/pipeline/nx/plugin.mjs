@@ -15,6 +15,7 @@
  * a TypeScript transpiler.
  */
 import { dirname, basename, join } from 'node:path';
+import { modelPathSegment } from '../src/schema/model-revisions.mjs';
 import { STEP_TABLE, sourcesUpTo } from '../src/step-table.mjs';
 import { readRawSpec, specModels } from './read-spec.mjs';
 
@@ -23,7 +24,8 @@ const PIPELINE_STEPS = STEP_TABLE.filter((s) => !s.perModel);
 
 /** @param {string} specFile @param {(typeof STEP_TABLE)[number]['name']} step @param {string} [model] */
 function baseInputs(specFile, step, model) {
-  const modelArg = model === undefined ? '' : ` ${model}`;
+  // quoted for the shell Nx runs it in where a revision holds characters a shell would read
+  const modelArg = model === undefined ? '' : /^[A-Za-z0-9._@%/-]+$/.test(model) ? ` ${model}` : ` '${model.replaceAll("'", "'\\''")}'`;
   return [
     // the spec as the cache sees it, and the content of the checkpoint folders it names (outside the
     // workspace), hashed by the package's own code (nx/task-inputs.ts)
@@ -46,7 +48,7 @@ function modelProject(specFile, pipeline, root, model) {
       dependsOn: [...upstream],
       cache: true,
       inputs: baseInputs(specFile, step, model),
-      outputs: [`{workspaceRoot}/.sinkscope/runs/${pipeline}/${model}/${step}.json`],
+      outputs: [`{workspaceRoot}/.sinkscope/runs/${pipeline}/${modelPathSegment(model)}/${step}.json`],
       metadata: { description: `${description} (model ${model})` },
     };
   }
@@ -88,8 +90,12 @@ export const createNodesV2 = [
       const models = specModels(readRawSpec(join(context.workspaceRoot, specFile))).map((m) => m.name);
       /** @type {Record<string, any>} */
       const projects = {};
-      // a model project's root is a folder of its own under the pipeline's (it need not exist)
-      for (const model of models) projects[`${root}/models/${model}`] = modelProject(specFile, pipeline, `${root}/models/${model}`, model);
+      // a model project's root is a folder of its own under the pipeline's (it need not exist); a
+      // revision's slashes (`m@refs/pr/1`) stay inside one path segment
+      for (const model of models) {
+        const modelRoot = `${root}/models/${modelPathSegment(model)}`;
+        projects[modelRoot] = modelProject(specFile, pipeline, modelRoot, model);
+      }
       projects[root] = pipelineProject(specFile, pipeline, root, models.map((m) => `${pipeline}.${m}`));
       return [specFile, { projects }];
     }),

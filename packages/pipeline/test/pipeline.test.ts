@@ -54,7 +54,7 @@ describe('pipeline spec validation', () => {
 
   it('a missing checkpoint, an unknown hook or a too-short dataset fail before any work', async () => {
     const missing = writeSpec('missing', baseSpec().replace(`${FIXTURES}/llama`, `${FIXTURES}/no-such-model`));
-    await expect(runPipeline(missing, 'report', options())).rejects.toThrow(/field 'models\[1\]\.path': checkpoint folder not found: .* \(model 'llama'\)/);
+    await expect(runPipeline(missing, 'report', options())).rejects.toThrow(/field 'models\[1\]\.path' \(model 'llama'\): checkpoint folder not found: .*no-such-model/);
     const badHook = writeSpec('hook', baseSpec('hooks: ["blocks.*.hook_resid_sideways"]'));
     await expect(runPipeline(badHook, 'report', options())).rejects.toThrow(/unknown hook 'blocks\.\*\.hook_resid_sideways'/);
     const tooLong = writeSpec('long', baseSpec().replace('seqLen: 16', 'seqLen: 200'));

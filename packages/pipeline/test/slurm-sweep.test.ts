@@ -1,4 +1,4 @@
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { execFile, execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -37,10 +37,14 @@ describe.skipIf(!onCluster)('a sweep on a localhost Slurm cluster', () => {
 
     const slurmStore = join(tmp, 'slurm-store');
     const t1 = Date.now();
-    const nx = spawnSync('npx', ['nx', 'run', 'sink-sweep:report', '--skip-nx-cache', '--outputStyle=stream'], {
-      cwd: REPO,
-      encoding: 'utf8',
-      env: { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', SINKSCOPE_LAUNCHER: 'slurm', SINKSCOPE_STORE: slurmStore, SINKSCOPE_REPORTS: join(tmp, 'slurm-reports'), SINKSCOPE_RUNS: join(tmp, 'slurm-runs') },
+    // asynchronous: a synchronous child this long blocks the test worker past Vitest's RPC timeout
+    const nx = await new Promise<{ status: number | null; stdout: string; stderr: string }>((done) => {
+      execFile('npx', ['nx', 'run', 'sink-sweep:report', '--skip-nx-cache', '--outputStyle=stream'], {
+        cwd: REPO,
+        encoding: 'utf8',
+        maxBuffer: 64 << 20,
+        env: { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', SINKSCOPE_LAUNCHER: 'slurm', SINKSCOPE_STORE: slurmStore, SINKSCOPE_REPORTS: join(tmp, 'slurm-reports'), SINKSCOPE_RUNS: join(tmp, 'slurm-runs') },
+      }, (err, stdout, stderr) => done({ status: err ? (typeof err.code === 'number' ? err.code : null) : 0, stdout, stderr }));
     });
     const slurmSeconds = (Date.now() - t1) / 1000;
     const output = `${nx.stdout}\n${nx.stderr}`;

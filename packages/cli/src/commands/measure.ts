@@ -1,14 +1,15 @@
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
-import { hiddenStateHooks } from '@sinkscope/model-io';
+import { describeLocation, hiddenStateHooks } from '@sinkscope/model-io';
 import { measureModel } from '@sinkscope/pipeline';
 import { CliError } from '../cli-error.js';
+import { defaultDatasetInput } from '../default-dataset.js';
 import { ENGINE_FLAGS_USAGE, loadModelRun, MODEL_INPUT_OPTIONS, modelRunInput } from '../model-flags.js';
 import { info, progress } from '../progress.js';
 
 export const measureUsage =
-  'sinkscope measure --model <dir|default> (--token-ids <file.json> | --text "...") [--eps 0.3] [--bos auto|always|never] [--engine auto|onnx|tfjs] --json <out.json> ' + ENGINE_FLAGS_USAGE;
+  'sinkscope measure --model <dir|default|org/name[@revision]> [--token-ids <file.json> | --text "..."] [--eps 0.3] [--bos auto|always|never] [--engine auto|onnx|tfjs] --json <out.json> ' + ENGINE_FLAGS_USAGE;
 
 /** Forward pass + the sink, norm and entropy measurements, written as one JSON object (field names in the metrics README). */
 export async function measure(argv: string[]): Promise<number> {
@@ -19,8 +20,11 @@ export async function measure(argv: string[]): Promise<number> {
   const run = await loadModelRun(values);
   const { dir, model, bosPolicy, batchSize } = run;
   try {
-    const input = await modelRunInput(values, run);
-    info(`model ${dir} (${model.arch.modelType}), engine ${model.engine} (${model.backend}), ${input.sequences.length} sequence(s), first token is BOS: ${input.firstIsBos}`);
+    // neither --text nor --token-ids: the model's own evaluation set (the default model's held-out set)
+    const defaultSet = values.text === undefined && values['token-ids'] === undefined ? await defaultDatasetInput(run) : undefined;
+    const input = defaultSet ?? (await modelRunInput(values, run));
+    if (defaultSet) info(`dataset ${defaultSet.dataset} (${defaultSet.why}; --text or --token-ids to choose)`);
+    info(`model ${describeLocation(run.location)} (${model.arch.modelType}), engine ${model.engine} (${model.backend}), ${input.sequences.length} sequence(s), first token is BOS: ${input.firstIsBos}`);
     const settings = {
       eps,
       epsSweep: [eps],
@@ -41,6 +45,8 @@ export async function measure(argv: string[]): Promise<number> {
     const hooks = hiddenStateHooks(model.arch);
     const result = {
       model: dir,
+      ...(run.location.kind === 'hub' ? { repo: run.location.repoId, revision: run.location.revision, commit: run.location.commit } : {}),
+      input: input.source,
       modelType: model.arch.modelType,
       engine: model.engine,
       backend: model.backend,
@@ -70,7 +76,7 @@ export async function measure(argv: string[]): Promise<number> {
     const tmp = `${values.json}.tmp-${process.pid}`;
     writeFileSync(tmp, `${JSON.stringify(result, null, 2)}\n`);
     renameSync(tmp, values.json);
-    process.stdout.write(`Sink_1 (eps ${eps}) ${(100 * sink.sinkRate).toFixed(2)} %; wrote ${values.json}\n`);
+    process.stdout.write(`Sink_1 (eps ${eps}) ${(100 * sink.sinkRate).toFixed(2)} % over ${r.sequences} sequence(s) (${input.source}); wrote ${values.json}\n`);
     return 0;
   } finally {
     model.dispose();

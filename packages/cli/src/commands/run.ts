@@ -9,10 +9,11 @@ export const stepUsage =
   'sinkscope step <extract|metrics|entropy|ablate|report> --spec <pipeline spec file> [--model <name>] [--shard <i,j,...> | --shard-from-array] [--launcher local|slurm]';
 
 /**
- * An AbortSignal fired by Ctrl-C or SIGTERM (Nx stopping a task): the Slurm launcher then cancels its
- * jobs before exiting. A second Ctrl-C exits at once.
+ * Run `work` with an AbortSignal fired by Ctrl-C or SIGTERM (Nx stopping a task): the Slurm launcher
+ * then cancels its jobs before exiting. A second Ctrl-C exits at once. The handlers are removed when
+ * the work ends, so in-process callers (tests, embedding) do not pile up listeners.
  */
-function interruptSignal(): AbortSignal {
+async function withInterruptSignal<T>(work: (signal: AbortSignal) => Promise<T>): Promise<T> {
   const controller = new AbortController();
   const onSignal = (name: NodeJS.Signals) => {
     if (controller.signal.aborted) process.exit(130);
@@ -21,7 +22,12 @@ function interruptSignal(): AbortSignal {
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
-  return controller.signal;
+  try {
+    return await work(controller.signal);
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
 }
 
 /** `--shard 0,2` or, in a Slurm array task, `--shard-from-array` (SLURM_ARRAY_TASK_ID). */
@@ -53,7 +59,9 @@ export function resolveSpecFile(nameOrPath: string | undefined): string {
 export async function run(argv: string[]): Promise<number> {
   const { positionals, values } = parseArgs({ args: argv, allowPositionals: true, options: { until: { type: 'string', default: 'report' }, launcher: { type: 'string' } } });
   const started = Date.now();
-  await launchPipeline(resolveSpecFile(positionals[0]), parseStep(values.until as string), { ...(values.launcher !== undefined ? { launcher: values.launcher } : {}), signal: interruptSignal() });
+  const specFile = resolveSpecFile(positionals[0]);
+  const until = parseStep(values.until as string);
+  await withInterruptSignal((signal) => launchPipeline(specFile, until, { ...(values.launcher !== undefined ? { launcher: values.launcher } : {}), signal }));
   process.stderr.write(`pipeline finished in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
   return 0;
 }
@@ -71,6 +79,6 @@ export async function step(argv: string[]): Promise<number> {
   if (shards && name !== 'extract') throw new CliError(`--shard applies to the extract step only (got ${name})`);
   if (shards && values.model === undefined) throw new CliError('--shard needs --model (shards are per model)');
   const ctx = openContext(resolveSpecFile(values.spec), { ...(values.model !== undefined ? { model: values.model } : {}), ...(shards ? { shards } : {}) });
-  await launchStep(ctx, name, { ...(values.launcher !== undefined ? { launcher: values.launcher } : {}), signal: interruptSignal() });
+  await withInterruptSignal((signal) => launchStep(ctx, name, { ...(values.launcher !== undefined ? { launcher: values.launcher } : {}), signal }));
   return 0;
 }

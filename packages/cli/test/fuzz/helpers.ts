@@ -12,8 +12,9 @@ export interface CliResult {
 }
 
 /**
- * `sinkscope <args>` in this process, stdout and stderr captured. The signal handlers `run` installs
- * (to cancel Slurm jobs on Ctrl-C) are removed again, as a finished process would drop them.
+ * `sinkscope <args>` in this process, stdout and stderr captured. Every call also checks that the
+ * command left no SIGINT/SIGTERM handler behind (`run` and `step` install one while they work, to
+ * cancel Slurm jobs on Ctrl-C), so a thousand in-process runs do not pile up listeners.
  */
 export async function runCli(args: readonly string[]): Promise<CliResult> {
   const out: string[] = [];
@@ -29,7 +30,7 @@ export async function runCli(args: readonly string[]): Promise<CliResult> {
     process.stdout.write = write.out;
     process.stderr.write = write.err;
     for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-      for (const l of process.listeners(signal)) if (!listeners[signal].includes(l)) process.off(signal, l);
+      expect(process.listeners(signal), `sinkscope ${args.join(' ')} left a ${signal} listener behind`).toEqual(listeners[signal]);
     }
   }
 }

@@ -91,6 +91,13 @@ export class Checkpoint implements WeightReader {
   read(name: string, expectedShape?: readonly number[]): HostArray {
     const file = this.fileOf.get(name);
     if (!file) {
+      const experts = this.expertsPresent(name);
+      if (experts !== undefined && this.arch.moe && experts < this.arch.moe.experts) {
+        throw new MissingWeightError(
+          `${this.config.file}: field 'num_local_experts' says ${this.arch.moe.experts} experts, but ${this.files.map((f) => f.path).join(', ')} ` +
+            `hold weights for ${experts} (tensor '${name}' is missing)`,
+        );
+      }
       const layers = this.layersPresent(name);
       if (layers !== undefined && layers < this.arch.nLayers) {
         throw new MissingWeightError(
@@ -120,6 +127,19 @@ export class Checkpoint implements WeightReader {
    * tensor of at all, past the last one it does: how many layers it holds (config.json then claims
    * more layers than the weights have). Undefined otherwise (one tensor of a layer is missing).
    */
+  /** For a missing expert tensor (`...experts.{e}...`): how many experts of that layer the files hold, when fewer than e + 1. */
+  private expertsPresent(name: string): number | undefined {
+    const m = /\.experts\.(\d+)\./.exec(name);
+    if (!m) return undefined;
+    const prefix = `${name.slice(0, m.index)}.experts.`;
+    let last = -1;
+    for (const t of this.fileOf.keys()) {
+      const index = t.startsWith(prefix) ? /^(\d+)\./.exec(t.slice(prefix.length)) : null;
+      if (index) last = Math.max(last, Number(index[1]));
+    }
+    return last < Number(m[1]) ? last + 1 : undefined;
+  }
+
   private layersPresent(name: string): number | undefined {
     const m = /\.(\d+)\./.exec(name);
     if (!m) return undefined;

@@ -32,8 +32,9 @@ const FORWARD_RANK: Record<BlockHook, number> = {
   'attn.hook_pattern': 4,
   hook_attn_out: 5,
   hook_resid_mid: 6,
-  hook_mlp_out: 7,
-  hook_resid_post: 8,
+  'mlp.hook_router_probs': 7,
+  hook_mlp_out: 8,
+  hook_resid_post: 9,
 };
 
 /** The model's hooks in the order the forward pass computes them. */

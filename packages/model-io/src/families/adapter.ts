@@ -1,7 +1,7 @@
 import type { ArchSpec } from '../arch-spec.js';
 import { ConfigError, type ConfigReader } from '../config/config-reader.js';
-import type { LayerWeights, Linear, ModelWeights, Norm } from '../weights.js';
-import { transpose2d, type HostArray } from '../host-array.js';
+import type { EmbeddingWeights, LayerWeights, Linear, ModelWeights, Norm } from '../weights.js';
+import { gatherRows, transpose2d, type HostArray } from '../host-array.js';
 
 /** Reads one named checkpoint tensor as float32; throws a MissingWeightError naming the files searched. */
 export interface WeightReader {
@@ -19,7 +19,7 @@ export interface FamilyAdapter {
   /** One line for `sinkscope inspect` and error messages. */
   readonly summary: string;
   archFromConfig(config: ConfigReader): ArchSpec;
-  embeddings(arch: ArchSpec, r: WeightReader): { embed: HostArray; posEmbed?: HostArray };
+  embeddings(arch: ArchSpec, r: WeightReader): EmbeddingWeights<HostArray>;
   layer(arch: ArchSpec, r: WeightReader, layer: number): LayerWeights<HostArray>;
   head(arch: ArchSpec, r: WeightReader): { lnFinal: Norm<HostArray>; lmHead: Linear<HostArray> };
 }
@@ -38,6 +38,42 @@ export function torchNorm(r: WeightReader, prefix: string, dim: number, withBias
 /** q, k and v cut out of a fused projection: `part(0)`, `part(1)`, `part(2)` (GPT-2's c_attn, NeoX's query_key_value). */
 export function fusedQkv(part: (which: 0 | 1 | 2) => Linear<HostArray>): Pick<LayerWeights<HostArray>, 'q' | 'k' | 'v'> {
   return { q: part(0), k: part(1), v: part(2) };
+}
+
+/**
+ * A fused `[sum(widths), in]` torch Linear cut into consecutive row blocks, each as an [in, width]
+ * Linear (Phi-3's qkv_proj [q | k | v] and gate_up_proj [gate | up]).
+ */
+export function fusedRowBlocks(r: WeightReader, prefix: string, inDim: number, widths: readonly number[], bias: boolean): Linear<HostArray>[] {
+  const total = widths.reduce((a, b) => a + b, 0);
+  const w = r.read(`${prefix}.weight`, [total, inDim]);
+  const b = bias ? r.read(`${prefix}.bias`, [total]) : undefined;
+  let start = 0;
+  return widths.map((width) => {
+    const rows = Array.from({ length: width }, (_, i) => start + i);
+    start += width;
+    const part = transpose2d(gatherRows(w, rows));
+    return b ? { w: part, b: gatherRows(b, rows) } : { w: part };
+  });
+}
+
+/**
+ * q, k and v of a fused `[3 * H * hd, d]` projection laid out per head: output rows viewed as
+ * [H, 3, hd], within each head q then k then v (GPT-NeoX's query_key_value, Bloom's
+ * `_reshape`/`_split_heads`, unlike GPT-2's [q | k | v] columns).
+ */
+export function perHeadFusedQkv(r: WeightReader, a: ArchSpec, prefix: string): Pick<LayerWeights<HostArray>, 'q' | 'k' | 'v'> {
+  const d = a.dModel;
+  const hd = a.headDim;
+  const width = 3 * a.nHeads * hd;
+  const w = r.read(`${prefix}.weight`, [width, d]);
+  const b = a.bias.qkv ? r.read(`${prefix}.bias`, [width]) : undefined;
+  return fusedQkv((which) => {
+    const rows: number[] = [];
+    for (let h = 0; h < a.nHeads; h++) for (let i = 0; i < hd; i++) rows.push(h * 3 * hd + which * hd + i);
+    const part = transpose2d(gatherRows(w, rows));
+    return b ? { w: part, b: gatherRows(b, rows) } : { w: part };
+  });
 }
 
 /** Separate `[out, in]` q/k/v/o projections under `prefix` (GQA: k and v are kv-heads wide); biases as the ArchSpec says. */
@@ -87,10 +123,10 @@ export function layerNormHead(norm: string, lmHead: string, embed: string): Fami
 
 /** The full weight set in memory (small models; large ones are walked layer by layer). */
 export function loadAllWeights(adapter: FamilyAdapter, arch: ArchSpec, r: WeightReader): ModelWeights<HostArray> {
-  const { embed, posEmbed } = adapter.embeddings(arch, r);
+  const embeddings = adapter.embeddings(arch, r);
   const layers = Array.from({ length: arch.nLayers }, (_, l) => adapter.layer(arch, r, l));
   const { lnFinal, lmHead } = adapter.head(arch, r);
-  return { embed, ...(posEmbed ? { posEmbed } : {}), layers, lnFinal, lmHead };
+  return { ...embeddings, layers, lnFinal, lmHead };
 }
 
 /** Map a HF activation name to the forward pass's activation. */

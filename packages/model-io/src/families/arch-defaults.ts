@@ -1,4 +1,5 @@
 import type { ArchSpec } from '../arch-spec.js';
+import { checkSizes } from '../config/arch-check.js';
 import type { ConfigReader } from '../config/config-reader.js';
 
 /**
@@ -14,10 +15,13 @@ export interface SizeFields {
   readonly heads: string;
   /** Key/value heads (GQA); absent = as many as query heads. */
   readonly kvHeads?: string;
-  /** An explicit head size; absent (or null in the file) = d_model / heads. */
+  /** An explicit head size; absent (or null in the file) = `headDimDefault`, else d_model / heads. */
   readonly headDim?: string;
+  /** The config class's head_dim default where it has one (Gemma 256, Qwen3 128). */
+  readonly headDimDefault?: number;
   readonly mlp: string | ((c: ConfigReader, dModel: number) => number);
-  readonly positions: string;
+  /** Longest sequence; a number where config.json has no such field (ALiBi models have no position table). */
+  readonly positions: string | number;
 }
 
 const TRANSFORMERS_SIZES: SizeFields = {
@@ -35,16 +39,18 @@ export function archSizes(c: ConfigReader, names: Partial<SizeFields> = {}): Arc
   const f = { ...TRANSFORMERS_SIZES, ...names };
   const dModel = c.int(f.dModel);
   const nHeads = c.int(f.heads);
-  return {
+  const sizes = {
     nLayers: c.int(f.layers),
     dModel,
     nHeads,
     nKvHeads: f.kvHeads ? c.int(f.kvHeads, nHeads) : nHeads,
-    headDim: (f.headDim ? c.optInt(f.headDim) : undefined) ?? dModel / nHeads,
+    headDim: (f.headDim ? c.optInt(f.headDim) : undefined) ?? f.headDimDefault ?? dModel / nHeads,
     dMlp: typeof f.mlp === 'string' ? c.int(f.mlp) : f.mlp(c, dModel),
     vocabSize: c.int('vocab_size'),
-    maxPositions: c.int(f.positions),
+    maxPositions: typeof f.positions === 'string' ? c.int(f.positions) : f.positions,
   };
+  checkSizes(sizes, c);
+  return sizes;
 }
 
 /**
@@ -53,7 +59,10 @@ export function archSizes(c: ConfigReader, names: Partial<SizeFields> = {}): Arc
  * `embeddingScale` default to sequential and 1.
  */
 export type FamilyFields = Pick<ArchSpec, 'norm' | 'positional' | 'mlp' | 'bias'> &
-  Partial<Pick<ArchSpec, 'residual' | 'embeddingScale' | 'slidingWindow'>> & { readonly tiedByDefault: boolean };
+  Partial<Pick<ArchSpec, 'residual' | 'embeddingScale' | 'attnScale' | OptionalFeature>> & { readonly tiedByDefault: boolean };
+
+/** The ArchSpec fields a family states only when it has the feature (absent = the plain decoder's behaviour). */
+type OptionalFeature = 'slidingWindow' | 'slidingLayers' | 'localRotary' | 'embeddingNorm' | 'softCap' | 'qkNorm' | 'sublayerNorms' | 'moe';
 
 /**
  * An ArchSpec: the sizes, a sequential residual, embedding scale 1, attention scale 1/sqrt(head_dim)
@@ -69,8 +78,13 @@ export function archSpec(c: ConfigReader, modelType: string, sizes: ArchSizes, f
     embeddingScale: 1,
     attnScale: 1 / Math.sqrt(sizes.headDim),
     tiedEmbeddings: c.bool('tie_word_embeddings', tiedByDefault),
-    ...fields,
+    ...withoutUndefined(fields),
     bosTokenId: c.tokenId('bos_token_id', sizes.vocabSize),
     eosTokenId: c.tokenId('eos_token_id', sizes.vocabSize),
   };
+}
+
+/** `fields` without the keys whose value is undefined (an absent optional feature stays absent). */
+function withoutUndefined<X extends object>(fields: X): X {
+  return Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)) as X;
 }

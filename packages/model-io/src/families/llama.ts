@@ -1,70 +1,89 @@
-import type { ArchSpec } from '../arch-spec.js';
+import type { ArchSpec, RotaryScheme } from '../arch-spec.js';
+import { MAX_SIZE } from '../config/arch-check.js';
 import { ConfigError, type ConfigReader } from '../config/config-reader.js';
-import { addScalar } from '../host-array.js';
-import { attentionProjections, embeddingTables, lmHeadFrom, mlpProjections, parseActivation, torchNorm, type FamilyAdapter } from './adapter.js';
-import { archSizes, archSpec } from './arch-defaults.js';
+import { rotaryFromConfig } from '../config/rope-scaling.js';
+import { parseActivation } from './adapter.js';
+import { archSizes, archSpec, type ArchSizes, type FamilyFields, type SizeFields } from './arch-defaults.js';
+import { everyLayerSlides, mixtralExperts, qwenSliding } from './decoder-config.js';
+import { decoderAdapter } from './decoder-layout.js';
 
 /**
- * The Llama layout shared by llama, mistral, qwen2 and gemma: RMSNorm pre-norm, full rotary,
- * separate q/k/v/o projections (GQA), gated MLP. The families differ only in config fields:
- * qwen2 has q/k/v biases, gemma scales embeddings by sqrt(d) and uses RMSNorm gains (1 + w).
+ * What a Llama-layout family states beyond the shared defaults (RMSNorm pre-norm, rotary over the
+ * whole head with `rope_scaling`, GQA, SiLU-gated MLP, no biases, untied), each from its transformers
+ * v4.57.1 config class.
  */
-function llamaLikeArch(c: ConfigReader, modelType: string): ArchSpec {
-  const sizes = archSizes(c, { kvHeads: 'num_key_value_heads', headDim: 'head_dim' });
-  c.requireOneOf('rope_scaling', [], 'rope scaling is not implemented; a scaled-rope checkpoint would give wrong numbers');
-  if (modelType === 'llama' && c.int('pretraining_tp', 1) !== 1) {
-    throw new ConfigError(c.file, 'pretraining_tp', 'only 1 is supported');
-  }
-  const isGemma = modelType === 'gemma';
-  const isQwen2 = modelType === 'qwen2';
-  if (isQwen2 && c.bool('use_sliding_window', false)) {
-    throw new ConfigError(c.file, 'use_sliding_window', 'sliding-window attention is not implemented for qwen2');
-  }
-  const attentionBias = isQwen2 ? true : c.bool('attention_bias', false);
-  const slidingWindow = modelType === 'mistral' ? c.optInt('sliding_window') : undefined;
+export interface DecoderTraits {
+  readonly sizes?: Partial<SizeFields>;
+  /** rms_norm_eps default. */
+  readonly eps?: number;
+  /** rope_theta default. */
+  readonly theta?: number;
+  readonly tiedByDefault?: boolean;
+  /** Partial rotary (Phi-3): the rotated width from the head width. */
+  readonly rotaryDim?: (c: ConfigReader, headDim: number) => number;
+  /** Top-level original_max_position_embeddings default (Phi3Config: 4096). */
+  readonly originalMaxPositions?: number;
+  readonly activation?: (c: ConfigReader) => ArchSpec['mlp']['activation'];
+  readonly bias?: (c: ConfigReader) => ArchSpec['bias'];
+  /** The family's own features (sliding layers, soft-caps, q/k norms, MoE, norm placement, scaling). */
+  readonly features?: (c: ConfigReader, sizes: ArchSizes, rotary: RotaryScheme) => Partial<FamilyFields>;
+}
+
+/** `rope_scaling`-aware rotary over `rotaryDim` dims of each head, from rope_theta. */
+export function decoderRotary(c: ConfigReader, modelType: string, sizes: ArchSizes, t: DecoderTraits): RotaryScheme {
+  const theta = c.number('rope_theta', t.theta ?? 10000);
+  const rotaryDim = t.rotaryDim ? t.rotaryDim(c, sizes.headDim) : sizes.headDim;
+  const original = t.originalMaxPositions !== undefined ? c.int('original_max_position_embeddings', t.originalMaxPositions) : undefined;
+  if (original !== undefined && (original < 1 || original > MAX_SIZE)) throw c.error('original_max_position_embeddings', `must be a positive integer up to ${MAX_SIZE}, got ${original}`);
+  return rotaryFromConfig(c, { modelType, rotaryDim, base: theta, maxPositions: sizes.maxPositions, ...(original !== undefined ? { originalMaxPositions: original } : {}) });
+}
+
+/** The ArchSpec of a Llama-layout config.json: the shared defaults under the family's traits. */
+export function decoderArch(c: ConfigReader, modelType: string, t: DecoderTraits): ArchSpec {
+  const sizes = archSizes(c, { kvHeads: 'num_key_value_heads', headDim: 'head_dim', ...t.sizes });
+  const rotary = decoderRotary(c, modelType, sizes, t);
+  const attentionBias = c.bool('attention_bias', false);
   return archSpec(c, modelType, sizes, {
-    ...(slidingWindow !== undefined ? { slidingWindow } : {}),
-    norm: { kind: 'rmsnorm', eps: c.number('rms_norm_eps', 1e-6) },
-    positional: { kind: 'rotary', rotaryDim: sizes.headDim, base: c.number('rope_theta', 10000) },
-    mlp: {
-      kind: 'gated',
-      // gemma v4.44 reads hidden_activation (falling back to gelu_pytorch_tanh)
-      activation: isGemma ? parseActivation(c, 'hidden_activation', 'gelu_pytorch_tanh') : parseActivation(c, 'hidden_act', 'silu'),
-    },
-    // Gemma multiplies embeddings by sqrt(hidden_size) cast to the activation dtype (float32).
-    embeddingScale: isGemma ? Math.fround(Math.sqrt(sizes.dModel)) : 1,
-    tiedByDefault: isGemma || isQwen2,
-    bias: { qkv: attentionBias, attnOut: isQwen2 ? false : attentionBias, mlp: c.bool('mlp_bias', false), lmHead: false },
+    norm: { kind: 'rmsnorm', eps: c.number('rms_norm_eps', t.eps ?? 1e-6) },
+    positional: rotary,
+    mlp: { kind: 'gated', activation: t.activation ? t.activation(c) : parseActivation(c, 'hidden_act', 'silu') },
+    tiedByDefault: t.tiedByDefault ?? false,
+    bias: t.bias ? t.bias(c) : { qkv: attentionBias, attnOut: attentionBias, mlp: c.bool('mlp_bias', false), lmHead: false },
+    ...t.features?.(c, sizes, rotary),
   });
 }
 
-function makeLlamaLike(modelType: string, summary: string): FamilyAdapter {
-  const gainOffset = modelType === 'gemma' ? 1 : 0; // Gemma RMSNorm: x_hat * (1 + w)
-  const norm = (r: Parameters<FamilyAdapter['layer']>[1], name: string, d: number) => {
-    const n = torchNorm(r, name, d, false);
-    return gainOffset ? { g: addScalar(n.g, gainOffset) } : n;
-  };
-  return {
-    modelTypes: [modelType],
-    summary,
-    archFromConfig: (c) => llamaLikeArch(c, modelType),
-    embeddings: embeddingTables('model.embed_tokens.weight'),
-    layer(a, r, l) {
-      const p = `model.layers.${l}`;
-      return {
-        ln1: norm(r, `${p}.input_layernorm`, a.dModel),
-        ln2: norm(r, `${p}.post_attention_layernorm`, a.dModel),
-        ...attentionProjections(r, a, `${p}.self_attn`, ['q_proj', 'k_proj', 'v_proj', 'o_proj']),
-        ...mlpProjections(r, a, `${p}.mlp`, { gate: 'gate_proj', up: 'up_proj', down: 'down_proj' }),
-      };
-    },
-    head(a, r) {
-      return { lnFinal: norm(r, 'model.norm', a.dModel), lmHead: lmHeadFrom(r, a, 'lm_head.weight', 'model.embed_tokens.weight') };
-    },
-  };
+/** A registry entry for one Llama-layout model type. */
+function family(modelType: string, summary: string, traits: DecoderTraits) {
+  return decoderAdapter([modelType], summary, (c) => decoderArch(c, modelType, traits));
 }
 
-export const llamaAdapter = makeLlamaLike('llama', 'Llama: RMSNorm, rotary, GQA, SiLU-gated MLP');
-export const mistralAdapter = makeLlamaLike('mistral', 'Mistral: Llama layout with sliding-window attention');
-export const qwen2Adapter = makeLlamaLike('qwen2', 'Qwen2: Llama layout with q/k/v biases');
-export const gemmaAdapter = makeLlamaLike('gemma', 'Gemma: Llama layout, embeddings x sqrt(d), RMSNorm (1 + w), gelu-tanh gate');
+export const llamaAdapter = decoderAdapter(['llama'], 'Llama: RMSNorm, rotary (rope_scaling: linear, dynamic, llama3, yarn, longrope), GQA, SiLU-gated MLP', (c) => {
+  if (c.int('pretraining_tp', 1) !== 1) throw new ConfigError(c.file, 'pretraining_tp', 'only 1 is supported');
+  return decoderArch(c, 'llama', {});
+});
+
+export const mistralAdapter = family('mistral', 'Mistral: Llama layout with sliding-window attention on every layer', { features: everyLayerSlides });
+
+export const mixtralAdapter = family('mixtral', 'Mixtral: Mistral layout with a sparse mixture of experts (router softmax, top-k, renormalised)', {
+  eps: 1e-5,
+  theta: 1e6,
+  features: (c) => ({ ...everyLayerSlides(c), moe: mixtralExperts(c) }),
+});
+
+export const qwen2Adapter = family('qwen2', 'Qwen2: Llama layout with q/k/v biases; sliding layers per layer_types', {
+  // Qwen2Attention: q/k/v biases, none on o_proj
+  bias: (c) => ({ qkv: true, attnOut: false, mlp: c.bool('mlp_bias', false), lmHead: false }),
+  tiedByDefault: false,
+  features: (c, sizes) => qwenSliding(c, sizes.nLayers),
+});
+
+export const qwen3Adapter = family('qwen3', 'Qwen3: Llama layout with per-head q/k RMSNorm before rotary; sliding layers per layer_types', {
+  sizes: { headDimDefault: 128 },
+  features: (c, sizes) => ({ ...qwenSliding(c, sizes.nLayers), qkNorm: 'head' }),
+});
+
+export const olmo2Adapter = family('olmo2', 'OLMo 2: RMSNorm on each sublayer output (no input norms), q/k RMSNorm over the whole projections', {
+  eps: 1e-5,
+  features: () => ({ qkNorm: 'projection', sublayerNorms: { input: false, output: true } }),
+});

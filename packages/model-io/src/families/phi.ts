@@ -1,3 +1,4 @@
+import { rotaryFromConfig } from '../config/rope-scaling.js';
 import { ConfigError } from '../config/config-reader.js';
 import { attentionProjections, embeddingTables, layerNormHead, mlpProjections, parseActivation, torchNorm, type FamilyAdapter } from './adapter.js';
 import { archSizes, archSpec } from './arch-defaults.js';
@@ -9,11 +10,15 @@ export const phiAdapter: FamilyAdapter = {
   archFromConfig(c) {
     const sizes = archSizes(c, { kvHeads: 'num_key_value_heads' });
     if (c.bool('qk_layernorm', false)) throw new ConfigError(c.file, 'qk_layernorm', 'true is not supported');
-    c.requireOneOf('rope_scaling', [], 'rope scaling is not implemented');
     return archSpec(c, 'phi', sizes, {
       norm: { kind: 'layernorm', eps: c.number('layer_norm_eps', 1e-5) },
       residual: 'parallel-shared-norm',
-      positional: { kind: 'rotary', rotaryDim: Math.floor(sizes.headDim * c.number('partial_rotary_factor', 0.5)), base: c.number('rope_theta', 10000) },
+      positional: rotaryFromConfig(c, {
+        modelType: 'phi',
+        rotaryDim: Math.floor(sizes.headDim * c.number('partial_rotary_factor', 0.5)),
+        base: c.number('rope_theta', 10000),
+        maxPositions: sizes.maxPositions,
+      }),
       mlp: { kind: 'plain', activation: parseActivation(c, 'hidden_act', 'gelu_new') },
       tiedByDefault: false,
       bias: { qkv: true, attnOut: true, mlp: true, lmHead: true },

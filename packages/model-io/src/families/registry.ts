@@ -1,8 +1,11 @@
 import { ConfigError } from '../config/config-reader.js';
 import type { FamilyAdapter } from './adapter.js';
+import { bloomAdapter } from './bloom.js';
 import { gptNeoxAdapter } from './gpt-neox.js';
 import { gpt2Adapter } from './gpt2.js';
-import { gemmaAdapter, llamaAdapter, mistralAdapter, qwen2Adapter } from './llama.js';
+import { gemma2Adapter, gemma3TextAdapter, gemmaAdapter } from './gemma.js';
+import { llamaAdapter, mistralAdapter, mixtralAdapter, olmo2Adapter, qwen2Adapter, qwen3Adapter } from './llama.js';
+import { phi3Adapter } from './phi3.js';
 import { optAdapter } from './opt.js';
 import { phiAdapter } from './phi.js';
 import { sinkscopeAdapter } from './sinkscope-trainer.js';
@@ -14,7 +17,24 @@ export function registerFamily(adapter: FamilyAdapter): void {
   for (const t of adapter.modelTypes) registry.set(t, adapter);
 }
 
-for (const a of [gpt2Adapter, gptNeoxAdapter, llamaAdapter, mistralAdapter, qwen2Adapter, gemmaAdapter, optAdapter, phiAdapter, sinkscopeAdapter]) {
+for (const a of [
+  bloomAdapter,
+  gpt2Adapter,
+  gptNeoxAdapter,
+  llamaAdapter,
+  mistralAdapter,
+  mixtralAdapter,
+  qwen2Adapter,
+  qwen3Adapter,
+  olmo2Adapter,
+  gemmaAdapter,
+  gemma2Adapter,
+  gemma3TextAdapter,
+  phi3Adapter,
+  optAdapter,
+  phiAdapter,
+  sinkscopeAdapter,
+]) {
   registerFamily(a);
 }
 

@@ -66,7 +66,7 @@ export const sinkscopeAdapter: FamilyAdapter = {
   layer(a, r, l) {
     const w = gpt2Adapter.layer(a, rmsAware(a, r), l);
     if (a.norm.kind !== 'rmsnorm') return w;
-    return { ...w, ln1: { g: w.ln1.g }, ...(w.ln2 ? { ln2: { g: w.ln2.g } } : {}) };
+    return { ...w, ...(w.ln1 ? { ln1: { g: w.ln1.g } } : {}), ...(w.ln2 ? { ln2: { g: w.ln2.g } } : {}) };
   },
   head(a, r) {
     const h = gpt2Adapter.head(a, rmsAware(a, r));

@@ -1,6 +1,21 @@
-import type { Activation, NormKind } from '../arch-spec.js';
+import type { Activation, NormKind, RotaryScheme } from '../arch-spec.js';
 import type { HookName } from '../hooks.js';
 import type { Linear, Norm } from '../weights.js';
+
+/** How one layer's attention scores are formed from q.k before the causal softmax. */
+export interface AttentionScores {
+  /** Multiplier on q.k (1/sqrt(head_dim) in most families). */
+  readonly scale: number;
+  /** Sliding-window attention: query t sees keys s with t - window < s <= t. Absent = full causal. */
+  readonly slidingWindow?: number;
+  /**
+   * ALiBi: slope_h x key position added to head h's scaled scores (one slope per query head; transformers'
+   * bloom `baddbmm(alibi, q, k^T, alpha=1/sqrt(hd))`: the bias is not scaled).
+   */
+  readonly alibiSlopes?: readonly number[];
+  /** Gemma 2 soft-capping cap * tanh(s / cap) of the scaled (and biased) scores, before the mask. */
+  readonly softCap?: number;
+}
 
 /**
  * The small op set the forward pass is written against. The tfjs engine executes it eagerly; a graph
@@ -21,15 +36,26 @@ export interface ForwardOps<T, W> {
   mul(a: T, b: T): T;
   /** [B,T,heads*hd] -> [B,T,heads,hd] */
   splitHeads(x: T, heads: number, headDim: number): T;
-  /** Half-split rotary on the first `rotaryDim` dims of each head of [B,T,heads,hd], positions 0..T-1. */
-  rotary(x: T, rotaryDim: number, base: number): T;
+  /** Half-split rotary on the first `rotaryDim` dims of each head of [B,T,heads,hd], positions 0..T-1 (rotaryTables). */
+  rotary(x: T, scheme: RotaryScheme): T;
   /**
    * Causal softmax attention probabilities [B,H,T,T] from q [B,T,H,hd] and k [B,T,Hkv,hd]
-   * (kv head j serves query heads j*g..(j+1)*g-1), scores scaled by `scale`, padding keys masked.
+   * (kv head j serves query heads j*g..(j+1)*g-1), scores formed as `scores` says, padding keys masked.
    */
-  attentionPattern(q: T, k: T, scale: number, slidingWindow: number | undefined): T;
+  attentionPattern(q: T, k: T, scores: AttentionScores): T;
   /** pattern [B,H,T,T] x v [B,T,Hkv,hd] -> [B,T,H*hd] */
   attend(pattern: T, v: T): T;
+  /** Softmax over the last axis. */
+  softmax(x: T): T;
+  /** cap * tanh(x / cap), elementwise (Gemma 2's soft-capping). */
+  softCap(x: T, cap: number): T;
+  /**
+   * Mixture weights [B,T,E] from router probabilities [B,T,E]: the `k` largest kept (divided by their
+   * sum when `renormalize`), every other expert's weight exactly 0.
+   */
+  topKWeights(probs: T, k: number, renormalize: boolean): T;
+  /** x[..., index] of [..., n], keeping the axis: [..., 1]. */
+  lastAxisSlice(x: T, index: number): T;
   /** A hook point: the engine may capture `x` and/or replace it (interventions). */
   hook(name: HookName, x: T): T;
 }

@@ -1,2 +1,3 @@
 export * from './hf-fixtures.js';
 export * from './parity-figures.js';
+export * from './hub-cache.js';

@@ -18,6 +18,9 @@ export const PARITY_SUITES = {
   tfjs: 'model-io, tfjs engine (wasm backend)',
   onnx: 'model-io, onnx engine (CPU, 1 thread)',
   train: '@sinkscope/train forward pass (tfjs wasm)',
+  tfjsExtra: 'model-io, tfjs engine, hf-extra fixtures (v4.57.1 float64 reference)',
+  onnxExtra: 'model-io, onnx engine, hf-extra fixtures',
+  onnxStreamingExtra: 'model-io, onnx engine streamed block by block, hf-extra fixtures',
 } as const;
 export type ParitySuiteId = keyof typeof PARITY_SUITES;
 
@@ -25,7 +28,7 @@ export interface ParityFigures {
   readonly suite: ParitySuiteId;
   /** Fixtures compared. */
   readonly fixtures: number;
-  /** Tensors compared (logits, hidden states and attention maps over all fixtures). */
+  /** Tensors compared (logits, hidden states, attention maps and MoE router probabilities over all fixtures). */
   readonly tensors: number;
   /** The largest scaled max |diff| over every tensor of every fixture. */
   readonly worst: number;

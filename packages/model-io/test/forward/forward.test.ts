@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hookNames, resolveHooks, TfjsModel, type HookName } from '../../src/index.js';
+import { Checkpoint, hookNames, resolveHooks, TfjsModel, type HookName } from '../../src/index.js';
+import { extraFixtureDir, readReadme } from '../../src/testing/index.js';
 import { fixtureDir, scaledMaxDiff } from '../fixtures.js';
 
 describe('hook names', () => {
@@ -10,22 +11,35 @@ describe('hook names', () => {
   });
   afterAll(() => model.dispose());
 
+  /** Block 0's hooks as the root README documents them. */
+  const BLOCK_0 = [
+    'blocks.0.hook_resid_pre',
+    'blocks.0.hook_resid_mid',
+    'blocks.0.hook_resid_post',
+    'blocks.0.attn.hook_q',
+    'blocks.0.attn.hook_k',
+    'blocks.0.attn.hook_v',
+    'blocks.0.attn.hook_pattern',
+    'blocks.0.hook_attn_out',
+    'blocks.0.hook_mlp_out',
+  ];
+
   it('are the documented TransformerLens set', () => {
     const names = hookNames(model.arch);
     expect(names.slice(0, 2)).toEqual(['hook_embed', 'hook_pos_embed']);
-    expect(names.filter((n) => n.startsWith('blocks.0.'))).toEqual([
-      'blocks.0.hook_resid_pre',
-      'blocks.0.hook_resid_mid',
-      'blocks.0.hook_resid_post',
-      'blocks.0.attn.hook_q',
-      'blocks.0.attn.hook_k',
-      'blocks.0.attn.hook_v',
-      'blocks.0.attn.hook_pattern',
-      'blocks.0.hook_attn_out',
-      'blocks.0.hook_mlp_out',
-    ]);
+    expect(names.filter((n) => n.startsWith('blocks.0.'))).toEqual(BLOCK_0);
     expect(names.slice(-2)).toEqual(['ln_final.hook_normalized', 'logits']);
     expect(names.length).toBe(2 + 3 * 9 + 2);
+  });
+
+  it('sparse MoE blocks add the documented blocks.{l}.mlp.hook_router_probs (and the README lists it)', () => {
+    const mixtral = Checkpoint.open(extraFixtureDir('mixtral'));
+    try {
+      expect(hookNames(mixtral.arch).filter((n) => n.startsWith('blocks.0.'))).toEqual([...BLOCK_0, 'blocks.0.mlp.hook_router_probs']);
+    } finally {
+      mixtral.close();
+    }
+    expect(readReadme()).toContain('`blocks.{l}.mlp.hook_router_probs`');
   });
 
   it('globs expand within one dotted part; unknown names list the valid kinds', () => {

@@ -17,6 +17,10 @@ const SIZE_FIELDS: Record<string, string[]> = {
   gpt2: ['vocab_size', 'n_positions', 'n_embd', 'n_layer', 'n_head', 'n_inner'],
   llama: ['vocab_size', 'hidden_size', 'intermediate_size', 'num_hidden_layers', 'num_attention_heads', 'num_key_value_heads', 'max_position_embeddings'],
   gpt_neox: ['vocab_size', 'hidden_size', 'intermediate_size', 'num_hidden_layers', 'num_attention_heads', 'max_position_embeddings'],
+  mixtral: ['vocab_size', 'hidden_size', 'intermediate_size', 'num_hidden_layers', 'num_attention_heads', 'num_key_value_heads', 'num_local_experts', 'num_experts_per_tok', 'sliding_window'],
+  gemma3_text: ['vocab_size', 'hidden_size', 'intermediate_size', 'num_hidden_layers', 'num_attention_heads', 'head_dim', 'sliding_window'],
+  phi3: ['vocab_size', 'hidden_size', 'intermediate_size', 'num_hidden_layers', 'num_attention_heads', 'max_position_embeddings', 'original_max_position_embeddings'],
+  bloom: ['vocab_size', 'hidden_size', 'n_layer', 'n_head'],
 };
 
 const jsonValue = fc.oneof(
@@ -71,14 +75,30 @@ const mutation: fc.Arbitrary<ConfigMutation> = fc.oneof(
   }),
   // an unsupported model_type, activation or rope scaling
   fc.tuple(fc.constantFrom('model_type', 'activation_function', 'hidden_act', 'rope_scaling'), fc.oneof(fc.string({ maxLength: 10 }), jsonValue)).map<ConfigMutation>(([field, value]) => (config, family) => {
-    // a field the family does not read may hold anything (gpt2 has no rope_scaling, llama no activation_function)
-    const readByFamily = field === 'model_type' || field in config || (field === 'rope_scaling' && family !== 'gpt2');
+    // a field the family does not read may hold anything (gpt2 and bloom have no rope_scaling, llama no activation_function)
+    const readByFamily = field === 'model_type' || field in config || (field === 'rope_scaling' && !['gpt2', 'bloom'].includes(family));
+    // rope_scaling: an object without rope_type/type means plain RoPE (transformers' "default")
+    const plainRope = field === 'rope_scaling' && typeOf(value) === 'object' && !['rope_type', 'type'].some((k) => k in (value as object));
     return {
       text: JSON.stringify({ ...config, [field]: value }),
       names: [`field '${field}'`],
       label: `${field} = ${JSON.stringify(value)}`,
-      mayBeValid: value === null || !readByFamily || JSON.stringify(value) === JSON.stringify(config[field]) || ['gelu', 'gelu_new', 'relu', 'silu', 'gelu_pytorch_tanh', 'swish', 'gelu_fast', 'quick_gelu'].includes(typeof value === 'string' ? value : ''),
+      mayBeValid: value === null || !readByFamily || plainRope || JSON.stringify(value) === JSON.stringify(config[field]) || ['gelu', 'gelu_new', 'relu', 'silu', 'gelu_pytorch_tanh', 'swish', 'gelu_fast', 'quick_gelu'].includes(typeof value === 'string' ? value : ''),
     };
+  }),
+  // one entry inside a nested field (rope_scaling's parameters, layer_types' entries) given another value or removed
+  fc.tuple(fc.nat(), fc.nat(), fc.option(jsonValue, { nil: undefined })).map<ConfigMutation>(([i, j, value]) => (config) => {
+    const nested = Object.keys(config).filter((k) => typeOf(config[k]) === 'object' || typeOf(config[k]) === 'array');
+    if (nested.length === 0) return { text: JSON.stringify(config), names: [], label: 'no nested field', mayBeValid: true };
+    const field = nested[i % nested.length];
+    const inner = config[field] as Record<string, unknown> | unknown[];
+    const keys = Object.keys(inner);
+    const key = keys[j % keys.length];
+    const changed: Record<string, unknown> | unknown[] = Array.isArray(inner) ? [...inner] : { ...inner };
+    if (value === undefined && !Array.isArray(changed)) delete changed[key];
+    else (changed as Record<string, unknown>)[key] = value ?? null;
+    // the error names the nested field (`rope_scaling.factor`, `layer_types[1]`) or the whole one
+    return { text: JSON.stringify({ ...config, [field]: changed }), names: [`field '${field}`], label: `${field}.${key} = ${JSON.stringify(value)}`, mayBeValid: true };
   }),
   // not a JSON object at all: truncated text, random text, another JSON type
   fc.oneof(

@@ -10,6 +10,9 @@ import { ConfigReader, familyFor, writeSafetensors, type HostArray, type WeightR
 export const TINY_VOCAB = 32;
 export const TINY_BOS = TINY_VOCAB - 1;
 
+/** The sizes the tiny Llama-layout configs share (GQA: 2 query heads on 1 key/value head). */
+const TINY_DECODER = { vocab_size: TINY_VOCAB, hidden_size: 8, intermediate_size: 16, num_hidden_layers: 2, num_attention_heads: 2, num_key_value_heads: 1 };
+
 /** One tiny config per family layout the fuzzers mutate. */
 export const TINY_CONFIGS: Record<string, Record<string, unknown>> = {
   gpt2: { model_type: 'gpt2', vocab_size: TINY_VOCAB, n_positions: 16, n_embd: 8, n_layer: 2, n_head: 2, n_inner: 16, activation_function: 'gelu_new', layer_norm_epsilon: 1e-5, bos_token_id: TINY_BOS, eos_token_id: TINY_BOS },
@@ -29,6 +32,53 @@ export const TINY_CONFIGS: Record<string, Record<string, unknown>> = {
     bos_token_id: TINY_BOS,
     eos_token_id: TINY_BOS,
   },
+  // the new families' features: rope_scaling types, layer_types, soft-caps, experts, ALiBi
+  mixtral: {
+    model_type: 'mixtral',
+    ...TINY_DECODER,
+    num_local_experts: 3,
+    num_experts_per_tok: 2,
+    max_position_embeddings: 16,
+    rms_norm_eps: 1e-5,
+    rope_theta: 10000,
+    rope_scaling: { rope_type: 'llama3', factor: 8, low_freq_factor: 1, high_freq_factor: 4, original_max_position_embeddings: 8 },
+    sliding_window: 6,
+    hidden_act: 'silu',
+    bos_token_id: TINY_BOS,
+    eos_token_id: TINY_BOS,
+  },
+  gemma3_text: {
+    model_type: 'gemma3_text',
+    ...TINY_DECODER,
+    head_dim: 4,
+    max_position_embeddings: 16,
+    rms_norm_eps: 1e-6,
+    rope_theta: 1e6,
+    rope_local_base_freq: 10000,
+    rope_scaling: { rope_type: 'linear', factor: 2 },
+    layer_types: ['sliding_attention', 'full_attention'],
+    sliding_window: 4,
+    query_pre_attn_scalar: 4,
+    attn_logit_softcapping: 50,
+    final_logit_softcapping: 30,
+    hidden_activation: 'gelu_pytorch_tanh',
+    bos_token_id: TINY_BOS,
+    eos_token_id: TINY_BOS,
+  },
+  phi3: {
+    model_type: 'phi3',
+    ...TINY_DECODER,
+    max_position_embeddings: 32,
+    original_max_position_embeddings: 16,
+    partial_rotary_factor: 1,
+    rms_norm_eps: 1e-5,
+    rope_theta: 10000,
+    rope_scaling: { type: 'longrope', short_factor: [1, 1.5], long_factor: [2, 4] },
+    hidden_act: 'silu',
+    bos_token_id: TINY_BOS,
+    eos_token_id: TINY_BOS,
+  },
+  bloom: { model_type: 'bloom', vocab_size: TINY_VOCAB, hidden_size: 8, n_layer: 2, n_head: 2, layer_norm_epsilon: 1e-5, bos_token_id: TINY_BOS, eos_token_id: TINY_BOS },
   gpt_neox: {
     model_type: 'gpt_neox',
     vocab_size: TINY_VOCAB,

@@ -95,7 +95,7 @@ describe('checkpoint errors', () => {
     const cfg = JSON.parse(readFileSync(join(ckpt, 'config.json'), 'utf8'));
     writeFileSync(join(ckpt, 'config.json'), JSON.stringify({ ...cfg, model_type: 'mamba' }));
     expect(() => Checkpoint.open(ckpt)).toThrow(ConfigError);
-    expect(() => Checkpoint.open(ckpt)).toThrow(/config\.json: field 'model_type': 'mamba' is not supported \(supported: gemma, gpt2, gpt_neox, llama, mistral, opt, phi, qwen2, sinkscope\)/);
+    expect(() => Checkpoint.open(ckpt)).toThrow(/config\.json: field 'model_type': 'mamba' is not supported \(supported: bloom, gemma, gemma2, gemma3_text, gpt2, gpt_neox, llama, mistral, mixtral, olmo2, opt, phi, phi3, qwen2, qwen3, sinkscope\)/);
   });
 
   it('malformed config field names the file and the field', () => {

@@ -1,8 +1,8 @@
-import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Checkpoint, hiddenStateHooks, type HookName, type HostArray } from '../../src/index.js';
-import { OnnxModel, traceStage } from '../../src/engines/onnx/index.js';
+import { hiddenStateHooks, type HookName, type HostArray } from '../../src/index.js';
+import { OnnxModel } from '../../src/engines/onnx/index.js';
 import { fixtureDir, fixtureNames } from '../fixtures.js';
+import { tracedWeightBytes } from './traced-bytes.js';
 import { attentionPairs, describeReadmeParity, expectGoldenMatch, goldenRun, hiddenStatePairs } from '../golden-parity.js';
 
 /** Every fixture's diffs, for the README check at the end: {fixture: {tensor: diff}}. */
@@ -61,14 +61,7 @@ describeReadmeParity('onnx', allDiffs, fixtureNames().length);
 
 describe('the traced graph holds every checkpoint weight exactly once', () => {
   it.each(fixtureNames())('%s: initializer bytes = the checkpoint as float32 (a tied LM head reuses the embedding)', (fixture) => {
-    const ckpt = Checkpoint.open(fixtureDir(fixture));
-    try {
-      const stage = { embed: true, firstLayer: 0, lastLayer: ckpt.arch.nLayers - 1, head: true, residualOut: false };
-      const graph = traceStage(ckpt.arch, ckpt.family, ckpt, stage, new Set<HookName>(['logits']), []);
-      rmSync(graph.encoded.dir, { recursive: true, force: true });
-      expect(graph.encoded.weightBytes).toBe(ckpt.float32Bytes);
-    } finally {
-      ckpt.close();
-    }
+    const bytes = tracedWeightBytes(fixtureDir(fixture));
+    expect(bytes.graph).toBe(bytes.checkpoint);
   });
 });

@@ -3,6 +3,7 @@ import type { PipelineContext } from '../run/context.js';
 import { REPO_ROOT } from '../run/paths.js';
 import type { StepName } from '../run/steps.js';
 import type { SlurmSettings } from '../schema/pipeline-schema.js';
+import { modelPathSegment } from '../schema/model-revisions.mjs';
 import type { ArrayJobRequest, SlurmResources } from './slurm/index.js';
 
 /** The sinkscope command line a job runs (the same `step` command the Nx executor runs locally). */
@@ -32,7 +33,7 @@ export function stepJobRequest(ctx: PipelineContext, step: StepName, input: { mo
   const command = [ctx.spec.slurm.node ?? process.execPath, CLI_BIN, 'step', step, '--spec', ctx.specFile, ...(input.model !== undefined ? ['--model', input.model] : []), '--launcher', 'local'];
   if (step === 'extract') command.push('--shard-from-array');
   return {
-    name: `sinkscope-${ctx.spec.name}-${step}${input.model !== undefined ? `-${input.model}` : ''}`,
+    name: `sinkscope-${ctx.spec.name}-${step}${input.model !== undefined ? `-${modelPathSegment(input.model)}` : ''}`,
     command,
     ...(step === 'extract' ? { indices: [...(input.shards ?? [])] } : {}),
     resources: stepResources(ctx.spec.slurm, step),

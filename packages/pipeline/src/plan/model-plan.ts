@@ -2,22 +2,28 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { hashFiles } from '@sinkscope/artifacts';
 import { buildEvalSet, resolveDatasetSpec, type EvalSet } from '@sinkscope/datasets';
-import { Checkpoint, hasTokenizer, loadTokenizer, resolveEngine, type ArchSpec, type EngineName, type HookName } from '@sinkscope/model-io';
+import { Checkpoint, hasTokenizer, loadTokenizer, resolveEngine, type ArchSpec, type CheckpointLocation, type EngineName, type HookName } from '@sinkscope/model-io';
 import { ACTIVATIONS_KIND } from '../kinds/activations.js';
 import { METRICS_KINDS, type MetricsKind } from '../kinds/step-kinds.js';
 import type { PipelineContext } from '../run/context.js';
 import { activationsKey, combinedActivationsKey, entropyArtifactKey, extractHooks, layersKey, metricsArtifactKey, metricsKey } from '../run/keys.js';
-import { checkpointDir, REPO_ROOT } from '../run/paths.js';
+import { locateModel, REPO_ROOT } from '../run/paths.js';
 import type { StepReceipt } from '../run/receipt.js';
 import { shardRanges, type ShardRange } from '../run/shards.js';
-import { datasetRefs, type DatasetRef, type ModelRef } from '../schema/pipeline-schema.js';
+import { modelField } from '../schema/load.js';
+import { datasetRefs, type DatasetRef, type ModelRef, type PipelineSpec } from '../schema/pipeline-schema.js';
 
 /** A model of the spec, resolved: its folder, architecture and content hash. */
 export interface ResolvedModel {
   readonly ref: ModelRef;
   readonly dir: string;
+  /** How `ref.path` was found: a folder, the default model, or a Hugging Face cache snapshot (repo, revision, commit). */
+  readonly location: CheckpointLocation;
   readonly arch: ArchSpec;
-  /** sha256 over config.json, the safetensors files and the tokenizer files (cached by size+mtime). */
+  /**
+   * sha256 over config.json, the safetensors files and the tokenizer files (cached by size+mtime): a
+   * cache snapshot hashes as the folder it was downloaded from, so a moved cache is still a hit.
+   */
   readonly contentHash: string;
 }
 
@@ -62,33 +68,52 @@ export interface ModelPlan {
 }
 
 export async function resolveModel(ctx: PipelineContext, ref: ModelRef): Promise<ResolvedModel> {
-  const dir = checkpointDir(ref.path);
-  if (!existsSync(dir)) throw new Error(`${ctx.specFile}: field 'models[${ctx.spec.models.indexOf(ref)}].path': checkpoint folder not found: ${dir} (model '${ref.name}')`);
+  let location: CheckpointLocation;
+  try {
+    location = locateModel(ref.path);
+  } catch (err) {
+    throw new Error(`${ctx.specFile}: ${modelField(ref, 'path')} (model '${ref.name}'): ${(err as Error).message}`);
+  }
+  const dir = location.dir;
   const ckpt = Checkpoint.open(dir);
   try {
     const files = [join(dir, 'config.json'), ...ckpt.weightFiles, ...['tokenizer.json', 'tokenizer_config.json'].map((f) => join(dir, f)).filter(existsSync)];
     const digest = await hashFiles(files, { cachePath: ctx.store.fileHashCachePath });
-    return { ref, dir, arch: ckpt.arch, contentHash: digest.sha256 };
+    return { ref, dir, location, arch: ckpt.arch, contentHash: digest.sha256 };
   } finally {
     ckpt.close();
   }
 }
 
-/** One of the spec's datasets for one model (text sources go through the model's own tokenizer). */
+/**
+ * A dataset as a spec names it, built for one checkpoint: text sources go through the checkpoint's
+ * own tokenizer, synthetic ones use its vocabulary. The spec file is relative to the repository root.
+ * Errors are the dataset package's, for the caller to place (`field` names the spec field of a bad
+ * dataset spec file).
+ */
+export async function checkpointEvalSet(
+  dataset: DatasetRef,
+  settings: { readonly seqLen: number; readonly bosPolicy: PipelineSpec['bosPolicy'] },
+  checkpoint: { readonly dir: string; readonly arch: ArchSpec },
+  field = 'dataset',
+): Promise<EvalSet> {
+  const spec = await resolveDatasetSpec(resolve(REPO_ROOT, dataset.spec)).catch((err: Error) => {
+    throw Object.assign(new Error(err.message), { field: `${field}.spec` });
+  });
+  const tokenizer = hasTokenizer(checkpoint.dir) ? await loadTokenizer(checkpoint.dir) : null;
+  return buildEvalSet(spec, tokenizer, {
+    seqLen: settings.seqLen,
+    ...(dataset.count !== undefined ? { count: dataset.count } : {}),
+    ...(dataset.seed !== undefined ? { seed: dataset.seed } : {}),
+    bosPolicy: settings.bosPolicy,
+    vocab: { vocabSize: checkpoint.arch.vocabSize, bosTokenId: checkpoint.arch.bosTokenId ?? null, eosTokenId: checkpoint.arch.eosTokenId ?? null },
+  });
+}
+
+/** One of the spec's datasets for one model (`field`: where the spec names it, e.g. 'datasets[1]'). */
 export async function datasetFor(ctx: PipelineContext, model: ResolvedModel, ref: DatasetRef = datasetRefs(ctx.spec)[0], field = 'dataset'): Promise<EvalSet> {
-  const spec = await resolveDatasetSpec(resolve(REPO_ROOT, ref.spec)).catch((err: Error) => {
-    throw new Error(`${ctx.specFile}: field '${field}.spec': ${err.message}`);
-  });
-  const tokenizer = hasTokenizer(model.dir) ? await loadTokenizer(model.dir) : null;
-  const build = buildEvalSet(spec, tokenizer, {
-    seqLen: ctx.spec.seqLen,
-    ...(ref.count !== undefined ? { count: ref.count } : {}),
-    ...(ref.seed !== undefined ? { seed: ref.seed } : {}),
-    bosPolicy: ctx.spec.bosPolicy,
-    vocab: { vocabSize: model.arch.vocabSize, bosTokenId: model.arch.bosTokenId ?? null, eosTokenId: model.arch.eosTokenId ?? null },
-  });
-  return build.catch((err: Error) => {
-    throw new Error(`${ctx.specFile}: model '${model.ref.name}' (${model.dir}): ${err.message}`);
+  return checkpointEvalSet(ref, ctx.spec, model, field).catch((err: Error & { field?: string }) => {
+    throw new Error(err.field ? `${ctx.specFile}: field '${err.field}': ${err.message}` : `${ctx.specFile}: model '${model.ref.name}' (${model.dir}): ${err.message}`);
   });
 }
 

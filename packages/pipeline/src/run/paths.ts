@@ -1,13 +1,21 @@
+import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { locateCheckpoint, type CheckpointLocation } from '@sinkscope/model-io/hf-cache';
 
 /** The repository root (where nx.json lives). */
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../../..');
 export const DEFAULT_MODEL_DIR = join(REPO_ROOT, 'packages/train/default-model');
 
-/** A spec's model `path`: `default` is the embedded model, anything else a folder relative to the repository root. */
-export function checkpointDir(path: string): string {
-  return path === 'default' ? DEFAULT_MODEL_DIR : resolve(REPO_ROOT, path);
+/**
+ * Where a spec's model `path` is: `default` is the embedded model, `org/name[@revision]` a snapshot
+ * in the Hugging Face cache (offline; a folder of that name wins), anything else a folder relative
+ * to `baseDir` (default: the repository root). Throws a one-line HubCacheError when it is not there.
+ */
+export function locateModel(path: string, baseDir = REPO_ROOT): CheckpointLocation {
+  const location = locateCheckpoint(path, { baseDir, defaultDir: DEFAULT_MODEL_DIR });
+  if (location.kind === 'default' && !existsSync(location.dir)) throw new Error(`the default model is missing at ${location.dir} (run: npx nx run train-default:train)`);
+  return location;
 }
 
 /** The local artifact store folder: `$SINKSCOPE_CACHE`, else the repository's `.sinkscope/cache`. */

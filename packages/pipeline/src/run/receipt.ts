@@ -1,5 +1,6 @@
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { modelPathSegment } from '../schema/model-revisions.mjs';
 import type { StepName } from './steps.js';
 
 /** What a step produced: the artifact keys downstream steps and Nx's cache refer to. */
@@ -13,9 +14,12 @@ export interface StepReceipt {
   readonly seconds: number;
 }
 
-/** runs/<pipeline>/<step>.json for a whole-pipeline run, runs/<pipeline>/<model>/<step>.json for one model's (an Nx model project's). */
+/**
+ * runs/<pipeline>/<step>.json for a whole-pipeline run, runs/<pipeline>/<model>/<step>.json for one
+ * model's (an Nx model project's; the model name as one path segment, so `m@refs/pr/1` is one folder).
+ */
 export function receiptPath(runsRoot: string, pipeline: string, step: StepName, model?: string): string {
-  return model === undefined ? join(runsRoot, pipeline, `${step}.json`) : join(runsRoot, pipeline, model, `${step}.json`);
+  return model === undefined ? join(runsRoot, pipeline, `${step}.json`) : join(runsRoot, pipeline, modelPathSegment(model), `${step}.json`);
 }
 
 /** Written atomically (temp + rename): Nx caches this file as the step's output. */

@@ -1,4 +1,5 @@
 import { ablationSpecsSchema, massiveThresholdsSchema } from '@sinkscope/ablation';
+import { isSafeRevision, parseRepoRef } from '@sinkscope/model-io/hf-cache';
 import { z } from 'zod';
 
 /**
@@ -8,14 +9,45 @@ import { z } from 'zod';
 
 const hookPattern = z.string().min(1).describe('a hook name or glob, e.g. "blocks.*.hook_resid_post"');
 
+const modelNameSchema = z.string().regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, ".", "_" and "-" only');
+
+/** A branch, tag, commit (prefix) or `refs/pr/N` of a Hugging Face repo. */
+const revisionSchema = z
+  .string()
+  .refine(isSafeRevision, 'a branch, tag, commit or refs/pr/N (no empty, "." or ".." segment)')
+  .refine((r) => !/[@\s]/.test(r), 'no "@" or whitespace');
+
+/**
+ * Checkpoint dynamics (issues 16 and 21, see the stage-2 contract): which training step a model is,
+ * which series of checkpoints it belongs to, and `revisions` naming one repo at several steps.
+ */
+const checkpointSeriesFields = {
+  step: z.number().int().nonnegative().optional().describe('the training step of this checkpoint (checkpoint-dynamics figures group a series by step)'),
+  series: modelNameSchema.optional().describe('the series of checkpoints this model belongs to (default: the model name without any @revision)'),
+  revisions: z
+    .union([z.array(revisionSchema).min(1), z.literal('all-cached')])
+    .optional()
+    .describe('one model per revision of the repo in `path` (org/name), named <name>@<revision>, series <name>, step from the revision (step(\\d+)); "all-cached": every revision in the Hugging Face cache'),
+};
+
 export const modelRefSchema = z
   .object({
     /** Short name used in tables and figures. */
-    name: z.string().regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, ".", "_" and "-" only').describe('short name used in tables and figures'),
-    /** Checkpoint folder (relative to the spec file or absolute), or "default" for the embedded model. */
-    path: z.string().min(1).describe('checkpoint folder (relative to the repository root or absolute), or "default"'),
+    name: modelNameSchema.describe('short name used in tables and figures'),
+    /** Checkpoint folder, "default", or a repo in the Hugging Face cache. */
+    path: z
+      .string()
+      .min(1)
+      .describe('checkpoint folder (relative to the repository root or absolute), "default", or org/name[@revision] in the Hugging Face cache ($HF_HUB_CACHE, offline)'),
+    ...checkpointSeriesFields,
   })
-  .strict();
+  .strict()
+  .superRefine((m, ctx) => {
+    if (m.revisions === undefined) return;
+    const ref = parseRepoRef(m.path);
+    if (!ref || ref.revision !== undefined) ctx.addIssue({ code: 'custom', path: ['path'], message: `with 'revisions', 'path' is a Hugging Face repo id org/name without @revision (got '${m.path}')` });
+    if (m.step !== undefined) ctx.addIssue({ code: 'custom', path: ['step'], message: "with 'revisions', each model's step comes from its revision name" });
+  });
 
 export const datasetRefSchema = z
   .object({

@@ -1,5 +1,5 @@
 import { freemem } from 'node:os';
-import type { ArchSpec } from '../../arch-spec.js';
+import { embeddingParameterCount, headParameterCount, layerParameterCount, type ArchSpec } from '../../arch-spec.js';
 import type { HookName } from '../../hooks.js';
 import { hookDims } from './onnx-ops.js';
 
@@ -37,19 +37,11 @@ export function workingBytesPerSequence(arch: ArchSpec, seqLen: number, parts: {
   return 4 * ((parts.blocks ? blockFloats : 0) + (parts.head ? headFloats : 0));
 }
 
-/** Float32 bytes of the weights one graph segment holds (embeddings, blocks first..last, head). */
+/** Float32 bytes of the weights one graph segment holds (embeddings, blocks first..last, head; an MoE block all its experts). */
 export function segmentWeightBytes(arch: ArchSpec, segment: { embed: boolean; firstLayer: number; lastLayer: number; head: boolean }): number {
-  const d = arch.dModel;
-  const q = arch.nHeads * arch.headDim;
-  const kv = arch.nKvHeads * arch.headDim;
-  const norm = arch.norm.kind === 'layernorm' ? 2 * d : d;
-  let perLayer = d * q + 2 * d * kv + q * d + (arch.mlp.kind === 'gated' ? 3 : 2) * d * arch.dMlp + 2 * norm;
-  if (arch.bias.qkv) perLayer += q + 2 * kv;
-  if (arch.bias.attnOut) perLayer += d;
-  if (arch.bias.mlp) perLayer += arch.dMlp + d;
-  let floats = Math.max(0, segment.lastLayer - segment.firstLayer + 1) * perLayer;
-  if (segment.embed) floats += arch.vocabSize * d + (arch.positional.kind === 'learned' ? (arch.maxPositions + arch.positional.offset) * d : 0);
-  if (segment.head) floats += d * arch.vocabSize + norm + (arch.bias.lmHead ? arch.vocabSize : 0);
+  let floats = Math.max(0, segment.lastLayer - segment.firstLayer + 1) * layerParameterCount(arch);
+  if (segment.embed) floats += embeddingParameterCount(arch);
+  if (segment.head) floats += headParameterCount(arch);
   return 4 * floats;
 }
 

@@ -2,6 +2,7 @@ import { availableParallelism } from 'node:os';
 import type { ArchSpec } from '../../arch-spec.js';
 import { Checkpoint, type CheckpointInfo } from '../../checkpoint/checkpoint.js';
 import { checkCheckpointTensors } from '../../checkpoint/tensor-check.js';
+import { positionsDependOnBatchLength } from '../../forward/forward.js';
 import type { HostArray } from '../../host-array.js';
 import { resolveHooks, type HookName } from '../../hooks.js';
 import { validateIntervention, type InterventionSpec } from '../../interventions.js';
@@ -241,11 +242,11 @@ export class OnnxModel {
     const longest = Math.max(...sequences.map((s) => s.length));
     const tokens = sequences.reduce((n, s) => n + s.length, 0);
     const stages = this.segments(prepared);
-    // every segment's batches are cut (and their ids checked) before any work
-    const plans = stages.map((stage) => {
-      const limit = options.batchSize ?? this.segmentBatchSize(stage, prepared, longest, sequences.length);
-      return this.batches(sequences, options.batchSize ?? balanced(sequences.length, limit));
-    });
+    // every segment's batches are cut (and their ids checked) before any work; rotary tables that depend
+    // on the padded batch length (dynamic, longrope) need every segment to batch the sequences alike
+    const limits = stages.map((stage) => options.batchSize ?? this.segmentBatchSize(stage, prepared, longest, sequences.length));
+    const alike = positionsDependOnBatchLength(this.arch);
+    const plans = limits.map((limit) => this.batches(sequences, options.batchSize ?? balanced(sequences.length, alike ? Math.min(...limits) : limit)));
     if (this.streaming) await this.runStreamed(stages, plans, prepared, options);
     else await this.runInMemory(stages, plans[0], prepared, options);
     const batchSizes = plans.map((p) => p[0].count);

@@ -1,6 +1,6 @@
-import type { Activation, ArchSpec, NormKind } from '../../arch-spec.js';
-import type { ForwardOps } from '../../forward/ops.js';
-import { rotaryTables } from '../../forward/position-tables.js';
+import type { Activation, ArchSpec, NormKind, RotaryScheme } from '../../arch-spec.js';
+import type { AttentionScores, ForwardOps } from '../../forward/ops.js';
+import { alibiBias, rotaryTables } from '../../forward/position-tables.js';
 import type { HookName } from '../../hooks.js';
 import type { Linear, Norm } from '../../weights.js';
 import { causalBias, paddingBias } from './attention-bias.js';
@@ -141,19 +141,24 @@ export class OnnxGraphOps implements ForwardOps<string, string> {
     return this.g.node('Reshape', [x, this.g.ints([0, 0, heads, headDim])]); // [B,T,heads,hd]
   }
 
-  private rotaryTable(rotaryDim: number, base: number): { cos: string; sin: string } {
-    const key = `${rotaryDim}_${base}`;
-    let table = this.rotaryInputs.get(key);
+  /** The cos/sin inputs of one rotary scheme ([T,1,r], broadcast over batch and heads), declared once per scheme. */
+  private rotaryTable(scheme: RotaryScheme): { cos: string; sin: string } {
+    const id = JSON.stringify(scheme);
+    let table = this.rotaryInputs.get(id);
     if (!table) {
-      // same float32 tables as the tfjs engine; [T,1,r] broadcasts over batch and heads
-      let last: { seqLen: number; tables: ReturnType<typeof rotaryTables> } | undefined; // cos and sin of one batch from one computation
-      const tables = (seqLen: number) => (last?.seqLen === seqLen ? last : (last = { seqLen, tables: rotaryTables(seqLen, rotaryDim, base) })).tables;
+      const { rotaryDim } = scheme;
+      // rope_<r>_<base>[_<scaling type>], numbered when two schemes would share a name
+      let key = `${rotaryDim}_${scheme.base}${scheme.scaling ? `_${scheme.scaling.type}` : ''}`;
+      if (this.feeds.has(`rope_cos_${key}`)) key = `${key}_${this.rotaryInputs.size}`;
+      // same float32 tables as the tfjs engine, cos and sin of one batch from one computation
+      let last: { seqLen: number; tables: ReturnType<typeof rotaryTables> } | undefined;
+      const tables = (seqLen: number) => (last?.seqLen === seqLen ? last : (last = { seqLen, tables: rotaryTables(seqLen, scheme) })).tables;
       const make = (which: 'cos' | 'sin'): FeedMaker => (ctx) => floatTensor(tables(ctx.seqLen)[which], [ctx.seqLen, 1, rotaryDim]);
       table = {
         cos: this.requireInput(`rope_cos_${key}`, 'float32', [T, 1, rotaryDim], make('cos')),
         sin: this.requireInput(`rope_sin_${key}`, 'float32', [T, 1, rotaryDim], make('sin')),
       };
-      this.rotaryInputs.set(key, table);
+      this.rotaryInputs.set(id, table);
     }
     return table;
   }
@@ -162,9 +167,10 @@ export class OnnxGraphOps implements ForwardOps<string, string> {
     return this.g.node('Slice', [x, this.g.ints([start]), this.g.ints([end]), this.g.ints([axis])]);
   }
 
-  rotary(x: string, rotaryDim: number, base: number): string {
+  rotary(x: string, scheme: RotaryScheme): string {
     const headDim = this.arch.headDim;
-    const { cos, sin } = this.rotaryTable(rotaryDim, base);
+    const { rotaryDim } = scheme;
+    const { cos, sin } = this.rotaryTable(scheme);
     const half = rotaryDim / 2;
     const rot = rotaryDim === headDim ? x : this.slice(x, 0, rotaryDim, 3);
     const x1 = this.slice(rot, 0, half, 3);
@@ -211,7 +217,13 @@ export class OnnxGraphOps implements ForwardOps<string, string> {
     return nKvHeads === nHeads ? own() : grouped(nHeads / nKvHeads);
   }
 
-  attentionPattern(q: string, k: string, scale: number, slidingWindow: number | undefined): string {
+  /** [1,H,1,T] ALiBi bias (slope_h x key position), fed per batch; one input per slope set. */
+  private alibi(slopes: readonly number[]): string {
+    const heads = slopes.length;
+    return this.requireInput(`alibi_bias_${heads}`, 'float32', [1, heads, 1, T], (ctx) => floatTensor(alibiBias(slopes, ctx.seqLen), [1, heads, 1, ctx.seqLen]));
+  }
+
+  attentionPattern(q: string, k: string, { scale, slidingWindow, alibiSlopes, softCap }: AttentionScores): string {
     const { nHeads, nKvHeads, headDim } = this.arch;
     const qh = this.g.node('Transpose', [q], { perm: [0, 2, 1, 3] }); // [B,H,T,hd]
     const kT = this.g.node('Transpose', [k], { perm: [0, 2, 3, 1] }); // [B,Hkv,hd,T]
@@ -223,8 +235,33 @@ export class OnnxGraphOps implements ForwardOps<string, string> {
         return this.g.node('Reshape', [s, this.g.ints([0, nHeads, -1, 0])]); // [B,H,T,T]
       },
     );
-    const biased = this.g.node('Add', [this.g.node('Mul', [scores, this.g.scalar(scale)]), this.bias(slidingWindow)]);
-    return this.g.node('Softmax', [biased], { axis: -1 }); // [B,H,T,T]
+    let scaled = this.g.node('Mul', [scores, this.g.scalar(scale)]);
+    if (alibiSlopes) scaled = this.g.node('Add', [scaled, this.alibi(alibiSlopes)]);
+    if (softCap !== undefined) scaled = this.softCap(scaled, softCap); // before the mask: a masked score stays masked
+    return this.g.node('Softmax', [this.g.node('Add', [scaled, this.bias(slidingWindow)])], { axis: -1 }); // [B,H,T,T]
+  }
+
+  softmax(x: string): string {
+    return this.g.node('Softmax', [x], { axis: -1 });
+  }
+
+  softCap(x: string, cap: number): string {
+    const c = this.g.scalar(cap);
+    return this.g.node('Mul', [this.g.node('Tanh', [this.g.node('Div', [x, c])]), c]);
+  }
+
+  topKWeights(probs: string, k: number, renormalize: boolean): string {
+    const values = this.g.fresh('topk_values');
+    const indices = this.g.fresh('topk_indices');
+    // largest first; equal values: the lower index first (ONNX TopK, as tf.topk)
+    this.g.node('TopK', [probs, this.g.ints([k])], { axis: -1, largest: 1, sorted: 1 }, [values, indices]); // [B,T,k]
+    const kept = renormalize ? this.g.node('Div', [values, this.g.node('ReduceSum', [values, this.g.ints([-1])], { keepdims: 1 })]) : values;
+    const zeros = this.g.node('Expand', [this.g.scalar(0), this.g.node('Shape', [probs])]); // [B,T,E]
+    return this.g.node('ScatterElements', [zeros, indices, kept], { axis: -1 }); // [B,T,E]
+  }
+
+  lastAxisSlice(x: string, index: number): string {
+    return this.slice(x, index, index + 1, -1);
   }
 
   attend(pattern: string, v: string): string {
@@ -262,5 +299,6 @@ export function hookDims(arch: ArchSpec, name: HookName): Dim[] {
   if (name.endsWith('.attn.hook_pattern')) return [B, arch.nHeads, T, T];
   if (name.endsWith('.attn.hook_q')) return [B, T, arch.nHeads, arch.headDim];
   if (name.endsWith('.attn.hook_k') || name.endsWith('.attn.hook_v')) return [B, T, arch.nKvHeads, arch.headDim];
+  if (name.endsWith('.mlp.hook_router_probs')) return [B, T, arch.moe?.experts ?? 0];
   return [B, T, arch.dModel];
 }

@@ -3,7 +3,7 @@ import type { FamilyAdapter, WeightReader } from '../../families/adapter.js';
 import type { HostArray } from '../../host-array.js';
 import { block, embed, head } from '../../forward/forward.js';
 import type { HookName } from '../../hooks.js';
-import { mapLayer, mapLinear, mapNorm } from '../../weights.js';
+import { mapEmbeddings, mapLayer, mapLinear, mapNorm } from '../../weights.js';
 import type { InterventionSpec } from '../../interventions.js';
 import { collectGarbageNow } from './collect-garbage.js';
 import { GraphBuilder, type EncodedModel } from './onnx-graph.js';
@@ -74,9 +74,9 @@ function traceInto(g: GraphBuilder, { arch, family, reader, stage, capture, inte
   let embedTable: string | undefined;
   let x: string;
   if (stage.embed) {
-    const { embed: table, posEmbed } = family.embeddings(arch, reader);
-    embedTable = g.weight('embed', table);
-    x = embed(ops, arch, { embed: embedTable, ...(posEmbed ? { posEmbed: g.weight('posEmbed', posEmbed) } : {}) }); // [B,T,d]
+    const weights = mapEmbeddings(family.embeddings(arch, reader), w(''));
+    embedTable = weights.embed;
+    x = embed(ops, arch, weights); // [B,T,d]
   } else {
     x = ops.residualInput(); // [B,T,d]
   }

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
-import type { Activation, NormKind } from '../../arch-spec.js';
-import type { ForwardOps } from '../../forward/ops.js';
-import { rotaryTables } from '../../forward/position-tables.js';
+import type { Activation, NormKind, RotaryScheme } from '../../arch-spec.js';
+import type { AttentionScores, ForwardOps } from '../../forward/ops.js';
+import { alibiBias, rotaryTables } from '../../forward/position-tables.js';
 import type { HookName } from '../../hooks.js';
 import type { Linear, Norm } from '../../weights.js';
 
@@ -90,20 +90,22 @@ export class TfjsOps implements ForwardOps<tf.Tensor, tf.Tensor> {
     return tf.reshape(x, [this.batch, this.seqLen, heads, headDim]);
   }
 
-  private rotaryTable(rotaryDim: number, base: number): { cos: tf.Tensor; sin: tf.Tensor } {
-    const key = `${rotaryDim}/${base}`;
+  private rotaryTable(scheme: RotaryScheme): { cos: tf.Tensor; sin: tf.Tensor } {
+    const key = JSON.stringify(scheme);
     let table = this.rotaryCache.get(key);
     if (!table) {
-      const { cos, sin } = rotaryTables(this.seqLen, rotaryDim, base);
+      const { rotaryDim } = scheme;
+      const { cos, sin } = rotaryTables(this.seqLen, scheme);
       table = { cos: tf.tensor4d(cos, [1, this.seqLen, 1, rotaryDim]), sin: tf.tensor4d(sin, [1, this.seqLen, 1, rotaryDim]) };
       this.rotaryCache.set(key, table);
     }
     return table;
   }
 
-  rotary(x: tf.Tensor, rotaryDim: number, base: number): tf.Tensor {
+  rotary(x: tf.Tensor, scheme: RotaryScheme): tf.Tensor {
     const headDim = x.shape[3] as number;
-    const { cos, sin } = this.rotaryTable(rotaryDim, base);
+    const { rotaryDim } = scheme;
+    const { cos, sin } = this.rotaryTable(scheme);
     const half = rotaryDim / 2;
     const rot = rotaryDim === headDim ? x : tf.slice(x, [0, 0, 0, 0], [-1, -1, -1, rotaryDim]);
     const x1 = tf.slice(rot, [0, 0, 0, 0], [-1, -1, -1, half]);
@@ -140,12 +142,37 @@ export class TfjsOps implements ForwardOps<tf.Tensor, tf.Tensor> {
     return mask;
   }
 
-  attentionPattern(q: tf.Tensor, k: tf.Tensor, scale: number, slidingWindow: number | undefined): tf.Tensor {
+  attentionPattern(q: tf.Tensor, k: tf.Tensor, { scale, slidingWindow, alibiSlopes, softCap }: AttentionScores): tf.Tensor {
     const heads = q.shape[2] as number;
     const qh = tf.transpose(q, [0, 2, 1, 3]); // [B,H,T,hd]
     const kT = tf.transpose(this.headsFirst(k, heads), [0, 1, 3, 2]); // [B,H,hd,T], explicit: transposeB is slow on wasm
-    const scores = tf.add(tf.mul(tf.matMul(qh, kT), tf.scalar(scale)), this.maskTensor(slidingWindow)); // [B,H,T,T]
-    return tf.softmax(scores);
+    let scores = tf.mul(tf.matMul(qh, kT), tf.scalar(scale)); // [B,H,T,T]
+    if (alibiSlopes) scores = tf.add(scores, tf.tensor4d(alibiBias(alibiSlopes, this.seqLen), [1, heads, 1, this.seqLen]));
+    if (softCap !== undefined) scores = this.softCap(scores, softCap); // before the mask: a masked score stays masked
+    return tf.softmax(tf.add(scores, this.maskTensor(slidingWindow)));
+  }
+
+  softmax(x: tf.Tensor): tf.Tensor {
+    return tf.softmax(x);
+  }
+
+  softCap(x: tf.Tensor, cap: number): tf.Tensor {
+    return tf.mul(tf.tanh(tf.div(x, tf.scalar(cap))), tf.scalar(cap));
+  }
+
+  topKWeights(probs: tf.Tensor, k: number, renormalize: boolean): tf.Tensor {
+    const experts = probs.shape[probs.rank - 1] as number;
+    const { values, indices } = tf.topk(probs, k); // [...,k], largest first (ties: lower index, as torch.topk on CPU)
+    const kept = renormalize ? tf.div(values, tf.sum(values, -1, true)) : values;
+    // scatter the k weights back over the experts: sum_j [e == indices_j] * kept_j (tf.oneHot gives zeros on wasm 4.22)
+    const chosen = tf.cast(tf.equal(tf.expandDims(indices, -1), tf.range(0, experts, 1, 'int32')), 'float32'); // [...,k,E]
+    return tf.sum(tf.mul(chosen, tf.expandDims(kept, -1)), -2);
+  }
+
+  lastAxisSlice(x: tf.Tensor, index: number): tf.Tensor {
+    const begin = x.shape.map((_, i) => (i === x.rank - 1 ? index : 0));
+    const size = x.shape.map((d, i) => (i === x.rank - 1 ? 1 : (d as number)));
+    return tf.slice(x, begin, size);
   }
 
   attend(pattern: tf.Tensor, v: tf.Tensor): tf.Tensor {
