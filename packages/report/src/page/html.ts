@@ -53,6 +53,7 @@ a { color: #0b5cad; }
 .summary [align="right"] { text-align: right; }
 .summary [align="center"] { text-align: center; }
 table.figure-index td { white-space: normal; }
+table.figure-index td.files { white-space: nowrap; }
 table.metadata table { font-size: 12px; }
 table.metadata table tr td, table.metadata table tr th { padding: 1px 8px; border-bottom: none; background: none; }
 .paper { color: var(--muted); }
@@ -115,7 +116,7 @@ function figureIndex(figures: readonly PageFigure[]): string {
   const rows = figures
     .map((figure, i) => {
       const id = escapeHtml(figure.id);
-      return `<tr><td class="num">${i + 1}</td><td><a href="#figure-${id}">${escapeHtml(figure.title)}</a></td><td>${escapeHtml(figure.paperFigure)}</td><td>${fileLinks(id)}</td></tr>`;
+      return `<tr><td class="num">${i + 1}</td><td><a href="#figure-${id}">${escapeHtml(figure.title)}</a></td><td>${escapeHtml(figure.paperFigure)}</td><td class="files">${fileLinks(id)}</td></tr>`;
     })
     .join('\n');
   return `<section id="figure-index"><h2>Figures in this report</h2>

@@ -70,12 +70,13 @@ export function reportDir(ctx: PipelineContext): string {
   return join(ctx.reportsRoot, ctx.spec.name);
 }
 
-/** The last hidden state before and after the final norm, in words (the norms figure draws the first). */
-function lastStateLine(m: ModelTables): string {
+/** The last hidden state before and after the final norm, in words (the norms and q-k figures draw the first). */
+function lastStateLine(m: ModelTables, figures: readonly string[]): string {
   const last = m.tables.layer_metrics.at(-1);
   if (!last || last.residual_norm_ratio === undefined) return '';
   const r = (x: unknown) => Number(Number(x).toPrecision(3));
-  return `last hidden state (${last.hidden_index}): first-token norm ratio ${r(last.residual_norm_ratio)} before the final norm, ${r(last.norm_ratio)} after it (the table below: after, as transformers returns it; the norms figure: before, as Gu et al. 2025 plot it)`;
+  const drawn = figures.includes('norms') || figures.includes('qk') ? '; the norms figure: before, as Gu et al. 2025 plot it' : '';
+  return `last hidden state (${last.hidden_index}): first-token norm ratio ${r(last.residual_norm_ratio)} before the final norm, ${r(last.norm_ratio)} after it (the table below: after, as transformers returns it${drawn})`;
 }
 
 /** Gu et al. 2025 Table 1 style: model-level Sink_1 (%) of each model (rows) on each dataset (columns). */
@@ -110,7 +111,7 @@ export async function reportStep(ctx: PipelineContext): Promise<StepReceipt['art
       '',
       `model-level Sink_1: ${(100 * Number(meta.sink_rate_model)).toFixed(2)} %`,
       '',
-      lastStateLine(m),
+      lastStateLine(m, ctx.spec.figures),
       '',
       layerTableMarkdown(m),
       ...(ablation ? ['', ablationSummary({ found: ablation.found, verdict: ablation.verdict }, ablation.effects, `### Ablations: ${m.label}`).trimEnd()] : []),
