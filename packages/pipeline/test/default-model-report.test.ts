@@ -14,6 +14,7 @@ import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { skipUnlessCi } from '../../../tools/test-requirements.js';
 import { CHROMIUM_ARGS, findOrInstallChromium, type ChromiumLookup } from '../../report/test/chromium.js';
+import { linePoints, markGroups } from '../../report/test/svg-inspect.js';
 import { modelPlan, openContext, REPO_ROOT, runPipeline, type StepReceipt } from '../src/index.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'sinkscope-default-report-'));
@@ -86,6 +87,24 @@ describe('the default model: bos-ablation finds nothing to ablate and says so', 
 });
 
 describe('the default model: stored views against independent captures', () => {
+  it('the Sink_k figure of the report: one line through the rates of the sink_k artifact, k = 1..10', () => {
+    const sinkK = rowsOf(readArtifact('sink_k', receiptKey(valley, 'metrics', 'sink_k'))).sort((a, b) => (a.k as number) - (b.k as number));
+    expect(sinkK.map((r) => r.k)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    const svg = readFileSync(join(tmp, 'reports', 'sink-valley', 'figures', 'sink-k.svg'), 'utf8');
+    const lines = markGroups(svg, 'line').flat();
+    expect(lines).toHaveLength(1);
+    expect(markGroups(svg, 'symbol').flat()).toHaveLength(10);
+    // the plot is 260 x 150: x = 260 (k - 1) / 9, y = 150 (1 - Sink_k)
+    const points = linePoints(lines[0].d);
+    expect(points).toHaveLength(10);
+    points.forEach(([x, y], i) => {
+      expect(x, `k = ${i + 1}`).toBeCloseTo((260 * i) / 9, 2);
+      expect(y, `k = ${i + 1}`).toBeCloseTo(150 * (1 - (sinkK[i].sink_rate as number)), 2);
+    });
+    // a real sink on the first token, none after it (the default model's Sink_1 is 47.88 %)
+    expect(sinkK[0].sink_rate as number).toBeGreaterThan(0.4);
+  });
+
   it('the last hidden state before the final norm: the norms row equals the captured residual', async () => {
     const ctx = openContext(spec('sink-valley'), options());
     const plan = await modelPlan(ctx, 0);
