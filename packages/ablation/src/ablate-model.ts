@@ -64,7 +64,7 @@ export interface AblateModelInput {
    * they come from the ablation baseline (states 0..L-1: the last is only seen after the final norm).
    */
   readonly profile?: ResidualProfile;
-  /** When a massive activation counts as found (default: Sun et al. 2024's 100 and 1000x the median, or a norm ratio of 10). */
+  /** When a massive activation counts as found (default: |a| >= 100 and 100x the median, or a norm ratio of 10; Sun et al. 2024's stricter original is 1000x the median). */
   readonly thresholds?: MassiveThresholds;
   readonly log: (message: string) => void;
   /** What errors name, e.g. `pipeline.yaml: model 'm': ablations`. */

@@ -6,7 +6,7 @@ import { columnsSchema } from '@sinkscope/artifacts';
 /** Per-sequence readings of one run: what the effect sizes' spread comes from. Row per (sequence, hidden_index). */
 export const ABLATION_SEQUENCES = {
   kind: 'ablation_sequences',
-  version: 1,
+  version: 2,
   schema: columnsSchema([
     ['model', 'utf8'],
     ['intervention', 'utf8'],
@@ -17,7 +17,7 @@ export const ABLATION_SEQUENCES = {
     ['sink_rate', 'float32'],
     ['entropy_normalized', 'float32'],
     ['entropy_bound', 'float32'],
-    ['anisotropy', 'float32'],
+    ['mean_cosine', 'float32'],
     ['nll_sum', 'float32'],
     ['predicted_tokens', 'int32'],
   ]),

@@ -10,15 +10,15 @@ import { z } from 'zod';
 /**
  * The thresholds (the pipeline spec's `ablation.massive`). A residual state holds a massive
  * activation when its top |activation| >= `minTopActivation` AND >= `minMedianRatio` x its median
- * |activation| (Sun et al. 2024, sec. 2: "magnitudes larger than 100 and about or more than 1,000
- * times larger than the median"), OR when the first token's norm is >= `minNormRatio` x the mean norm
+ * |activation| (issue 17's rule, 100x; Sun et al. 2024, sec. 2, is stricter: "magnitudes larger than
+ * 100 and about or more than 1,000 times larger than the median", set `minMedianRatio: 1000` for it), OR when the first token's norm is >= `minNormRatio` x the mean norm
  * of the others (a massive-norm first token, Queipo-de-Llano et al. 2025 sec. 3; 10 = an order of
  * magnitude, the metrics step's `emergenceThreshold`).
  */
 export const massiveThresholdsSchema = z
   .object({
     minTopActivation: z.number().nonnegative().default(100).describe('top |activation| at least this (Sun et al. 2024: 100)'),
-    minMedianRatio: z.number().nonnegative().default(1000).describe("and at least this many times the state's median |activation| (Sun et al. 2024: about 1000)"),
+    minMedianRatio: z.number().nonnegative().default(100).describe("and at least this many times the state's median |activation| (Sun et al. 2024's stricter original: about 1000)"),
     minNormRatio: z.number().positive().default(10).describe("or a first-token norm ratio at least this (an order of magnitude; the metrics step's emergenceThreshold)"),
   })
   .strict();

@@ -24,7 +24,7 @@ export interface SequenceReadings {
   /** Their Theorem 1 bound on the (unnormalised) entropy, nats. */
   readonly entropyBound: Float64Array;
   /** Mean pairwise cosine of all tokens, first included. */
-  readonly anisotropy: Float64Array;
+  readonly meanCosine: Float64Array;
   /** Fraction of heads of each attention layer with alpha_1 = (1/T) sum_t A[t, 1] > eps. */
   readonly sinkRate: Float64Array;
   /** Summed next-token cross-entropy (nats) and how many tokens were predicted (T - 1). */
@@ -89,7 +89,7 @@ export async function runReadings(
         otherTokensMeanNorm: new Float64Array(L + 1),
         entropyNormalized: new Float64Array(L + 1),
         entropyBound: new Float64Array(L + 1),
-        anisotropy: new Float64Array(L + 1),
+        meanCosine: new Float64Array(L + 1),
         sinkRate: new Float64Array(L),
       };
       hidden.forEach((hook, i) => {
@@ -107,7 +107,7 @@ export async function runReadings(
         const e = entropy.add(i, x, T, d);
         m.entropyNormalized[i] = e.shannonNormalized;
         m.entropyBound[i] = e.bound ?? NaN;
-        m.anisotropy[i] = e.anisotropyIncludingBos ?? NaN;
+        m.meanCosine[i] = e.meanCosineIncludingBos ?? NaN;
         if (positionSum && medianSum && topAbs) {
           for (let c = 0; c < minT * d; c++) positionSum[i][c] += x[c];
           const magnitudes = Float64Array.from(x, Math.abs);

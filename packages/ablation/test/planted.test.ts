@@ -93,7 +93,7 @@ describe('ablations on a model with a planted first-token massive activation', (
       expect(after[i].sink_rate).toBeLessThan(0.5);
     }
     // nothing upstream of block 1's MLP changes, bit for bit
-    for (const col of ['norm_ratio', 'entropy_normalized', 'entropy_bound', 'anisotropy'] as const) {
+    for (const col of ['norm_ratio', 'entropy_normalized', 'entropy_bound', 'mean_cosine'] as const) {
       expect([after[0][col], after[1][col]]).toEqual([before[0][col], before[1][col]]);
     }
   });

@@ -139,7 +139,7 @@ describe('Parquet exports read back by DuckDB', () => {
         for (const m of readFileSync(file, 'utf8').matchAll(/kind: '([a-z_]+)',\s*\n\s*version:/g)) declared.add(m[1]);
       }
     }
-    expect(declared.size).toBeGreaterThanOrEqual(15);
+    expect(declared.size).toBeGreaterThanOrEqual(21);
     expect([...declared].sort()).toEqual(KINDS.map((k) => k.kind).sort());
   });
 
@@ -155,7 +155,7 @@ describe('Parquet exports read back by DuckDB', () => {
       engine: 'onnx',
       backend: 'cpu',
       versions: { '@duckdb/node-api': 'test' },
-      extra: { seq_len: 17, eps: 0.3, emergence_hidden_index: 2, note: 'ünïcode ✓' },
+      extra: { seq_len: 17, eps: 0.3, emergence_hidden_index: 2, first_step_sink: 100, first_step_massive: -1, first_step_valley: 2000, note: 'ünïcode ✓' },
     });
     await store.write(k.kind, key, k.schema, metadata, (w) => {
       w.append(batchOf(k, 211, 0));

@@ -23,6 +23,7 @@ export * from './engines/batch-outputs.js';
 export * from './engines/tfjs/backend.js';
 export * from './engines/tfjs/tfjs-ops.js';
 export * from './engines/tfjs/tfjs-model.js';
+export * from './engines/tfjs/lens-head.js';
 export * from './engines/tfjs/tfjs-interventions.js';
 export * from './engines/extraction-model.js';
 export * from './engines/non-finite.js';

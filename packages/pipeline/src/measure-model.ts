@@ -1,6 +1,6 @@
 import { LayerEntropyAccumulator } from '@sinkscope/entropy';
 import { SinkMeasurements, type SinkMeasurementSettings } from '@sinkscope/metrics';
-import { hiddenStateHooks, sequencePattern, sequenceRows, type ExtractionModel, type HookName } from '@sinkscope/model-io';
+import { hiddenStateHooks, sequencePattern, sequenceRows, type ExtractionModel, type HookName, type LensHead } from '@sinkscope/model-io';
 
 /** The sink settings and the entropy preprocessing of one in-memory pass. */
 export interface MeasurementSettings extends SinkMeasurementSettings {
@@ -12,6 +12,8 @@ export interface MeasureResult {
   readonly entropy: LayerEntropyAccumulator;
   readonly seqLen: number;
   readonly sequences: number;
+  /** LogitLens next-token loss per hidden state (nats), when a LensHead was given. */
+  readonly logitLensLoss?: Float64Array;
 }
 
 /**
@@ -24,7 +26,7 @@ export async function measureModel(
   model: ExtractionModel,
   sequences: readonly (readonly number[])[],
   settings: MeasurementSettings,
-  options: { batchSize?: number; onBatch?: (done: number, total: number) => void } = {},
+  options: { batchSize?: number; onBatch?: (done: number, total: number) => void; lens?: LensHead } = {},
 ): Promise<MeasureResult> {
   const arch = model.arch;
   const hidden = hiddenStateHooks(arch);
@@ -33,19 +35,31 @@ export async function measureModel(
   const { center, normalizeRows, renyiAlphas } = settings.entropy;
   const entropy = new LayerEntropyAccumulator({ states: arch.nLayers + 1, center, normalize: normalizeRows, renyiAlphas: [...renyiAlphas] });
   const batchSize = options.batchSize ?? 8;
+  const lensNll = new Float64Array(arch.nLayers + 1);
+  let lensTokens = 0;
   for (let start = 0; start < sequences.length; start += batchSize) {
     const chunk = sequences.slice(start, start + batchSize);
     const out = await model.run(chunk, { capture: [...hidden, ...patterns] });
     chunk.forEach((seq, b) => {
       const len = seq.length;
       sinks.addPatterns(patterns.map((p) => sequencePattern(out.get(p)!, b, len)), len);
-      hidden.forEach((hook, i) => {
-        const x = sequenceRows(out.get(hook)!, b, len);
+      const xs = hidden.map((hook) => sequenceRows(out.get(hook)!, b, len));
+      xs.forEach((x, i) => {
         sinks.addHidden(i, x, len, arch.dModel);
         entropy.add(i, x, len, arch.dModel);
       });
+      if (options.lens) {
+        options.lens.readout(xs, seq).forEach((r, i) => r.targetLogProbs.forEach((lp) => (lensNll[i] -= lp)));
+        lensTokens += len - 1;
+      }
     });
     options.onBatch?.(Math.min(start + batchSize, sequences.length), sequences.length);
   }
-  return { sinks, entropy, seqLen: Math.max(...sequences.map((s) => s.length)), sequences: sequences.length };
+  return {
+    sinks,
+    entropy,
+    seqLen: Math.max(...sequences.map((s) => s.length)),
+    sequences: sequences.length,
+    ...(options.lens ? { logitLensLoss: lensNll.map((v) => v / lensTokens) } : {}),
+  };
 }

@@ -7,6 +7,7 @@ import { STEPS, type StepName } from './run/steps.js';
 import { ablateStep } from './steps/ablate.js';
 import { entropyStep } from './steps/entropy.js';
 import { extractStep } from './steps/extract.js';
+import { lensStep } from './steps/lens.js';
 import { metricsStep } from './steps/metrics.js';
 import { reportStep } from './steps/report/report.js';
 
@@ -19,6 +20,7 @@ const STEP_RUNNERS: Record<StepName, (ctx: PipelineContext) => Promise<StepRecei
   extract: extractStep,
   metrics: metricsStep,
   entropy: entropyStep,
+  lens: lensStep,
   ablate: ablateStep,
   report: reportStep,
 };

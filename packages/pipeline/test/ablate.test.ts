@@ -92,7 +92,7 @@ describe('the ablate step of a pipeline', () => {
     const opts = { store: new ArtifactStore({ root: join(tmp, 'lib-cache'), warn: () => {} }), reportsRoot: join(tmp, 'lib-reports'), runsRoot: join(tmp, 'lib-runs'), log: () => {}, print: () => {} };
     const file = spec('  - { kind: zero, hook: hook_mlp_out, layers: auto, controls: false }');
     const receipts = await runPipeline(file, 'report', opts);
-    expect(receipts.map((r) => r.step)).toEqual(['extract', 'metrics', 'entropy', 'ablate', 'report']);
+    expect(receipts.map((r) => r.step)).toEqual(['extract', 'metrics', 'entropy', 'lens', 'ablate', 'report']);
     const ablate = receipts.find((r) => r.step === 'ablate')!;
     expect(ablate.artifacts.map((a) => a.kind).sort()).toEqual(['ablation', 'ablation', 'ablation_baseline_means', 'ablation_effects', 'ablation_sequences', 'ablation_sequences']);
     const rows = await ablationRows(opts.store, ablate.artifacts);

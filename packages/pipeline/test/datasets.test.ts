@@ -64,6 +64,17 @@ describe('datasets: [...]', () => {
       expect(t.schema.metadata.get('sinkscope.dataset')).toBe(['random-tokens-64', 'repeated-token-64'][i % 2]);
       return (100 * Number(t.schema.metadata.get('sinkscope.sink_rate_model'))).toFixed(2);
     };
+    // the lens step: one LogitLens per (model, dataset), on that dataset's hidden states, joined into its layers table
+    const lens = receipts.find((r) => r.step === 'lens')!.artifacts.filter((a) => a.kind === 'logit_lens');
+    expect(lens.map((a) => [a.model, a.dataset])).toEqual(metrics.map((a) => [a.model, a.dataset]));
+    expect(new Set(lens.map((a) => a.key)).size).toBe(4);
+    const layers = receipts.find((r) => r.step === 'report')!.artifacts.filter((a) => a.kind === 'layers');
+    for (const [i, a] of lens.entries()) {
+      const lensLoss = (await opts.store.read('logit_lens', a.key))!.toArray().map((r) => Number(r.loss));
+      const joined = layers.find((l) => l.model === a.model && l.dataset === a.dataset)!;
+      expect((await opts.store.read('layers', joined.key))!.toArray().map((r) => Number(r.logit_lens_loss)), `${a.model} ${a.dataset}`).toEqual(lensLoss);
+      if (i % 2 === 1) expect(lensLoss).not.toEqual((await opts.store.read('logit_lens', lens[i - 1].key))!.toArray().map((r) => Number(r.loss)));
+    }
     const summary = readFileSync(join(tmp, 'run', 'reports', 'two-datasets', 'summary.md'), 'utf8');
     expect(summary).toContain('| model | Sink_1 % on random | Sink_1 % on repeated |');
     expect(summary).toContain(`| gpt2 | ${await sinkRate(0)} | ${await sinkRate(1)} |`);

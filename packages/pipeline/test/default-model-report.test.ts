@@ -214,9 +214,13 @@ describe('the sink-valley report page in headless Chromium', () => {
         'Gu et al. 2025, Figs. 3-4 (Sink₁ against T and ε)',
         'Gu et al. 2025, Fig. 5 (middle)',
         'Sun et al. 2024, Sec. 2 (top and median |activation| per layer)',
+        'Queipo-de-Llano et al. 2025, Fig. 3',
+        'Queipo-de-Llano et al. 2025, Fig. 2',
+        'Queipo-de-Llano et al. 2025, Fig. 6',
+        'Queipo-de-Llano et al. 2025, Fig. 7',
       ]);
       const links = await page.evaluate(() => Array.from((globalThis as unknown as PageGlobals).document.querySelectorAll('table.figure-index tbody tr a[href^="#"]'), (a) => a.getAttribute('href')));
-      expect(links).toEqual(['profile', 'heads', 'pattern', 'norms', 'qk', 'qk-grid', 'sink-sweep', 'sink-k', 'massive'].map((id) => `#figure-${id}`));
+      expect(links).toEqual(['profile', 'heads', 'pattern', 'norms', 'qk', 'qk-grid', 'sink-sweep', 'sink-k', 'massive', 'bound', 'entropy-overlay', 'phases', 'depth'].map((id) => `#figure-${id}`));
       // the per-layer table: an HTML table whose cells equal the artifact, float32 for float32
       const grid = await page.evaluate(() => {
         const section = Array.from((globalThis as unknown as PageGlobals).document.querySelectorAll('section.report-table')).find((s) => s.querySelectorAll('h3')[0].textContent === 'Per-layer table: default')!;
@@ -234,7 +238,7 @@ describe('the sink-valley report page in headless Chromium', () => {
         fields.forEach((field, c) => {
           const value = rows[r][field.name];
           const cell = cells[c];
-          if (typeof value === 'string') expect(cell).toBe(value);
+          if (typeof value === 'string' || typeof value === 'boolean') expect(cell).toBe(String(value));
           else if (Number.isNaN(value)) expect(cell).toBe('NaN');
           else if (String(field.type) === 'Float32') expect(Math.fround(Number(cell)), `${field.name} row ${r}`).toBe(value);
           else expect(Number(cell), `${field.name} row ${r}`).toBe(value);

@@ -37,6 +37,15 @@ export { DATASET_SINKS_COLUMNS, datasetSinksFigure } from './figures/dataset-sin
 export { DOSE_RESPONSE_COLUMNS, doseResponseFigure } from './figures/dose-response.js';
 export type { TrainingOptions } from './figures/training.js';
 
+// issue 16: Queipo-de-Llano et al. 2025's figures
+export type { LayerProfileOptions } from './figures/layer-profile.js';
+export { sequenceBands, spread, type BandKind, type BandRow } from './figures/bands.js';
+export { theorem1BoundFigure, THEOREM1_LAYER_COLUMNS, THEOREM1_SEQUENCE_COLUMNS, type Theorem1BoundOptions } from './figures/theorem1-bound.js';
+export { entropyOverlayFigure, type EntropyOverlayOptions } from './figures/entropy-overlay.js';
+export { mixCompressRefineFigure, PHASE_COLUMNS } from './figures/mix-compress-refine.js';
+export { depthTasksFigure, type DepthTaskTables } from './figures/depth-tasks.js';
+export { checkpointDynamicsFigure, type SignatureOnsets } from './figures/checkpoint-dynamics.js';
+
 export { compileToVega } from './render/compile.js';
 export type { WarningHandler } from './render/compile.js';
 export { renderSvg } from './render/svg.js';

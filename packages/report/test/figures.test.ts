@@ -19,6 +19,12 @@ import {
   qkGridFigure,
   datasetSinksFigure,
   doseResponseFigure,
+  theorem1BoundFigure,
+  entropyOverlayFigure,
+  mixCompressRefineFigure,
+  depthTasksFigure,
+  checkpointDynamicsFigure,
+  sequenceBands,
 } from '../src/index.js';
 import type { TopLevelSpec } from '../src/index.js';
 import {
@@ -37,6 +43,10 @@ import {
   sinkParamsRows,
   datasetSinksRows,
   doseRows,
+  layersV2Rows,
+  entropySequenceRows,
+  metricsSequenceRows,
+  dynamicsRows,
 } from './rows.js';
 import { missingFields } from './spec-fields.js';
 
@@ -63,6 +73,29 @@ const builders: Record<string, () => TopLevelSpec> = {
   qkGrid: () => qkGridFigure([...qkRows(), ...qkRows().map((r) => ({ ...r, layer: 0, head: 3, dot: -(r.dot as number) }))], [{ layer: 2, head: 1, meanAlpha: 0.91 }, { layer: 0, head: 3, meanAlpha: 0.02 }], CAPTION),
   datasetSinks: () => datasetSinksFigure(datasetSinksRows(), { ...CAPTION, models: ['gpt2', 'llama'] }),
   doseResponse: () => doseResponseFigure(doseRows(), CAPTION),
+  // issue 16
+  layerProfileV2: () =>
+    layerProfileFigure([...layersV2Rows('gpt2'), ...layersV2Rows('llama', 2)], { ...CAPTION, models: ['gpt2', 'llama'] }, {
+      depthAxis: 'relative-depth',
+      bands: sequenceBands([...metricsSequenceRows('gpt2'), ...metricsSequenceRows('llama', 2)], [...entropySequenceRows('gpt2'), ...entropySequenceRows('llama', 2)], 'iqr'),
+      transition: true,
+      absoluteNorms: true,
+    }),
+  theorem1Bound: () => theorem1BoundFigure(layersV2Rows(), entropySequenceRows(), CAPTION),
+  entropyOverlay: () => entropyOverlayFigure(entropySequenceRows(), CAPTION, { sequences: 20, depthAxis: 'relative-depth', blocks: { gpt2: 4 } }),
+  mixCompressRefine: () => mixCompressRefineFigure(layersV2Rows(), CAPTION, { depthAxis: 'relative-depth' }),
+  massiveRelativeDepth: () =>
+    massiveActivationsFigure([...massiveRows(), ...massiveRows().map((row) => ({ ...row, model: 'llama' }))], { ...CAPTION, models: ['gpt2', 'llama'] }, { depthAxis: 'relative-depth', blocks: { gpt2: 3, llama: 6 }, emergenceHiddenIndex: { gpt2: 2 } }),
+  depthTasks: () =>
+    depthTasksFigure(
+      {
+        logitLens: layersV2Rows().map((r) => ({ model: r.model, hidden_index: r.hidden_index, relative_depth: r.relative_depth, loss: r.logit_lens_loss, top1_accuracy: 0.3 })),
+        multipleChoice: layersV2Rows().map((r) => ({ model: r.model, task: 'arc', hidden_index: r.hidden_index, relative_depth: r.relative_depth, accuracy: 0.25 + 0.1 * Number(r.hidden_index), accuracy_norm: 0.3, chance: 0.25 })),
+        probes: (['mean', 'last'] as const).flatMap((pooling) => layersV2Rows().map((r) => ({ model: r.model, task: 'sst2', pooling, hidden_index: r.hidden_index, relative_depth: r.relative_depth, accuracy: 0.7, accuracy_std: 0.05, majority: 0.5 }))),
+      },
+      CAPTION,
+    ),
+  checkpointDynamics: () => checkpointDynamicsFigure(dynamicsRows(), CAPTION, [{ series: 'pythia', sink: 2000, massive: 2000, valley: null }]),
 };
 
 describe.each(Object.entries(builders))('%s figure', (_name, build) => {
@@ -103,6 +136,23 @@ describe('the checks themselves can fail', () => {
     const spec = json(builders.attentionPattern());
     const bad = { ...spec, encoding: { ...(spec.encoding as Json), color: { field: 'weights', type: 'quantitative' } } };
     expect(missingFields(bad)).toEqual(["/: field 'weights' not in dataset 'pattern'"]);
+  });
+});
+
+describe('sequenceBands', () => {
+  it('mean +- population std, or the quartiles; Sink_1 and H / ln T cut to [0, 1]', () => {
+    // hidden state 1: Sink_1 of the sequences 1, 1, 1, 0 -> mean 0.75, std sqrt(3)/4 = 0.433: 1.18 cut to 1
+    const metrics = [1, 1, 1, 0].map((sink_rate, sequence) => ({ model: 'm', hidden_index: 1, sequence, first_token_norm: 2 + sequence, other_tokens_mean_norm: 1, sink_rate }));
+    const entropy = [0.1, 0.1, 0.1, 0.9].map((entropy_normalized, sequence) => ({ model: 'm', hidden_index: 1, sequence, entropy_normalized }));
+    const [std] = sequenceBands(metrics, entropy, 'std');
+    expect(std.sink_rate_lo).toBeCloseTo(0.75 - Math.sqrt(3) / 4, 12);
+    expect(std.sink_rate_hi).toBe(1);
+    expect(std.entropy_normalized_lo).toBe(0); // 0.3 - 0.346
+    expect(std.entropy_normalized_hi).toBeCloseTo(0.3 + Math.sqrt(0.12), 12);
+    expect(std.norm_ratio_lo).toBeCloseTo(3.5 - Math.sqrt(1.25), 12);
+    const [iqr] = sequenceBands(metrics, entropy, 'iqr');
+    expect([iqr.sink_rate_lo, iqr.sink_rate_hi]).toEqual([0.75, 1]);
+    expect([iqr.norm_ratio_lo, iqr.norm_ratio_hi]).toEqual([2.75, 4.25]);
   });
 });
 
@@ -275,6 +325,15 @@ describe('massiveActivationsFigure', () => {
     expect(() => massiveActivationsFigure(swapped, CAPTION)).toThrow(/hidden_index 1: abs_value of rank 1 \(6\) exceeds rank 0 \(1\)/);
     const twoModels = [...massiveRows(), ...massiveRows().map((row) => ({ ...row, model: 'llama' }))];
     expect(() => massiveActivationsFigure(twoModels, CAPTION, { emergenceHiddenIndex: 2 })).toThrow(/pass \{ \[model\]: index \}/);
+  });
+
+  it('on relative depth, hidden_index / L per model, so models of different depth overlay; L is required', () => {
+    const spec = builders.massiveRelativeDepth();
+    const top1 = dataset(spec, 'massive').filter((p) => p.series === 'top 1');
+    expect(top1.filter((p) => p.model === 'gpt2').map((p) => p.relative_depth)).toEqual([0, 1 / 3, 2 / 3, 1]);
+    expect(top1.filter((p) => p.model === 'llama').map((p) => p.relative_depth)).toEqual([0, 1 / 6, 2 / 6, 3 / 6]);
+    expect(JSON.stringify(spec)).toContain('"field":"relative_depth"');
+    expect(() => massiveActivationsFigure(massiveRows(), CAPTION, { depthAxis: 'relative-depth', blocks: {} })).toThrow(/relative depth needs options.blocks\['gpt2'\]/);
   });
 });
 

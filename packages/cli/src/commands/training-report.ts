@@ -3,7 +3,8 @@ import { basename, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { TRAINING, buildRecordBatchFromRows, hashInputs } from '@sinkscope/artifacts';
 import { REPO_ROOT, defaultStore } from '@sinkscope/pipeline';
-import { trainingFigure, writeReport } from '@sinkscope/report';
+import { signatureOnsets, DEFAULT_PHASE_THRESHOLDS } from '@sinkscope/metrics';
+import { checkpointDynamicsFigure, trainingFigure, writeReport, type SignatureOnsets } from '@sinkscope/report';
 import { readRunInfo } from '@sinkscope/train/run-info';
 import { CliError } from '../cli-error.js';
 
@@ -111,13 +112,44 @@ function joined(runs: readonly RunProvenance[], pick: (r: RunProvenance) => stri
   return missing.length ? `${values.join(', ')} (${NOT_RECORDED} by ${missing.join(', ')})` : values.join(', ');
 }
 
+/**
+ * Layer x step heatmap rows (the `dynamics` table's shape; series = the run): every hidden state
+ * 0..L with its normalised entropy, the Sink_1 of the layer writing it, and ln norm ratio.
+ */
+export function dynamicsRows(run: string, records: readonly EvalRecord[]): Record<string, unknown>[] {
+  return records.flatMap((r) => {
+    const L = r.normRatio.length - 1;
+    return r.normRatio.map((ratio, i) => ({
+      series: run,
+      step: r.step,
+      model: run,
+      hidden_index: i,
+      relative_depth: i / L,
+      entropy_normalized: r.entropyNormalized?.[i] ?? NaN,
+      sink_rate: i === 0 ? NaN : r.perLayerSinkRate[i - 1],
+      log_norm_ratio: Math.log(ratio),
+    }));
+  });
+}
+
 /** Training dynamics (figure 8): loss, Sink_1 and first-token norm ratio against step, stored as a `training` artifact too. */
 export async function trainingReport(argv: string[]): Promise<number> {
   const { positionals, values } = parseArgs({ args: argv, allowPositionals: true, options: { name: { type: 'string', default: 'training' }, out: { type: 'string' } } });
   if (positionals.length === 0) throw new CliError('give at least one training run folder (e.g. packages/train/default-model)');
   const dirs = positionals.map((d) => resolve(d));
   const runs = dirs.map(runProvenance);
-  const rows = dirs.flatMap((dir, i) => trainingRows(runs[i].run, readEval(dir)));
+  const evals = dirs.map((dir, i) => ({ run: runs[i].run, records: readEval(dir) }));
+  const rows = evals.flatMap(({ run, records }) => trainingRows(run, records));
+  const dynamics = evals.flatMap(({ run, records }) => dynamicsRows(run, records));
+  // the first evaluation step with each signature (thresholds: the pipeline spec's defaults)
+  const onsets: SignatureOnsets[] = evals.map(({ run, records }) => ({
+    series: run,
+    ...signatureOnsets(
+      records.map((r) => ({ step: r.step, sinkRate: r.sinkRate, normRatio: r.normRatio, entropyNormalized: r.entropyNormalized ?? [] })),
+      0.1,
+      DEFAULT_PHASE_THRESHOLDS,
+    ),
+  }));
   const versions = Object.fromEntries(runs.flatMap((r) => Object.entries(r.versions ?? {}).map(([k, v]) => [runs.length > 1 ? `${r.run}: ${k}` : k, v])));
   const provenance = {
     task: joined(runs, (r) => r.task),
@@ -161,8 +193,11 @@ export async function trainingReport(argv: string[]): Promise<number> {
     outDir,
     title: `Training dynamics: ${runs.map((r) => r.run).join(', ')}`,
     metadata: { runs: runs.map((r) => r.run).join(', '), ...provenance, versions: Object.keys(versions).length ? versions : NOT_RECORDED },
-    figures: [{ id: 'training', paperFigure: 'none: sinkscope training dynamics (cf. Gu et al. 2025, Sec. 4, Sink₁ during training)', title: 'Loss, Sink_1 and first-token norm ratio against step', spec: trainingFigure(rows as never, caption) }],
-    tables: [{ title: 'training', rows }],
+    figures: [
+      { id: 'training', paperFigure: 'none: sinkscope training dynamics (cf. Gu et al. 2025, Sec. 4, Sink₁ during training)', title: 'Loss, Sink_1, first-token norm ratio and matrix entropy against step', spec: trainingFigure(rows as never, caption) },
+      { id: 'dynamics', paperFigure: 'Queipo-de-Llano et al. 2025, Fig. 5; Gu et al. 2025, Fig. 4 (middle)', title: 'Layer x step heatmaps: normalised entropy, Sink_1, ln norm ratio', spec: checkpointDynamicsFigure(dynamics as never, caption, onsets) },
+    ],
+    tables: [{ title: 'training', rows }, { title: 'first step with each signature (Sink_1 > 0.1, norm ratio > 10, entropy < 0.7 x embeddings)', rows: onsets.map((o) => ({ run: o.series, sink: o.sink ?? -1, massive: o.massive ?? -1, valley: o.valley ?? -1 })) }],
   });
   process.stdout.write(`training artifact ${key.slice(0, 12)}; report: ${written.indexHtml}\n`);
   return 0;

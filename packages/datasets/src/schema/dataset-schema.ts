@@ -83,6 +83,16 @@ const bigramBackcopySource = z.strictObject({
   triggerProb: z.number().min(0).max(1).optional(),
 });
 
+const multipleChoiceSource = z.strictObject({
+  kind: z.literal('multiple-choice').describe('A multiple-choice task, JSON lines {"context": "...", "choices": ["...", ...], "gold": k} (lm-eval convention): scored per hidden state through the LogitLens, not a set of windows.'),
+  path: z.string().min(1).describe("Path of the JSONL file, relative to the spec file's folder (or absolute)."),
+});
+
+const labelledSource = z.strictObject({
+  kind: z.literal('labelled').describe('A labelled text set, JSON lines {"text": "...", "label": "..."}: probed per hidden state with logistic regression, not a set of windows.'),
+  path: z.string().min(1).describe("Path of the JSONL file, relative to the spec file's folder (or absolute)."),
+});
+
 export const sourceSpecSchema = z.discriminatedUnion('kind', [
   sotuSource,
   mobyDickSource,
@@ -92,6 +102,8 @@ export const sourceSpecSchema = z.discriminatedUnion('kind', [
   randomTokensSource,
   repeatedTokenSource,
   bigramBackcopySource,
+  multipleChoiceSource,
+  labelledSource,
 ]);
 
 export const datasetSpecSchema = z.strictObject({

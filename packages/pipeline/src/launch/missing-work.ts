@@ -42,6 +42,13 @@ export async function modelWork(ctx: PipelineContext, step: StepName, modelIndex
       const have = await Promise.all(plans.map((plan) => present(ctx, LAYER_ENTROPY.kind, plan.entropyArtifact)));
       return { ...base, missingShards: [], needed: !have.every(Boolean) };
     }
+    case 'lens': {
+      const kinds: Record<string, string> = { logitLens: 'logit_lens', multipleChoice: 'multiple_choice', probes: 'probes' };
+      // the task sets' keys are the same in every dataset's plan; the LogitLens's differ
+      const keys = [...new Set(plans.flatMap((plan) => Object.entries(plan.lensArtifacts).filter(([, key]) => key !== null).map(([which, key]) => `${which}\t${key}`)))];
+      const have = await Promise.all(keys.map((entry) => { const [which, key] = entry.split('\t'); return present(ctx, kinds[which], key); }));
+      return { ...base, missingShards: [], needed: !have.every(Boolean) };
+    }
     case 'ablate':
       // which runs an ablation needs is only known once it is planned; cached runs are quick hits
       return { ...base, missingShards: [], needed: ctx.spec.ablations.length > 0 };

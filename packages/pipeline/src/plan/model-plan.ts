@@ -1,12 +1,12 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { hashFiles } from '@sinkscope/artifacts';
-import { buildEvalSet, resolveDatasetSpec, type EvalSet } from '@sinkscope/datasets';
+import { buildEvalSet, loadLabelledSet, loadMultipleChoiceSet, resolveDatasetSpec, type EvalSet, type LabelledSet, type MultipleChoiceSet } from '@sinkscope/datasets';
 import { Checkpoint, hasTokenizer, loadTokenizer, resolveEngine, type ArchSpec, type CheckpointLocation, type EngineName, type HookName } from '@sinkscope/model-io';
 import { ACTIVATIONS_KIND } from '../kinds/activations.js';
 import { METRICS_KINDS, type MetricsKind } from '../kinds/step-kinds.js';
 import type { PipelineContext } from '../run/context.js';
-import { activationsKey, combinedActivationsKey, entropyArtifactKey, extractHooks, layersKey, metricsArtifactKey, metricsKey } from '../run/keys.js';
+import { activationsKey, combinedActivationsKey, entropyArtifactKey, entropySequencesKey, extractHooks, layersKey, lensArtifactKeys, metricsArtifactKey, metricsKey, type LensArtifactKeys } from '../run/keys.js';
 import { locateModel, REPO_ROOT } from '../run/paths.js';
 import type { StepReceipt } from '../run/receipt.js';
 import { shardRanges, type ShardRange } from '../run/shards.js';
@@ -63,8 +63,35 @@ export interface ModelPlan {
   readonly metricsKey: string;
   readonly metricsArtifacts: Readonly<Record<MetricsKind, string>>;
   readonly entropyArtifact: string;
+  /** The entropy step's per-sequence `entropy_sequences` table. */
+  readonly entropySequencesArtifact: string;
+  /** The lens step's artifacts (LogitLens, multiple choice, probes), each keyed by its own inputs. */
+  readonly lensArtifacts: LensArtifactKeys;
   /** The report's joined `layers` table. */
   readonly layersArtifact: string;
+  /** The depth analyses' task sets, tokenised with this model's tokenizer (when the spec asks for them). */
+  readonly tasks: { readonly multipleChoice?: MultipleChoiceSet; readonly probes?: LabelledSet };
+}
+
+/** The spec's multiple-choice and labelled sets for one model (their hashes enter the lens keys). */
+async function taskSetsFor(ctx: PipelineContext, model: ResolvedModel): Promise<ModelPlan['tasks']> {
+  const a = ctx.spec.analyses;
+  if (!a.multipleChoice && !a.probes) return {};
+  const tokenizer = hasTokenizer(model.dir) ? await loadTokenizer(model.dir) : null;
+  const load = async <T>(field: 'multipleChoice' | 'probes', build: (spec: Awaited<ReturnType<typeof resolveDatasetSpec>>) => Promise<T>): Promise<T> => {
+    const ref = a[field]!;
+    const spec = await resolveDatasetSpec(resolve(REPO_ROOT, ref.spec)).catch((err: Error) => {
+      throw new Error(`${ctx.specFile}: field 'analyses.${field}.spec': ${err.message}`);
+    });
+    return build(spec).catch((err: Error) => {
+      throw new Error(`${ctx.specFile}: field 'analyses.${field}' (model '${model.ref.name}'): ${err.message}`);
+    });
+  };
+  const options = (ref: { count?: number; seed?: number }) => ({ seqLen: ctx.spec.seqLen, bosPolicy: ctx.spec.bosPolicy, ...(ref.count !== undefined ? { count: ref.count } : {}), ...(ref.seed !== undefined && !('folds' in ref) ? { seed: ref.seed } : {}) });
+  return {
+    ...(a.multipleChoice ? { multipleChoice: await load('multipleChoice', (spec) => loadMultipleChoiceSet(spec, tokenizer, options(a.multipleChoice!))) } : {}),
+    ...(a.probes ? { probes: await load('probes', (spec) => loadLabelledSet(spec, tokenizer, options(a.probes!))) } : {}),
+  };
 }
 
 export async function resolveModel(ctx: PipelineContext, ref: ModelRef): Promise<ResolvedModel> {
@@ -128,6 +155,9 @@ async function buildPlans(ctx: PipelineContext, modelIndex: number): Promise<Mod
   }
   const { engine, backend } = await resolveEngine(ctx.spec.engine);
   const refs = datasetRefs(ctx.spec);
+  // the lens step's task sets belong to the model, not to a dataset: every dataset's plan carries them
+  const tasks = await taskSetsFor(ctx, model);
+  const taskHashes = { ...(tasks.multipleChoice ? { multipleChoice: tasks.multipleChoice.hash } : {}), ...(tasks.probes ? { probes: tasks.probes.hash } : {}) };
   const plans: ModelPlan[] = [];
   let shardOffset = 0;
   for (const [d, ref] of refs.entries()) {
@@ -145,6 +175,7 @@ async function buildPlans(ctx: PipelineContext, modelIndex: number): Promise<Mod
     const metrics = metricsKey(activations, ctx.spec);
     const metricsArtifacts = Object.fromEntries(METRICS_KINDS.map((kind) => [kind, metricsArtifactKey(metrics, kind)])) as Record<MetricsKind, string>;
     const entropyArtifact = entropyArtifactKey(activations, ctx.spec);
+    const lensArtifacts = lensArtifactKeys({ activations, modelHash: model.contentHash, spec: ctx.spec, taskHashes });
     plans.push({
       model,
       hooks,
@@ -162,7 +193,10 @@ async function buildPlans(ctx: PipelineContext, modelIndex: number): Promise<Mod
       metricsKey: metrics,
       metricsArtifacts,
       entropyArtifact,
-      layersArtifact: layersKey(metrics, entropyArtifact),
+      entropySequencesArtifact: entropySequencesKey(activations, ctx.spec),
+      lensArtifacts,
+      layersArtifact: layersKey(metrics, entropyArtifact, lensArtifacts.logitLens),
+      tasks,
     });
   }
   return plans;

@@ -4,7 +4,7 @@ import { LAYER_ENTROPY, type MetricsKind } from '../kinds/step-kinds.js';
 import type { PipelineSpec } from '../schema/pipeline-schema.js';
 
 /** Bumped when a step's computation changes meaning, so old artifacts are not reused. */
-export const STEP_CODE_VERSIONS = { extract: 1, metrics: 3, entropy: 1 } as const;
+export const STEP_CODE_VERSIONS = { extract: 1, metrics: 4, entropy: 2, lens: 1 } as const;
 
 /**
  * The layers whose queries the q-k maps need: the example's, and those of the grid (every layer for
@@ -92,7 +92,39 @@ export function entropyArtifactKey(activations: string, spec: PipelineSpec): str
   return hashInputs({ entropy: entropyKey(activations, spec), kind: LAYER_ENTROPY.kind });
 }
 
+/** The key of the entropy step's per-sequence `entropy_sequences` artifact. */
+export function entropySequencesKey(activations: string, spec: PipelineSpec): string {
+  return hashInputs({ entropy: entropyKey(activations, spec), kind: 'entropy_sequences' });
+}
+
+/**
+ * The lens step's artifacts (Queipo-de-Llano et al. 2025, Fig. 7): the LogitLens reads the model's
+ * activations of the pipeline's dataset; multiple choice and probes run their own forward passes on
+ * their own datasets, so their keys name the model's content and the dataset settings (the dataset
+ * spec file's content enters through the Nx inputs and `datasetHash`). `null` = not asked for.
+ */
+export interface LensArtifactKeys {
+  readonly logitLens: string | null;
+  readonly multipleChoice: string | null;
+  readonly probes: string | null;
+}
+
+export function lensArtifactKeys(input: { activations: string; modelHash: string; spec: PipelineSpec; taskHashes?: { multipleChoice?: string; probes?: string } }): LensArtifactKeys {
+  const { activations, modelHash, spec } = input;
+  const a = spec.analyses;
+  const version = STEP_CODE_VERSIONS.lens;
+  return {
+    logitLens: a.logitLens ? hashInputs({ step: 'lens', version, kind: 'logit_lens', activations }) : null,
+    multipleChoice: a.multipleChoice
+      ? hashInputs({ step: 'lens', version, kind: 'multiple_choice', modelHash, task: a.multipleChoice, taskHash: input.taskHashes?.multipleChoice ?? null, bosPolicy: spec.bosPolicy, seqLen: spec.seqLen, engine: spec.engine } as unknown as JsonValue)
+      : null,
+    probes: a.probes
+      ? hashInputs({ step: 'lens', version, kind: 'probes', modelHash, task: a.probes, taskHash: input.taskHashes?.probes ?? null, bosPolicy: spec.bosPolicy, seqLen: spec.seqLen, engine: spec.engine } as unknown as JsonValue)
+      : null,
+  };
+}
+
 /** The key of the report's joined `layers` table of a model. */
-export function layersKey(metrics: string, entropyArtifact: string): string {
-  return hashInputs({ layers: [metrics, entropyArtifact] });
+export function layersKey(metrics: string, entropyArtifact: string, logitLens: string | null = null): string {
+  return hashInputs({ layers: [metrics, entropyArtifact, ...(logitLens ? [logitLens] : [])] });
 }

@@ -1,4 +1,4 @@
-import { HEADS, MASSIVE, NORMS, PATTERN, QK, SINK_SWEEP, buildRecordBatchFromRows, type BatchTarget } from '@sinkscope/artifacts';
+import { HEADS, MASSIVE, METRICS_SEQUENCES, NORMS, PATTERN, QK, SINK_SWEEP, buildRecordBatchFromRows, type BatchTarget } from '@sinkscope/artifacts';
 import { HeadNormAccumulator, MassiveActivationAccumulator, NormAccumulator, SinkMeasurements, emergenceLayer, largestJump, massiveActivations, qkDecomposition, type TopActivation } from '@sinkscope/metrics';
 import { hiddenStateHooks } from '@sinkscope/model-io';
 import { readSequenceBatch } from '../kinds/activations.js';
@@ -59,6 +59,7 @@ async function computeMetrics(ctx: PipelineContext, plan: ModelPlan): Promise<Ta
   const ex = s.patternExample;
   const patternRows: Record<string, unknown>[] = [];
   const qkRows: Record<string, unknown>[] = [];
+  const sequenceRows: Record<string, unknown>[] = [];
   const batches = activationBatches(ctx, plan, 'metrics');
   const started = Date.now();
   let done = 0;
@@ -71,10 +72,23 @@ async function computeMetrics(ctx: PipelineContext, plan: ModelPlan): Promise<Ta
     };
     const T = get(hiddenHooks[0]).rows;
     const patterns = Array.from({ length: arch.nLayers }, (_, l) => get(`blocks.${l}.attn.hook_pattern`).data);
-    sinks.addPatterns(patterns, T);
+    const perSequence = sinks.addPatterns(patterns, T);
     hiddenHooks.forEach((hook, i) => {
       const x = get(hook).data;
-      sinks.addHidden(i, x, T, arch.dModel);
+      const norms = sinks.addHidden(i, x, T, arch.dModel);
+      const a = i === 0 ? undefined : perSequence.attention[i - 1];
+      sequenceRows.push({
+        model: name,
+        hidden_index: i,
+        sequence: seq.sequence,
+        first_token_norm: norms.firstTokenNorm,
+        other_tokens_mean_norm: norms.otherTokensMeanNorm,
+        sink_rate: i === 0 ? NaN : perSequence.sinkRate[i - 1],
+        mixing_score: a?.mixing ?? NaN,
+        identity_score: a?.identity ?? NaN,
+        prev_token_score: a?.prevToken ?? NaN,
+        bos_score: a?.bos ?? NaN,
+      });
       const m = massiveActivations(x, T, arch.dModel, { topK: s.metrics.massiveTopK });
       const slot = massiveTop[i];
       slot.medianSum += m.medianMagnitude;
@@ -116,6 +130,7 @@ async function computeMetrics(ctx: PipelineContext, plan: ModelPlan): Promise<Ta
       qkRows.push({ model: name, layer, head, query: d.query[i], key: d.key[i], dot: d.dot[i], cos: d.cos[i], norm_product: d.normProduct[i] });
     }
   }
+  const attention = sinks.attentionResult();
   const ratios = norms.map((n) => n.normRatio);
   const massiveRows = massiveTop.flatMap((slot, i) => {
     const medianAbs = slot.medianSum / done;
@@ -155,6 +170,10 @@ async function computeMetrics(ctx: PipelineContext, plan: ModelPlan): Promise<Ta
         residual_norm_ratio: residual.normRatio,
         residual_top_activation: last ? preTop.topActivation.magnitude : massive[i].topActivation.magnitude,
         residual_median_activation: last ? preTop.meanMedianMagnitude : massive[i].meanMedianMagnitude,
+        mixing_score: i === 0 ? NaN : attention[i - 1].mixing,
+        identity_score: i === 0 ? NaN : attention[i - 1].identity,
+        prev_token_score: i === 0 ? NaN : attention[i - 1].prevToken,
+        bos_score: i === 0 ? NaN : attention[i - 1].bos,
       };
     }),
     heads: sink.perHead.meanAlpha.flatMap((row, l) => row.map((a, h) => ({ model: name, layer: l, head: h, mean_alpha1: a, sink_rate: sink.perHead.rate[l][h] }))),
@@ -171,6 +190,7 @@ async function computeMetrics(ctx: PipelineContext, plan: ModelPlan): Promise<Ta
     massive: massiveRows,
     pattern: patternRows,
     qk: qkRows,
+    metrics_sequences: sequenceRows,
   };
   const extra: Tables['extra'] = {
     massive: {
@@ -194,6 +214,7 @@ const TARGETS: Record<MetricsKind, { target: BatchTarget; version?: number }> = 
   massive: { target: MASSIVE },
   pattern: { target: PATTERN },
   qk: { target: QK },
+  metrics_sequences: { target: METRICS_SEQUENCES },
 };
 
 /** metrics: Sink_k^eps, alpha per head, norms of hidden states / keys / values, massive activations, q-k decomposition. */

@@ -112,3 +112,12 @@ export function seriesColor(figure: string, field: string, title: string, domain
   }
   return { field, type: 'nominal' as const, title, scale: { domain: [...domain], range: SERIES_COLORS.slice(0, domain.length) } };
 }
+
+/**
+ * Rows of several kinds in one dataset (a facet splits one data source), each given every field
+ * any of them has (null where it has none), so every encoded field exists in every row.
+ */
+export function uniformRows(rows: readonly Record<string, unknown>[]): Record<string, unknown>[] {
+  const fields = [...new Set(rows.flatMap((r) => Object.keys(r)))];
+  return rows.map((r) => Object.fromEntries(fields.map((f) => [f, r[f] ?? null])));
+}

@@ -1,7 +1,9 @@
+import { DYNAMICS, buildRecordBatchFromRows, hashInputs } from '@sinkscope/artifacts';
+import { signatureOnsets } from '@sinkscope/metrics';
 import * as report from '@sinkscope/report';
 import type { CaptionContext, ReportFigure, TopLevelSpec } from '@sinkscope/report';
 import type { FigureId } from '../../schema/pipeline-schema.js';
-import type { PipelineContext } from '../../run/context.js';
+import { artifactMetadata, type PipelineContext } from '../../run/context.js';
 import type { ModelTables, Row } from './layers-table.js';
 import type { ModelAblations } from './report.js';
 
@@ -10,6 +12,9 @@ function bosPhrase(ctx: PipelineContext, models: readonly ModelTables[]): string
   const first = models.every((m) => m.firstIsBos) ? 'first token is BOS' : models.some((m) => m.firstIsBos) ? 'BOS in some models' : 'no BOS';
   return `${ctx.spec.bosPolicy} (${first})`;
 }
+
+/** The tables that have rows (a figure's optional tables are left out when empty). */
+const nonEmpty = (tables: Record<string, Row[]>): Record<string, Row[]> => Object.fromEntries(Object.entries(tables).filter(([, rows]) => rows.length > 0));
 
 /** A table of every (model, dataset), its `model` column set to the label figures show. */
 const all = (models: readonly ModelTables[], table: keyof ModelTables['tables']): Row[] => models.flatMap((m) => m.tables[table].map((r) => ({ ...r, model: m.label })));
@@ -54,6 +59,13 @@ export async function writeFigures(ctx: PipelineContext, models: readonly ModelT
   const ablationRows = ablations.flatMap((a) => a.rows).filter((r) => r.role !== 'dose');
   const doseRows = ablations.flatMap((a) => a.effects).filter((r) => r.role === 'dose');
   const firstMeta = first.metadata;
+  const a = ctx.spec.analyses;
+  // relative depth by default when the models differ in depth, so their curves overlay
+  const depthAxis = a.depthAxis === 'auto' ? (new Set(models.map((m) => m.layers)).size > 1 ? 'relative-depth' : 'hidden-index') : a.depthAxis;
+  // blocks per curve, keyed as the curves are (the model's label)
+  const blocks = Object.fromEntries(models.map((m) => [m.label, m.layers]));
+  const bands = a.band === 'none' ? [] : report.sequenceBands(all(models, 'metrics_sequences'), all(models, 'entropy_sequences'), a.band);
+  const dynamics = await checkpointDynamics(ctx, models);
   const qkGrid = (JSON.parse(firstMeta.qk?.qk_grid ?? '[]') as { layer: number; head: number }[]).map(({ layer, head }) => ({
     layer,
     head,
@@ -62,7 +74,7 @@ export async function writeFigures(ctx: PipelineContext, models: readonly ModelT
   const registry: Record<FigureId, FigureEntry> = {
     profile: {
       paperFigure: 'Queipo-de-Llano et al. 2025, Fig. 1',
-      build: () => ({ title: 'Per-layer profile: first-token norm, Sink_1 and matrix entropy with its bound', spec: report.layerProfileFigure(all(models, 'layers') as never, caption) }),
+      build: () => ({ title: 'Per-layer profile: first-token norm, Sink_1 and matrix entropy with its bound', spec: report.layerProfileFigure(all(models, 'layers') as never, caption, { depthAxis, bands, transition: true, absoluteNorms: true }) }),
     },
     heads: {
       paperFigure: 'Gu et al. 2025, Figs. 19-24',
@@ -143,6 +155,8 @@ export async function writeFigures(ctx: PipelineContext, models: readonly ModelT
       build: () => ({
         title: 'Massive activations: top |activation| per layer with the median',
         spec: report.massiveActivationsFigure(all(models, 'massive') as never, caption, {
+          depthAxis,
+          blocks,
           ...(models.length === 1 && Number(firstMeta.massive?.emergence_hidden_index ?? -1) >= 0 ? { emergenceHiddenIndex: Number(firstMeta.massive?.emergence_hidden_index) } : {}),
         }),
       }),
@@ -160,6 +174,39 @@ export async function writeFigures(ctx: PipelineContext, models: readonly ModelT
       build: () => (doseRows.length ? { title: 'Dose-response: each reading against the strength of the ablation', spec: report.doseResponseFigure(doseRows as never, caption) } : undefined),
     },
     training: { paperFigure: 'none: training dynamics (sinkscope training-report)', build: () => undefined },
+    // issue 16: Queipo-de-Llano et al. 2025
+    bound: {
+      paperFigure: 'Queipo-de-Llano et al. 2025, Fig. 3',
+      build: () => ({ title: 'Theorem 1: measured anisotropy p1 and entropy against their bounds', spec: report.theorem1BoundFigure(all(models, 'layers') as never, all(models, 'entropy_sequences') as never, caption, { depthAxis }) }),
+    },
+    'entropy-overlay': {
+      paperFigure: 'Queipo-de-Llano et al. 2025, Fig. 2',
+      build: () =>
+        a.overlaySequences > 0
+          ? {
+              title: `Matrix entropy per prompt (${a.overlaySequences} sequences) and the mean`,
+              spec: report.entropyOverlayFigure(all(models, 'entropy_sequences') as never, caption, { sequences: a.overlaySequences, depthAxis, blocks }),
+            }
+          : undefined,
+    },
+    phases: {
+      paperFigure: 'Queipo-de-Llano et al. 2025, Fig. 6',
+      build: () => ({ title: 'Mix-Compress-Refine: attention scores with the phases shaded', spec: report.mixCompressRefineFigure(all(models, 'layers') as never, caption, { depthAxis: 'relative-depth' }) }),
+    },
+    depth: {
+      paperFigure: 'Queipo-de-Llano et al. 2025, Fig. 7',
+      build: () =>
+        all(models, 'logit_lens').length + all(models, 'multiple_choice').length + all(models, 'probes').length > 0
+          ? {
+              title: 'What each depth is good for: LogitLens loss, multiple choice, linear probes',
+              spec: report.depthTasksFigure(nonEmpty({ logitLens: all(models, 'logit_lens'), multipleChoice: all(models, 'multiple_choice'), probes: all(models, 'probes') }) as never, caption),
+            }
+          : undefined,
+    },
+    dynamics: {
+      paperFigure: 'Queipo-de-Llano et al. 2025, Fig. 5; Gu et al. 2025, Fig. 4 (middle)',
+      build: () => (dynamics.rows.length ? { title: 'Checkpoint dynamics: layer x step heatmaps', spec: report.checkpointDynamicsFigure(dynamics.rows as never, caption, dynamics.onsets) } : undefined),
+    },
   };
   const figures: ReportFigure[] = [];
   for (const id of ctx.spec.figures) {
@@ -189,6 +236,7 @@ export async function writeFigures(ctx: PipelineContext, models: readonly ModelT
     figures,
     tables: [
       ...models.map((m) => ({ title: `Per-layer table: ${m.label}`, rows: m.tables.layers })),
+      ...(dynamics.rows.length ? [{ title: 'Checkpoint dynamics (series x step x hidden state)', rows: dynamics.rows }] : []),
       ...(ablationRows.length ? [{ title: 'Ablations (baseline, targeted, control) per hidden state', rows: ablationRows }] : []),
     ],
     summary,
@@ -210,7 +258,66 @@ function whyMissing(id: FigureId): string {
       return 'training runs are reported by `sinkscope training-report`';
     case 'qk-grid':
       return 'the qk artifact names no grid heads';
+    case 'entropy-overlay':
+      return 'analyses.overlaySequences is 0';
+    case 'depth':
+      return 'the lens step wrote nothing: analyses.logitLens is false and no multipleChoice or probes task is set';
+    case 'dynamics':
+      return "no series has models at two or more training steps (give models a 'series' and a 'step')";
     default:
       return 'unexpected';
   }
+}
+
+/**
+ * Models sharing a `series` with at least two distinct `step`s: one `dynamics` artifact per series
+ * (rows per step and hidden state) and the first step of each signature (Queipo-de-Llano et al.
+ * 2025, Fig. 5). Models without a step are left out.
+ */
+async function checkpointDynamics(ctx: PipelineContext, models: readonly ModelTables[]): Promise<{ rows: Row[]; onsets: report.SignatureOnsets[] }> {
+  const bySeries = new Map<string, ModelTables[]>();
+  // one series per dataset where the spec lists several (a step's curves are not averaged over datasets)
+  const seriesOf = (m: ModelTables) => (m.label === m.name ? m.series : `${m.series} · ${m.datasetLabel}`);
+  for (const m of models) if (m.step !== undefined) bySeries.set(seriesOf(m), [...(bySeries.get(seriesOf(m)) ?? []), m]);
+  const rows: Row[] = [];
+  const onsets: report.SignatureOnsets[] = [];
+  for (const [series, ms] of bySeries) {
+    if (new Set(ms.map((m) => m.step)).size < 2) continue;
+    const sorted = [...ms].sort((x, y) => x.step! - y.step!);
+    const seriesRows = sorted.flatMap((m) =>
+      m.tables.layers.map((r) => ({
+        series,
+        step: m.step!,
+        model: m.name,
+        hidden_index: r.hidden_index,
+        relative_depth: r.relative_depth,
+        entropy_normalized: r.entropy_normalized,
+        sink_rate: r.sink_rate,
+        log_norm_ratio: Math.log(Number(r.norm_ratio)),
+      })),
+    );
+    const o = signatureOnsets(
+      sorted.map((m) => ({
+        step: m.step!,
+        sinkRate: Number(m.metadata.layer_metrics?.sink_rate_model ?? NaN),
+        normRatio: m.tables.layers.map((r) => Number(r.norm_ratio)),
+        entropyNormalized: m.tables.layers.map((r) => Number(r.entropy_normalized)),
+      })),
+      ctx.spec.analyses.dynamics.sinkRate,
+      ctx.spec.analyses.phases,
+    );
+    onsets.push({ series, ...o });
+    const key = hashInputs({ dynamics: sorted.map((m) => m.metadata.layers?.spec_hash ?? m.name), layers: sorted.map((m) => m.artifacts.find((x) => x.kind === 'layers')?.key ?? m.name), analyses: ctx.spec.analyses } as never);
+    const meta = artifactMetadata(ctx, {
+      kind: DYNAMICS.kind,
+      model: sorted.map((m) => m.name).join(','),
+      dataset: [...new Set(sorted.map((m) => m.datasetName))].join(', '),
+      engine: sorted[0].engine,
+      backend: sorted[0].backend,
+      extra: { series, first_step_sink: o.sink ?? -1, first_step_massive: o.massive ?? -1, first_step_valley: o.valley ?? -1 },
+    });
+    await ctx.store.ensure(DYNAMICS.kind, key, DYNAMICS.schema, meta, (w) => w.append(buildRecordBatchFromRows(DYNAMICS, seriesRows as never, `dynamics of ${series}`)));
+    rows.push(...seriesRows);
+  }
+  return { rows, onsets };
 }

@@ -7,7 +7,7 @@ function fmt(x: unknown, digits: number): string {
   return Math.abs(v) >= 1e4 ? v.toExponential(2) : v.toFixed(digits);
 }
 
-const HEADER = ['hidden state', 'layer', 'Sink_1 %', 'first-token norm ratio', 'top abs activation', 'entropy (norm.)', 'bound (norm.)', 'anisotropy'];
+const HEADER = ['hidden state', 'layer', 'Sink_1 %', 'first-token norm ratio', 'top abs activation', 'entropy (norm.)', 'bound (norm.)', 'mean cosine', 'p1 (anisotropy)', 'phase'];
 
 /** The per-layer table printed at the end of a run (and pasted into summary.md), rounded for reading. */
 export function layerTableMarkdown(model: ModelTables): string {
@@ -21,8 +21,10 @@ export function layerTableMarkdown(model: ModelTables): string {
       fmt(r.top_activation, 2),
       fmt(r.entropy_normalized, 3),
       fmt(Number(r.entropy_bound) / Math.log(T), 3),
-      fmt(r.anisotropy, 3),
+      fmt(r.mean_cosine, 3),
+      fmt(r.p1, 3),
+      `${r.phase ?? '-'}${r.transition ? ' (transition)' : ''}`,
     ];
   });
-  return markdownTable(HEADER, cells, [true, false, true, true, true, true, true, true]);
+  return markdownTable(HEADER, cells, [true, false, true, true, true, true, true, true, true, false]);
 }
