@@ -11,7 +11,7 @@ export interface ReadingSettings {
   readonly entropy?: { readonly center: boolean; readonly normalizeRows: boolean };
   /** Sequences per forward pass (default 8). */
   readonly batchSize?: number;
-  /** Also keep each position's mean vector and the median |activation| per hidden state (massive dims, baseline means). */
+  /** Also keep each position's mean vector, the median and the top |activation| per hidden state (massive dims, baseline means, the massive-activation test). */
   readonly firstTokenStats?: boolean;
 }
 
@@ -37,10 +37,12 @@ export interface RunReadings {
   readonly sequences: readonly SequenceReadings[];
   /**
    * With `firstTokenStats`: [L+1][minT * d] mean over sequences of each position's vector (positions
-   * below the shortest length; position 0 = the first token), and [L+1] mean median |a|.
+   * below the shortest length; position 0 = the first token), [L+1] mean median |a| and [L+1] the
+   * largest |a| over all sequences, tokens and dims.
    */
   readonly positionMean?: readonly Float64Array[];
   readonly medianAbs?: Float64Array;
+  readonly topAbs?: Float64Array;
 }
 
 /**
@@ -65,6 +67,7 @@ export async function runReadings(
   const minT = Math.min(...sequences.map((s) => s.length));
   const positionSum = settings.firstTokenStats ? hidden.map(() => new Float64Array(minT * d)) : undefined;
   const medianSum = settings.firstTokenStats ? new Float64Array(L + 1) : undefined;
+  const topAbs = settings.firstTokenStats ? new Float64Array(L + 1) : undefined;
   const out: SequenceReadings[] = [];
   const batchSize = settings.batchSize ?? 8;
   for (let start = 0; start < sequences.length; start += batchSize) {
@@ -105,9 +108,11 @@ export async function runReadings(
         m.entropyNormalized[i] = e.shannonNormalized;
         m.entropyBound[i] = e.bound ?? NaN;
         m.meanCosine[i] = e.meanCosineIncludingBos ?? NaN;
-        if (positionSum && medianSum) {
+        if (positionSum && medianSum && topAbs) {
           for (let c = 0; c < minT * d; c++) positionSum[i][c] += x[c];
-          medianSum[i] += medianInPlace(Float64Array.from(x, Math.abs));
+          const magnitudes = Float64Array.from(x, Math.abs);
+          for (const m of magnitudes) if (m > topAbs[i]) topAbs[i] = m;
+          medianSum[i] += medianInPlace(magnitudes);
         }
       });
       patterns.forEach((hook, l) => {
@@ -131,6 +136,6 @@ export async function runReadings(
   return {
     layers: L,
     sequences: out,
-    ...(positionSum && medianSum ? { positionMean: positionSum.map((v) => v.map((x) => x / n)), medianAbs: medianSum.map((x) => x / n) } : {}),
+    ...(positionSum && medianSum && topAbs ? { positionMean: positionSum.map((v) => v.map((x) => x / n)), medianAbs: medianSum.map((x) => x / n), topAbs } : {}),
   };
 }

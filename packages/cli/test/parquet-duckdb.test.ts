@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
-import { ABLATION_BASELINE_MEANS, ABLATION_SEQUENCES } from '@sinkscope/ablation';
+import { ABLATION_BASELINE_MEANS, ABLATION_EFFECTS, ABLATION_SEQUENCES } from '@sinkscope/ablation';
 import { ARTIFACT_KINDS, ArtifactStore, buildArtifactMetadata, hashInputs, type Sha256Hex } from '@sinkscope/artifacts';
 import { ACTIVATIONS_KIND, ACTIVATIONS_SCHEMA_VERSION, activationsSchema, LAYER_ENTROPY, LAYER_METRICS, REPO_ROOT, SINK_K } from '@sinkscope/pipeline';
 import { type DataType, type Field, makeData, RecordBatch, type Schema, Struct, type Table, Type, vectorFromArray } from 'apache-arrow';
@@ -31,7 +31,7 @@ const KINDS: KindUnderTest[] = [
     allowed: Object.fromEntries(k.columns.flatMap((c) => (c.allowed ? [[c.name, c.allowed]] : []))),
   })),
   { kind: ACTIVATIONS_KIND, schema: activationsSchema(), version: ACTIVATIONS_SCHEMA_VERSION },
-  ...[LAYER_METRICS, LAYER_ENTROPY, SINK_K, ABLATION_SEQUENCES, ABLATION_BASELINE_MEANS].map((k) => ({ kind: k.kind, schema: k.schema, version: k.version })),
+  ...[LAYER_METRICS, LAYER_ENTROPY, SINK_K, ABLATION_SEQUENCES, ABLATION_BASELINE_MEANS, ABLATION_EFFECTS].map((k) => ({ kind: k.kind, schema: k.schema, version: k.version })),
 ];
 
 const FLOAT_SPECIALS = [NaN, -0, Infinity, -Infinity, 3.4028234663852886e38, -3.4028234663852886e38, 1.401298464324817e-45, -1.1754943508222875e-38, 0];

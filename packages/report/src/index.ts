@@ -29,6 +29,12 @@ export type { MassiveActivationsOptions } from './figures/massive-activations.js
 export { ABLATION_COLUMNS, ABLATION_ROLES, ablationFigure } from './figures/ablation.js';
 export type { AblationOptions, AblationRole } from './figures/ablation.js';
 export { TRAINING_COLUMNS, trainingFigure } from './figures/training.js';
+export { SINK_K_COLUMNS, sinkKFigure } from './figures/sink-k.js';
+export { SINK_PARAMS_COLUMNS, sinkParamsFigure } from './figures/sink-params.js';
+export { qkGridFigure } from './figures/qk-grid.js';
+export type { QkGridHead, QkGridOptions } from './figures/qk-grid.js';
+export { DATASET_SINKS_COLUMNS, datasetSinksFigure } from './figures/dataset-sinks.js';
+export { DOSE_RESPONSE_COLUMNS, doseResponseFigure } from './figures/dose-response.js';
 export type { TrainingOptions } from './figures/training.js';
 
 // issue 16: Queipo-de-Llano et al. 2025's figures
@@ -49,6 +55,7 @@ export type { RenderPngOptions } from './render/png.js';
 export { vegaLiteSchemaErrors } from './validate.js';
 
 export { writeReport } from './page/write-report.js';
+export { markdownTable } from './page/markdown.js';
 export type { ReportFigure, WriteReportOptions, WrittenFigure, WrittenReport } from './page/write-report.js';
 export type { ReportTable } from './page/report-table.js';
 export { formatNumber } from './format.js';

@@ -89,6 +89,27 @@ export const TABLES = {
     loss: 'float',
     perplexity: 'float',
   },
+  sink_k: { model: 'string', k: 'int', sink_rate: 'float', mean_alpha: 'float' },
+  /** One row per model: its parameter count and family (from the checkpoint) and its model-level Sink_1. */
+  sink_params: { model: 'string', family: 'string', parameters: 'int', sink_rate: 'float' },
+  /** One row per (model, dataset): the model-level Sink_1 on that dataset (Gu et al. 2025, Table 1). */
+  dataset_sinks: { model: 'string', dataset: 'string', sink_rate: 'float' },
+  ablation_effects: {
+    model: 'string',
+    ablation: 'string',
+    intervention: 'string',
+    role: 'string',
+    scale: 'float',
+    window: 'int',
+    norm_ratio_delta_mean: 'float',
+    norm_ratio_delta_std: 'float',
+    sink_rate_delta_mean: 'float',
+    sink_rate_delta_std: 'float',
+    entropy_delta_mean: 'float',
+    entropy_delta_std: 'float',
+    loss_delta_mean: 'float',
+    loss_delta_std: 'float',
+  },
   training: {
     run: 'string',
     step: 'int',

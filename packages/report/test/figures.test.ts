@@ -14,6 +14,11 @@ import {
   TOKEN_GROUP_LABELS,
   trainingFigure,
   vegaLiteSchemaErrors,
+  sinkKFigure,
+  sinkParamsFigure,
+  qkGridFigure,
+  datasetSinksFigure,
+  doseResponseFigure,
   theorem1BoundFigure,
   entropyOverlayFigure,
   mixCompressRefineFigure,
@@ -34,6 +39,10 @@ import {
   qkRows,
   sinkSweepRows,
   trainingRows,
+  sinkKRows,
+  sinkParamsRows,
+  datasetSinksRows,
+  doseRows,
   layersV2Rows,
   entropySequenceRows,
   metricsSequenceRows,
@@ -54,6 +63,16 @@ const builders: Record<string, () => TopLevelSpec> = {
   massiveActivations: () => massiveActivationsFigure(massiveRows(), CAPTION, { emergenceHiddenIndex: 2 }),
   ablation: () => ablationFigure(ablationRows(), CAPTION),
   training: () => trainingFigure(trainingRows(), CAPTION),
+  sinkK: () => sinkKFigure([...sinkKRows('gpt2'), ...sinkKRows('llama')], { ...CAPTION, models: ['gpt2', 'llama'] }),
+  sinkKByDataset: () =>
+    sinkKFigure(
+      ['random', 'repeated'].flatMap((dataset) => [...sinkKRows('gpt2'), ...sinkKRows('llama')].map((r) => ({ ...r, dataset }))),
+      { ...CAPTION, models: ['gpt2', 'llama'] },
+    ),
+  sinkParams: () => sinkParamsFigure(sinkParamsRows(), { ...CAPTION, models: ['gpt2', 'pythia'] }),
+  qkGrid: () => qkGridFigure([...qkRows(), ...qkRows().map((r) => ({ ...r, layer: 0, head: 3, dot: -(r.dot as number) }))], [{ layer: 2, head: 1, meanAlpha: 0.91 }, { layer: 0, head: 3, meanAlpha: 0.02 }], CAPTION),
+  datasetSinks: () => datasetSinksFigure(datasetSinksRows(), { ...CAPTION, models: ['gpt2', 'llama'] }),
+  doseResponse: () => doseResponseFigure(doseRows(), CAPTION),
   // issue 16
   layerProfileV2: () =>
     layerProfileFigure([...layersV2Rows('gpt2'), ...layersV2Rows('llama', 2)], { ...CAPTION, models: ['gpt2', 'llama'] }, {
@@ -252,7 +271,27 @@ describe('firstTokenNormsFigure', () => {
 
   it('rejects an unknown kind', () => {
     const rows = normsRows('gpt2').map((row, i) => (i === 0 ? { ...row, kind: 'query' } : row));
-    expect(() => firstTokenNormsFigure({ norms: rows }, CAPTION)).toThrow(/row 0 column 'kind' must be one of hidden, key, value \(got "query"\)/);
+    expect(() => firstTokenNormsFigure({ norms: rows }, CAPTION)).toThrow(/row 0 column 'kind' must be one of hidden, key, value, hidden_pre_norm \(got "query"\)/);
+  });
+
+  it('draws the last hidden state before the final norm when the table has it, and says which', () => {
+    const pre = { model: 'gpt2', layer: 3, kind: 'hidden_pre_norm', head: -1, first_token_norm: 50, other_tokens_mean_norm: 5 };
+    const rows = [...normsRows('gpt2'), pre];
+    const before = firstTokenNormsFigure({ norms: rows }, CAPTION);
+    const first = (spec: TopLevelSpec) => dataset(spec, 'norms').filter((p) => p.kind === 'hidden' && p.token_group === TOKEN_GROUP_LABELS.first).map((p) => p.norm);
+    expect(first(before)).toEqual([...fixtureMetrics('gpt2').hidden_norms.first.slice(0, 3), 50]);
+    expect(JSON.stringify(before)).toContain('"text":"hidden states (last: before the final norm)"');
+    const after = firstTokenNormsFigure({ norms: rows }, CAPTION, { lastHidden: 'after' });
+    expect(first(after)).toEqual(fixtureMetrics('gpt2').hidden_norms.first);
+    expect(JSON.stringify(after)).toContain('"text":"hidden states (last: after the final norm)"');
+    // without a pre-norm row the panel makes no claim
+    expect(JSON.stringify(builders.firstTokenNorms())).toContain('"text":"hidden states"');
+  });
+
+  it('draws q·kᵀ beside cos(q, k) and |q||k|', () => {
+    const qk = dataset(builders.firstTokenNorms(), 'qk');
+    expect(qk.find((c) => c.query === 3 && c.key === 3)).toEqual({ query: 3, key: 3, dot: -4, cos: -1, norm_product: 4 });
+    expect(JSON.stringify(builders.firstTokenNorms())).toContain('"title":{"text":"q·kᵀ"');
   });
 });
 
@@ -318,6 +357,68 @@ describe('ablationFigure', () => {
 
   it('needs one T to normalise the bound', () => {
     expect(() => ablationFigure(ablationRows(), { ...CAPTION, seqLen: [64, 128] })).toThrow(/pass options\.seqLen/);
+  });
+});
+
+describe('sinkKFigure', () => {
+  it('carries Sink_k of the transformers attention maps for k = 1..10', () => {
+    const rows = dataset(builders.sinkK(), 'sink_k');
+    expect(rows.filter((r) => r.model === 'gpt2').map((r) => r.k)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    // k = 1 is the fixture's own Sink_1 (gpt2: no head over 0.3)
+    expect(rows.find((r) => r.model === 'gpt2' && r.k === 1)?.sink_rate).toBe(fixtureMetrics('gpt2').sink_rate);
+    expect(rows.find((r) => r.model === 'llama' && r.k === 1)?.sink_rate).toBeCloseTo(fixtureMetrics('llama').sink_rate, 12);
+  });
+});
+
+describe('sinkKFigure with datasets', () => {
+  it('one panel per dataset, one colour per model (the palette holds models, not model x dataset)', () => {
+    const spec = json(builders.sinkKByDataset());
+    expect(spec.facet).toEqual({ column: { field: 'dataset', type: 'nominal', title: null } });
+    expect(JSON.stringify(spec)).toContain('"domain":["gpt2","llama"]');
+  });
+});
+
+describe('sinkParamsFigure', () => {
+  it('one line per family through its models in size order; a repeated model is an error', () => {
+    const rows = dataset(builders.sinkParams(), 'sink_params');
+    expect(rows.map((r) => r.model)).toEqual(['gpt2-small', 'gpt2-medium', 'gpt2-large', 'pythia-160m', 'pythia-1b']);
+    expect(JSON.stringify(builders.sinkParams())).toContain('"scale":{"type":"log"}');
+    expect(() => sinkParamsFigure([...sinkParamsRows(), sinkParamsRows()[0]], CAPTION)).toThrow(/model gpt2-small twice/);
+  });
+});
+
+describe('qkGridFigure', () => {
+  it('one row of q·kᵀ, cos and |q||k| per head, labelled with its alpha_1', () => {
+    const spec = builders.qkGrid();
+    expect(dataset(spec, 'qk_l2_h1')).toHaveLength(15);
+    expect(dataset(spec, 'qk_l0_h3').find((c) => c.query === 3 && c.key === 3)?.dot).toBe(4);
+    const text = JSON.stringify(spec);
+    expect(text).toContain('"text":"layer 2, head 1 · mean α₁ = 0.91"');
+    expect(text).toContain('"text":"layer 0, head 3 · mean α₁ = 0.02"');
+    expect(() => qkGridFigure(qkRows(), [{ layer: 5, head: 0 }], CAPTION)).toThrow(/no rows of table 'qk' match/);
+  });
+});
+
+describe('datasetSinksFigure', () => {
+  it('one bar per (model, dataset); a repeated pair is an error', () => {
+    expect(dataset(builders.datasetSinks(), 'dataset_sinks')).toHaveLength(6);
+    expect(() => datasetSinksFigure([...datasetSinksRows(), datasetSinksRows()[0]], CAPTION)).toThrow(/model gpt2 on dataset natural text twice/);
+  });
+});
+
+describe('doseResponseFigure', () => {
+  it('draws the dose rows only, one point per (reading, strength), with mean ± std', () => {
+    const points = dataset(builders.doseResponse(), 'dose');
+    expect(points).toHaveLength(3 * 4);
+    expect(points.find((p) => p.quantity === 'sink_rate' && p.scale === 0.5)).toEqual({ series: 'zero hook_mlp_out L=auto', quantity: 'sink_rate', scale: 0.5, h: 2, delta: -0.2, low: -0.2 - 0.05, high: -0.2 + 0.05 });
+  });
+
+  it('leaves out the Sink_1 panel when no dose measured it, and says why', () => {
+    const rows = doseRows().map((r) => ({ ...r, sink_rate_delta_mean: NaN, sink_rate_delta_std: NaN }));
+    const spec = json(doseResponseFigure(rows, CAPTION));
+    expect((spec.concat as unknown[]).length).toBe(3);
+    expect((spec.title as { subtitle: string[] }).subtitle).toContain('no Sink₁ panel: no attention layer comes after the ablated block');
+    expect(() => doseResponseFigure(doseRows().filter((r) => r.role !== 'dose'), CAPTION)).toThrow(/no rows of role 'dose'/);
   });
 });
 

@@ -11,6 +11,8 @@ export interface FixtureMetrics {
   num_layers: number;
   num_heads: number;
   sink_eps: number;
+  num_sequences: number;
+  sink_rate: number;
   alpha: number[][];
   alpha_per_sequence: number[][][];
   sink_rate_per_layer: number[];
@@ -211,6 +213,75 @@ export function trainingRows(): Record<string, number | string>[] {
     }
   }
   return rows;
+}
+
+/**
+ * `sink_k` rows of a fixture, from the attention maps `transformers` computed: alpha_k = the mean
+ * over the queries that see key k of A[t, k] (Gu et al. 2025 sec. 3.2), Sink_k = the share of
+ * (sequence, layer, head) with alpha_k > eps, for k = 1..10.
+ */
+export function sinkKRows(fixture: string, eps = 0.3): Record<string, number | string>[] {
+  const m = fixtureMetrics(fixture);
+  const T = m.seq_len;
+  const maps = Array.from({ length: m.num_layers }, (_, l) => readF32Tensor(fixture, `attentions.${l}`).data); // [S, H, T, T]
+  return Array.from({ length: 10 }, (_, i) => {
+    const k0 = i; // k = i + 1, 0-based key k0
+    let over = 0;
+    let sum = 0;
+    let count = 0;
+    for (const map of maps) {
+      for (let s = 0; s < m.num_sequences; s++) {
+        for (let h = 0; h < m.num_heads; h++) {
+          let col = 0;
+          for (let t = k0; t < T; t++) col += map[((s * m.num_heads + h) * T + t) * T + k0];
+          const alpha = col / (T - k0);
+          sum += alpha;
+          count += 1;
+          if (alpha > eps) over += 1;
+        }
+      }
+    }
+    return { model: fixture, k: i + 1, sink_rate: over / count, mean_alpha: sum / count };
+  });
+}
+
+/** `sink_params` rows: two families, sizes known by hand. */
+export function sinkParamsRows(): Record<string, number | string>[] {
+  return [
+    { model: 'gpt2-small', family: 'GPT-2', parameters: 124_439_808, sink_rate: 0.25 },
+    { model: 'gpt2-medium', family: 'GPT-2', parameters: 354_823_168, sink_rate: 0.5 },
+    { model: 'gpt2-large', family: 'GPT-2', parameters: 774_030_080, sink_rate: 0.75 },
+    { model: 'pythia-160m', family: 'GPT-NeoX/Pythia', parameters: 162_322_944, sink_rate: 0.125 },
+    { model: 'pythia-1b', family: 'GPT-NeoX/Pythia', parameters: 1_011_781_632, sink_rate: 1 },
+  ];
+}
+
+/** `dataset_sinks` rows: 2 models x 3 inputs (Gu et al. Table 1's three kinds of data). */
+export function datasetSinksRows(): Record<string, number | string>[] {
+  const rates: Record<string, number[]> = { gpt2: [0.5, 0.25, 1], llama: [0.75, 0.125, 0.5] };
+  return Object.entries(rates).flatMap(([model, r]) =>
+    ['natural text', 'random tokens', 'repeated token'].map((dataset, i) => ({ model, dataset, sink_rate: r[i] })),
+  );
+}
+
+/** `ablation_effects` rows: a targeted run, its dose points at 0, 0.5, 1 (Sink_1 measured), and a skipped ablation. */
+export function doseRows(): Record<string, number | string>[] {
+  const base = { model: 'gpt2', window: 2 };
+  const effects = (s: number) => ({
+    norm_ratio_delta_mean: -40 * s,
+    norm_ratio_delta_std: 2 * s,
+    sink_rate_delta_mean: -0.8 * s * s,
+    sink_rate_delta_std: 0.1 * s,
+    entropy_delta_mean: 0.4 * s,
+    entropy_delta_std: 0.05 * s,
+    loss_delta_mean: 0.5 * s,
+    loss_delta_std: 0.2 * s,
+  });
+  return [
+    { ...base, ablation: 'zero hook_mlp_out L=auto', intervention: 'zero hook_mlp_out L=auto', role: 'targeted', scale: 1, ...effects(1) },
+    ...[0, 0.5, 1].map((scale) => ({ ...base, ablation: 'zero hook_mlp_out L=auto', intervention: scale === 0 ? 'baseline' : `s${scale}`, role: 'dose', scale, ...effects(scale) })),
+    { ...base, ablation: 'rescale', intervention: '', role: 'skipped', scale: NaN, window: -1, ...Object.fromEntries(Object.keys(effects(0)).map((k) => [k, NaN])) },
+  ];
 }
 
 // ---- issue 16: rows of the new tables (hand-made: values chosen so the checks can name them) ----

@@ -183,9 +183,14 @@ export const NORMS = defineKind({
   rowPer: '(model, kind, layer, head)',
   columns: [
     model,
-    column.int32('layer', 'hidden_index for kind hidden; attention layer for key / value'),
-    column.utf8('kind', 'which tensor: hidden, key or value', ['hidden', 'key', 'value']),
-    column.int32('head', 'key/value head (0-based); -1 for hidden'),
+    column.int32('layer', 'hidden_index for kind hidden and hidden_pre_norm; attention layer for key / value'),
+    column.utf8('kind', 'which tensor: hidden, key or value; hidden_pre_norm = the last hidden state before the final norm (layer = L; hidden at L is after it)', [
+      'hidden',
+      'key',
+      'value',
+      'hidden_pre_norm',
+    ]),
+    column.int32('head', 'key/value head (0-based); -1 for hidden and hidden_pre_norm'),
     firstTokenNorm,
     otherTokensMeanNorm,
   ],
@@ -251,7 +256,7 @@ export const ABLATION = defineKind({
   columns: [
     model,
     column.utf8('intervention', 'intervention name from the spec'),
-    column.utf8('role', 'baseline, targeted or control', ['baseline', 'targeted', 'control']),
+    column.utf8('role', 'baseline, targeted, control, or dose (a partial strength of a dose-response)', ['baseline', 'targeted', 'control', 'dose']),
     hiddenIndex,
     column.float32('sink_rate', 'Sink_1^eps of attention layer hidden_index - 1; NaN for hidden_index 0'),
     normRatio,

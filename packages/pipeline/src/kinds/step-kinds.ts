@@ -3,10 +3,16 @@ import { columnsSchema } from '@sinkscope/artifacts';
 // Pipeline-internal artifact kinds (the shared tables are declared in @sinkscope/artifacts). Each has
 // a schema version recorded in its metadata; bump it when a column changes.
 
-/** Per-layer results of the metrics step: one row per (model, hidden_index). */
+/**
+ * Per-layer results of the metrics step: one row per (model, hidden_index). The `residual_*` columns
+ * are the residual stream at that state: the state itself, except at hidden_index L, which
+ * `transformers` returns after the final norm: there they hold the final norm's input (the last
+ * block's output), as Gu et al. 2025 plot it and as the massive-activation test reads it.
+ */
+// version 2 added the residual_* columns (issue 17) and, on another branch, the attention scores (issue 16); 3 has both
 export const LAYER_METRICS = {
   kind: 'layer_metrics',
-  version: 2,
+  version: 3,
   schema: columnsSchema([
     ['model', 'utf8'],
     ['hidden_index', 'int32'],
@@ -19,7 +25,12 @@ export const LAYER_METRICS = {
     ['top_activation', 'float32'],
     ['median_activation', 'float32'],
     ['seq_len', 'int32'],
-    // version 2: Mix-Compress-Refine attention scores of attention layer `layer` (NaN at hidden_index 0)
+    ['residual_first_token_norm', 'float32'],
+    ['residual_other_tokens_mean_norm', 'float32'],
+    ['residual_norm_ratio', 'float32'],
+    ['residual_top_activation', 'float32'],
+    ['residual_median_activation', 'float32'],
+    // Mix-Compress-Refine attention scores of attention layer `layer` (NaN at hidden_index 0)
     ['mixing_score', 'float32'],
     ['identity_score', 'float32'],
     ['prev_token_score', 'float32'],

@@ -4,15 +4,25 @@ import { LAYER_ENTROPY, type MetricsKind } from '../kinds/step-kinds.js';
 import type { PipelineSpec } from '../schema/pipeline-schema.js';
 
 /** Bumped when a step's computation changes meaning, so old artifacts are not reused. */
-export const STEP_CODE_VERSIONS = { extract: 1, metrics: 3, entropy: 2, lens: 1 } as const;
+export const STEP_CODE_VERSIONS = { extract: 1, metrics: 4, entropy: 2, lens: 1 } as const;
 
 /**
- * The hooks the extract step captures: every hidden state (transformers convention), every attention
- * map, keys and values of every layer (their norms), queries of the example layer (q-k figure), and
- * the spec's extra hooks.
+ * The layers whose queries the q-k maps need: the example's, and those of the grid (every layer for
+ * 'alpha-extremes': the heads are chosen once alpha_1 is measured).
+ */
+export function qkLayers(spec: PipelineSpec, arch: ArchSpec): number[] {
+  const grid = spec.qkMaps.heads === 'alpha-extremes' ? Array.from({ length: arch.nLayers }, (_, l) => l) : spec.qkMaps.heads.map((h) => h.layer);
+  return [...new Set([spec.patternExample.layer, ...grid])].sort((a, b) => a - b);
+}
+
+/**
+ * The hooks the extract step captures: every hidden state (transformers convention) and the last
+ * block's output before the final norm, every attention map, keys and values of every layer (their
+ * norms), queries of the layers the q-k maps need, and the spec's extra hooks.
  */
 export function extractHooks(spec: PipelineSpec, arch: ArchSpec): HookName[] {
   const hooks = new Set<HookName>(hiddenStateHooks(arch));
+  hooks.add(preFinalNormHook(arch));
   for (let l = 0; l < arch.nLayers; l++) {
     hooks.add(`blocks.${l}.attn.hook_pattern`);
     hooks.add(`blocks.${l}.attn.hook_k`);
@@ -24,7 +34,14 @@ export function extractHooks(spec: PipelineSpec, arch: ArchSpec): HookName[] {
   if (spec.patternExample.head >= arch.nHeads) {
     throw new Error(`field 'patternExample.head': ${spec.patternExample.head} does not exist (the model has ${arch.nHeads} heads)`);
   }
-  hooks.add(`blocks.${spec.patternExample.layer}.attn.hook_q`);
+  if (spec.qkMaps.heads !== 'alpha-extremes') {
+    spec.qkMaps.heads.forEach(({ layer, head }, i) => {
+      if (layer >= arch.nLayers || head >= arch.nHeads) {
+        throw new Error(`field 'qkMaps.heads[${i}]': layer ${layer}, head ${head} does not exist (the model has ${arch.nLayers} layers of ${arch.nHeads} heads)`);
+      }
+    });
+  }
+  for (const l of qkLayers(spec, arch)) hooks.add(`blocks.${l}.attn.hook_q`);
   if (spec.hooks.length) {
     let extra: HookName[];
     try {
@@ -53,7 +70,12 @@ export function combinedActivationsKey(shardKeys: readonly string[]): string {
 }
 
 export function metricsKey(activations: string, spec: PipelineSpec): string {
-  return hashInputs({ step: 'metrics', version: STEP_CODE_VERSIONS.metrics, activations, metrics: spec.metrics, patternExample: spec.patternExample } as unknown as JsonValue);
+  return hashInputs({ step: 'metrics', version: STEP_CODE_VERSIONS.metrics, activations, metrics: spec.metrics, patternExample: spec.patternExample, qkMaps: spec.qkMaps } as unknown as JsonValue);
+}
+
+/** The last block's output as it enters the final norm (hidden state L is the norm's output). */
+export function preFinalNormHook(arch: ArchSpec): HookName {
+  return `blocks.${arch.nLayers - 1}.hook_resid_post`;
 }
 
 export function entropyKey(activations: string, spec: PipelineSpec): string {

@@ -1,4 +1,4 @@
-import { ablationSpecsSchema } from '@sinkscope/ablation';
+import { ablationSpecsSchema, massiveThresholdsSchema } from '@sinkscope/ablation';
 import { isSafeRevision, parseRepoRef } from '@sinkscope/model-io/hf-cache';
 import { z } from 'zod';
 
@@ -53,6 +53,8 @@ export const datasetRefSchema = z
   .object({
     /** A dataset spec file under datasets/ (or a path). */
     spec: z.string().min(1).describe('a dataset spec file, e.g. "datasets/sotu-64.json"'),
+    /** The label in tables and figures when a spec lists several datasets (default: the dataset spec's own name). */
+    name: z.string().regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, ".", "_" and "-" only').optional().describe("label in tables and figures (default: the dataset spec's name)"),
     /** Overrides of the dataset spec's own count / seed. */
     count: z.number().int().positive().optional(),
     seed: z.number().int().nonnegative().optional(),
@@ -156,7 +158,46 @@ export const analysesSettingsSchema = z
 /** Figures of issue 16 (registered with the others below). */
 export const ANALYSES_FIGURE_IDS = ['bound', 'entropy-overlay', 'phases', 'depth', 'dynamics'] as const;
 
-export const figureIdSchema = z.enum(['profile', 'heads', 'pattern', 'norms', 'qk', 'sink-sweep', 'sink-models', 'massive', 'ablation', 'training', ...ANALYSES_FIGURE_IDS]);
+export const figureIdSchema = z.enum([
+  'profile',
+  'heads',
+  'pattern',
+  'norms',
+  'qk',
+  'sink-sweep',
+  'sink-models',
+  'massive',
+  'ablation',
+  'training',
+  // Gu et al. 2025's remaining views and the ablation's dose-response (issue 17)
+  'sink-k',
+  'sink-params',
+  'qk-grid',
+  'datasets',
+  'dose-response',
+  ...ANALYSES_FIGURE_IDS,
+]);
+
+/** The grid of q-k maps (Gu et al. 2025, figs. 15-18): which (layer, head) maps, how many positions. */
+export const qkMapsSchema = z
+  .object({
+    heads: z
+      .union([z.literal('alpha-extremes'), z.array(z.object({ layer: z.number().int().nonnegative(), head: z.number().int().nonnegative() }).strict()).min(1)])
+      .default('alpha-extremes')
+      .describe("'alpha-extremes' = the heads with the largest and the smallest mean alpha_1, or a list of { layer, head }"),
+    perEnd: z.number().int().positive().default(2).describe("with 'alpha-extremes': this many heads from each end"),
+    maxTokens: z.number().int().min(2).default(32).describe('positions drawn per map (the first ones)'),
+  })
+  .strict();
+
+/** Settings of the ablate step beside the `ablations` list (issue 17). */
+export const ablationSettingsSchema = z
+  .object({
+    massive: massiveThresholdsSchema
+      .default(massiveThresholdsSchema.parse({}))
+      .describe("when the first token has a massive activation to ablate; `layers: auto` ablations run only then (defaults: |a| >= 100 (Sun et al. 2024) and >= 100x the median (Sun et al.'s stricter original: about 1000x), or a first-token norm ratio >= 10)"),
+  })
+  .strict();
 
 export const pipelineSpecSchema = z
   .object({
@@ -164,7 +205,12 @@ export const pipelineSpecSchema = z
     name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'kebab-case'),
     description: z.string().default(''),
     models: z.array(modelRefSchema).min(1),
-    dataset: datasetRefSchema,
+    dataset: datasetRefSchema.optional().describe('the evaluation set (or give several under datasets)'),
+    datasets: z
+      .array(datasetRefSchema)
+      .min(1)
+      .optional()
+      .describe('several evaluation sets (e.g. natural text, random tokens, one token repeated: Gu et al. 2025, Table 1): every step runs on each, the report puts them side by side'),
     seqLen: z.number().int().min(2).default(64).describe('T: tokens per sequence, BOS included when the policy adds one'),
     bosPolicy: z.enum(['auto', 'always', 'never']).default('auto'),
     engine: z.enum(['auto', 'onnx', 'tfjs']).default('auto'),
@@ -175,14 +221,22 @@ export const pipelineSpecSchema = z
     metrics: metricsSettingsSchema.default(metricsSettingsSchema.parse({})),
     entropy: entropySettingsSchema.default(entropySettingsSchema.parse({})),
     ablations: ablationSpecsSchema.default([]).describe('ablations with their controls (see @sinkscope/ablation)'),
+    ablation: ablationSettingsSchema.default(ablationSettingsSchema.parse({})).describe('settings of the ablate step: the massive-activation thresholds'),
     figures: z.array(figureIdSchema).default(['profile', 'heads', 'pattern', 'norms', 'qk', 'sink-sweep', 'massive', ...ANALYSES_FIGURE_IDS]),
     analyses: analysesSettingsSchema.default(analysesSettingsSchema.parse({})).describe("Queipo-de-Llano et al. 2025's analyses: Mix-Compress-Refine thresholds, LogitLens, multiple choice, probes, checkpoint dynamics"),
     patternExample: z
       .object({ layer: z.number().int().nonnegative(), head: z.number().int().nonnegative(), sequence: z.number().int().nonnegative() })
       .strict()
       .default({ layer: 0, head: 0, sequence: 0 }),
+    qkMaps: qkMapsSchema.default(qkMapsSchema.parse({})).describe("the 'qk-grid' figure's maps (of patternExample.sequence)"),
   })
-  .strict();
+  .strict()
+  .refine((s) => (s.dataset === undefined) !== (s.datasets === undefined), { message: "give either 'dataset' or 'datasets' (a list), not both and not neither", path: ['dataset'] });
+
+/** The spec's datasets as a list: `dataset:` means a list of one. */
+export function datasetRefs(spec: Pick<PipelineSpec, 'dataset' | 'datasets'>): DatasetRef[] {
+  return spec.datasets ?? [spec.dataset!];
+}
 
 export type PipelineSpecInput = z.input<typeof pipelineSpecSchema>;
 export type PipelineSpec = z.output<typeof pipelineSpecSchema>;

@@ -3,7 +3,7 @@ import { LayerEntropyAccumulator } from '@sinkscope/entropy';
 import { hiddenStateHooks } from '@sinkscope/model-io';
 import { readSequenceBatch } from '../kinds/activations.js';
 import { LAYER_ENTROPY } from '../kinds/step-kinds.js';
-import { modelPlan } from '../plan/model-plan.js';
+import { contextPlans, datasetOf, unitLabel } from '../plan/model-plan.js';
 import { artifactMetadata, type PipelineContext } from '../run/context.js';
 import { progressLine } from '../run/progress.js';
 import type { StepReceipt } from '../run/receipt.js';
@@ -16,9 +16,9 @@ import { activationBatches } from './activation-batches.js';
  */
 export async function entropyStep(ctx: PipelineContext): Promise<StepReceipt['artifacts']> {
   const out: StepReceipt['artifacts'][number][] = [];
-  for (const m of ctx.modelIndices) {
-    const plan = await modelPlan(ctx, m);
+  for (const plan of await contextPlans(ctx)) {
     const name = plan.model.ref.name;
+    const label = unitLabel(plan);
     const { arch } = plan.model;
     const key = plan.entropyArtifact;
     const settings = ctx.spec.entropy;
@@ -42,7 +42,7 @@ export async function entropyStep(ctx: PipelineContext): Promise<StepReceipt['ar
         const seq = readSequenceBatch(batch);
         hooks.forEach((hook, i) => {
           const h = seq.hooks.get(hook);
-          if (!h) throw new Error(`entropy ${name}: hook ${hook} missing from sequence ${seq.sequence}`);
+          if (!h) throw new Error(`entropy ${label}: hook ${hook} missing from sequence ${seq.sequence}`);
           const v = acc.add(i, h.data, h.rows, h.width);
           const t = v.theorem1!;
           sequenceRows.push({
@@ -68,7 +68,7 @@ export async function entropyStep(ctx: PipelineContext): Promise<StepReceipt['ar
             mean_cosine: nan(v.meanCosineIncludingBos),
           });
         });
-        progressLine(`entropy ${name}`, ++done, plan.sequences.length, started);
+        progressLine(`entropy ${label}`, ++done, plan.sequences.length, started);
       }
       const mean = (s: { mean: number } | null | undefined) => s?.mean ?? NaN;
       const rows = acc.result().map((r, i) => ({
@@ -97,13 +97,12 @@ export async function entropyStep(ctx: PipelineContext): Promise<StepReceipt['ar
         entropy_upper_rank_normalized: mean(r.theorem1?.entropyUpperRankNormalized),
         rank: mean(r.theorem1?.rank),
       }));
-      await ctx.store.write(LAYER_ENTROPY.kind, key, LAYER_ENTROPY.schema, meta.metadata, (w) => w.append(buildRecordBatchFromRows(LAYER_ENTROPY.schema, rows, `layer_entropy of ${name}`)));
-      await ctx.store.write(ENTROPY_SEQUENCES.kind, sequencesKey, ENTROPY_SEQUENCES.schema, sequencesMeta, (w) => w.append(buildRecordBatchFromRows(ENTROPY_SEQUENCES, sequenceRows as never, `entropy_sequences of ${name}`)));
+      await ctx.store.write(LAYER_ENTROPY.kind, key, LAYER_ENTROPY.schema, meta.metadata, (w) => w.append(buildRecordBatchFromRows(LAYER_ENTROPY.schema, rows, `layer_entropy of ${label}`)));
+      await ctx.store.write(ENTROPY_SEQUENCES.kind, sequencesKey, ENTROPY_SEQUENCES.schema, sequencesMeta, (w) => w.append(buildRecordBatchFromRows(ENTROPY_SEQUENCES, sequenceRows as never, `entropy_sequences of ${label}`)));
     }
-    const result = { hit: have };
-    ctx.log(`entropy ${name}: ${result.hit ? 'cache hit' : 'computed'} (key ${key.slice(0, 12)})`);
-    out.push({ kind: LAYER_ENTROPY.kind, key, model: name, cacheHit: result.hit });
-    out.push({ kind: ENTROPY_SEQUENCES.kind, key: sequencesKey, model: name, cacheHit: result.hit });
+    ctx.log(`entropy ${label}: ${have ? 'cache hit' : 'computed'} (key ${key.slice(0, 12)})`);
+    out.push({ kind: LAYER_ENTROPY.kind, key, model: name, ...datasetOf(plan), cacheHit: have });
+    out.push({ kind: ENTROPY_SEQUENCES.kind, key: sequencesKey, model: name, ...datasetOf(plan), cacheHit: have });
   }
   return out;
 }

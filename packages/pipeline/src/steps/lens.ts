@@ -1,7 +1,7 @@
 import { LOGIT_LENS, buildRecordBatchFromRows } from '@sinkscope/artifacts';
 import { LensHead, hiddenStateHooks } from '@sinkscope/model-io';
 import { readSequenceBatch } from '../kinds/activations.js';
-import { modelPlan, type ModelPlan } from '../plan/model-plan.js';
+import { datasetOf, modelPlans, unitLabel, type ModelPlan } from '../plan/model-plan.js';
 import { artifactMetadata, type PipelineContext } from '../run/context.js';
 import { progressLine } from '../run/progress.js';
 import type { StepReceipt } from '../run/receipt.js';
@@ -38,7 +38,7 @@ async function logitLensRows(ctx: PipelineContext, plan: ModelPlan, lens: LensHe
       }
     });
     tokens += ids.length - 1;
-    progressLine(`lens ${name}: LogitLens`, ++done, plan.sequences.length, started);
+    progressLine(`lens ${unitLabel(plan)}: LogitLens`, ++done, plan.sequences.length, started);
   }
   return Array.from({ length: L + 1 }, (_, i) => ({
     model: name,
@@ -51,25 +51,30 @@ async function logitLensRows(ctx: PipelineContext, plan: ModelPlan, lens: LensHe
   }));
 }
 
-/** lens: LogitLens, multiple choice and probes per hidden state (Queipo-de-Llano et al. 2025, Fig. 7). */
+/**
+ * lens: LogitLens, multiple choice and probes per hidden state (Queipo-de-Llano et al. 2025, Fig. 7).
+ * The LogitLens runs on each of the spec's datasets; the task sets belong to the model, so they run once.
+ */
 export async function lensStep(ctx: PipelineContext): Promise<StepReceipt['artifacts']> {
   const out: StepReceipt['artifacts'][number][] = [];
   for (const m of ctx.modelIndices) {
-    const plan = await modelPlan(ctx, m);
-    const name = plan.model.ref.name;
+    const plans = await modelPlans(ctx, m);
+    const name = plans[0].model.ref.name;
     let lens: LensHead | undefined;
-    const head = async () => (lens ??= await LensHead.load(plan.model.dir));
+    const head = async () => (lens ??= await LensHead.load(plans[0].model.dir));
     try {
-      const key = plan.lensArtifacts.logitLens;
-      if (key) {
+      for (const plan of plans) {
+        const key = plan.lensArtifacts.logitLens;
+        if (!key) continue;
+        const unit = unitLabel(plan);
         const meta = artifactMetadata(ctx, { kind: LOGIT_LENS.kind, model: name, dataset: plan.datasetName, engine: 'tfjs', backend: (await head()).backend, extra: { readout: 'final norm + unembedding (+bias); the last hidden state is not normalised again' } });
         const result = await ctx.store.ensure(LOGIT_LENS.kind, key, LOGIT_LENS.schema, meta, async (w) => {
-          w.append(buildRecordBatchFromRows(LOGIT_LENS, (await logitLensRows(ctx, plan, await head())) as never, `logit_lens of ${name}`));
+          w.append(buildRecordBatchFromRows(LOGIT_LENS, (await logitLensRows(ctx, plan, await head())) as never, `logit_lens of ${unit}`));
         });
-        ctx.log(`lens ${name}: LogitLens ${result.hit ? 'cache hit' : 'computed'} (key ${key.slice(0, 12)})`);
-        out.push({ kind: LOGIT_LENS.kind, key, model: name, cacheHit: result.hit });
+        ctx.log(`lens ${unit}: LogitLens ${result.hit ? 'cache hit' : 'computed'} (key ${key.slice(0, 12)})`);
+        out.push({ kind: LOGIT_LENS.kind, key, model: name, cacheHit: result.hit, ...datasetOf(plan) });
       }
-      out.push(...(await depthTaskArtifacts(ctx, plan, head)));
+      out.push(...(await depthTaskArtifacts(ctx, plans[0], head)));
     } finally {
       lens?.dispose();
     }

@@ -68,6 +68,9 @@ export function evalRows(set: EvalSet, start: number, b: number): { inputs: Int3
   return { inputs, targets };
 }
 
+/** The Sink_1 threshold of every evaluation: alpha_1 > 0.3 (Gu et al. 2025's eps); recorded in each run's run-info.json. */
+export const EVAL_SINK_EPS = 0.3;
+
 /**
  * The held-out measurements, accumulated chunk by chunk on the host: loss, Sink_1^0.3 (Gu et al.
  * 2025 sec. 3.2) and alpha from @sinkscope/metrics, norm ratios, matrix entropy, copy accuracy.
@@ -96,8 +99,8 @@ export class EvalAccumulator {
     // raw sigmoid rows do not sum to 1, so they are measured as they are and also row-normalised
     // (|s| / sum |s|, the paper's sec. 7.4 proxy)
     this.unnormalized = config.attention === 'sigmoid';
-    this.sinks = new SinkAccumulator({ layers: L, heads: H, eps: [0.3], ks: [1], ...(this.unnormalized ? { rowSumTolerance: Infinity } : {}) });
-    this.rowSinks = new SinkAccumulator({ layers: L, heads: H, eps: [0.3], ks: [1], normalization: 'abs-sum' });
+    this.sinks = new SinkAccumulator({ layers: L, heads: H, eps: [EVAL_SINK_EPS], ks: [1], ...(this.unnormalized ? { rowSumTolerance: Infinity } : {}) });
+    this.rowSinks = new SinkAccumulator({ layers: L, heads: H, eps: [EVAL_SINK_EPS], ks: [1], normalization: 'abs-sum' });
     this.norms = new NormAccumulator({ states: L + 1 });
     this.entropySum = new Float64Array(L + 1);
     this.slotSum = new Float64Array(L);

@@ -1,11 +1,11 @@
-import * as ort from 'onnxruntime-node';
-import { dataSummary } from '../data/training-data.js';
 import type { EvalRecord } from '../eval/evaluate.js';
+import { isGpt2 } from '../model/config.js';
 import { numParameters } from '../model/params.js';
 import type { TrainConfig } from './config.js';
 import { formatDuration } from './progress.js';
+import type { RunInfo } from './run-info.js';
 
-const ortVersion = () => ort.env.versions.node ?? ort.env.versions.common;
+const NOT_RECORDED = 'not recorded (the run predates run-info.json)';
 
 const pct = (x: number) => `${(100 * x).toFixed(1)} %`;
 
@@ -19,35 +19,60 @@ export interface ModelCardInput {
   /** Median and best tokens/s over the logged windows (the spread shows machine contention). */
   readonly windowTokensPerSecond?: { readonly median: number; readonly best: number };
   readonly finalTrainLoss: number;
+  /** The run's run-info.json: task, data, held-out set, BOS policy, eps, engine, versions (undefined: a run that predates it). */
+  readonly info: RunInfo | undefined;
+}
+
+/** The task's paragraph: what the model was trained on and what its folder holds. */
+function taskParagraph(config: TrainConfig, info: RunInfo | undefined): string[] {
+  const arch = isGpt2(config.model) ? 'A plain Hugging Face `gpt2` folder' : 'A `model_type: "sinkscope"` folder (GPT-2 layout with the variant fields of its config.json)';
+  if (config.data.task === 'text') {
+    return [
+      `A tiny transformer trained from scratch on natural text, byte by byte: ${info?.dataset ?? config.data.corpus}.`,
+      `${arch} (\`config.json\`, F32 \`model.safetensors\`, tied lm_head) with a byte-level \`tokenizer.json\` (256 byte ids + \`<bos>\` = 256).`,
+      '',
+    ];
+  }
+  return [
+    'A tiny transformer trained from scratch on the multi-offset back-copy task (its rules in',
+    '`@sinkscope/datasets` `backcopy.ts`) so that its heads become active only after rare trigger tokens and',
+    `park on the first token otherwise: an attention sink (Gu et al., ICLR 2025). ${arch} (\`config.json\`,`,
+    `F32 \`model.safetensors\`, tied lm_head) with a WordLevel \`tokenizer.json\` over \`t0\`..\`t${config.data.numOrdinary - 1}\` + \`<bos>\`.`,
+    '',
+  ];
+}
+
+/** The engine as it ran, from run-info.json. */
+function engineLine(info: RunInfo | undefined): string {
+  if (!info) return NOT_RECORDED;
+  return info.engine === 'onnx'
+    ? `ONNX Runtime ${info.versions['onnxruntime-node'] ?? '(version not recorded)'} (onnxruntime-node, ${info.backend}), model-io's traced forward + reverse-mode graph, float32`
+    : `TensorFlow.js ${info.versions['@tensorflow/tfjs'] ?? '(version not recorded)'}, ${info.backend} backend, float32`;
 }
 
 /** The README.md model card of a trained folder. */
 export function modelCard(run: ModelCardInput): string {
-  const { config, evals } = run;
+  const { config, evals, info } = run;
   const m = config.model;
   const last = evals.at(-1);
   const lines: string[] = [];
-  lines.push(`# Back-copy GPT-2 (${m.nLayer} x ${m.nEmbd}), trained with @sinkscope/train`, '');
-  lines.push(
-    'A tiny GPT-2 trained from scratch on the multi-offset back-copy task (its rules in',
-    '`@sinkscope/datasets` `backcopy.ts`) so that its heads become active only after rare trigger tokens and',
-    'park on the first token otherwise: an attention sink (Gu et al., ICLR 2025). A plain Hugging Face',
-    '`gpt2` folder (`config.json`, F32 `model.safetensors`, tied lm_head, WordLevel `tokenizer.json` over',
-    '`t0`..`t63` + `<bos>`).',
-    '',
-  );
+  const task = config.data.task === 'text' ? `Byte-level ${config.data.corpus}` : 'Back-copy';
+  lines.push(`# ${task} ${isGpt2(m) ? 'GPT-2' : 'sinkscope variant'} (${m.nLayer} x ${m.nEmbd}), trained with @sinkscope/train`, '');
+  lines.push(...taskParagraph(config, info));
   lines.push('## Config', '', '| field | value |', '| --- | --- |');
   const rows: [string, string][] = [
     ['layers x width x heads', `${m.nLayer} x ${m.nEmbd} x ${m.nHead} (MLP ${m.nInner ?? 4 * m.nEmbd}, ${m.activation})`],
     ['parameters', numParameters(m).toLocaleString('en-US')],
     ['vocab / positions', `${m.vocabSize} (BOS = ${m.bosTokenId}) / ${m.nPositions}`],
-    ['data', dataSummary(config.data)],
+    ['task / data', info ? `${info.task}: ${info.dataset}` : `${config.data.task} (${NOT_RECORDED})`],
+    ['first token (BOS policy)', info?.firstToken ?? NOT_RECORDED],
     ['training seed', String(config.seed)],
     ['steps x batch', `${config.steps} x ${config.batchSize} x ${config.data.sequenceLength - 1} tokens (${((config.steps * config.batchSize * (config.data.sequenceLength - 1)) / 1e6).toFixed(2)} M tokens)`],
     ['optimizer', `AdamW betas (${config.optimizer.beta1}, ${config.optimizer.beta2}), eps ${config.optimizer.eps}, weight decay ${config.optimizer.weightDecay} on ${config.optimizer.decayOn}, clip ${config.optimizer.clipNorm}`],
     ['schedule', `peak lr ${config.schedule.peakLr}, warm-up ${config.schedule.warmupSteps}, cosine to ${config.schedule.minLrRatio} x peak at step ${config.schedule.decaySteps}`],
     ['init', `N(0, ${config.initStd}); residual out-projections N(0, ${config.initStd} / sqrt(2 x ${m.nLayer}))`],
-    ['engine', config.engine === 'onnx' ? `ONNX Runtime ${ortVersion()} (onnxruntime-node, CPU), model-io's traced forward + reverse-mode graph, float32` : `TensorFlow.js 4.22, ${config.backend} backend, float32`],
+    ['engine', engineLine(info)],
+    ['versions', info ? Object.entries(info.versions).map(([k, v]) => `${k} ${v}`).join(', ') : NOT_RECORDED],
     ['wall time', `${formatDuration(run.trainSeconds)} (${Math.round(run.trainSeconds)} s, training + evaluations)`],
     ['throughput', `${Math.round(run.tokensPerSecond).toLocaleString('en-US')} tokens/s in training steps`],
   ];
@@ -65,7 +90,8 @@ export function modelCard(run: ModelCardInput): string {
   if (last) {
     const L = m.nLayer;
     lines.push(`## Held-out results at step ${last.step}`, '');
-    lines.push(`${config.data.heldOutSequences} held-out sequences (fixed seed), T = ${config.data.sequenceLength - 1}. Sink_1: alpha_1 = mean over all T query rows of A[t, 0]; indicator alpha_1 > 0.3 per sequence, averaged over sequences and heads.`, '');
+    const heldOut = info ? `${info.heldOut.sequences} held-out sequences (fixed seed), T = ${info.heldOut.seqLen}` : `held-out set: ${NOT_RECORDED}`;
+    lines.push(`${heldOut}. Sink_1: alpha_1 = mean over all T query rows of A[t, 0]; indicator alpha_1 > ${info?.sinkEps ?? '(eps not recorded)'} per sequence, averaged over sequences and heads.`, '');
     lines.push(`- loss ${last.loss.toFixed(4)} nats (last training batch ${run.finalTrainLoss.toFixed(4)}); copy-target accuracy ${last.copyAccuracy === null ? 'n/a' : last.copyAccuracy.toFixed(3)}`);
     lines.push(`- model Sink_1 ${pct(last.sinkRate)}`, '');
     lines.push('| layer | Sink_1 | mean alpha_1 per head |', '| --- | --- | --- |');
@@ -82,7 +108,7 @@ export function modelCard(run: ModelCardInput): string {
     }
     lines.push('');
   }
-  lines.push('Every evaluation is in `eval.jsonl`, per-window training losses in `train-log.jsonl`, the exact config in `train-config.json`.');
-  lines.push('Retrain with `npx nx run train-default:train`.', '');
+  lines.push('Every evaluation is in `eval.jsonl`, per-window training losses in `train-log.jsonl`, the exact config in `train-config.json`, the provenance in `run-info.json`.');
+  lines.push('Retrain with `npx tsx packages/train/src/cli.ts --config <this folder>/train-config.json --out <folder>`.', '');
   return lines.join('\n');
 }

@@ -2,16 +2,26 @@ import { ENTROPY_SEQUENCES, LAYERS, LOGIT_LENS, MULTIPLE_CHOICE, PROBES, buildRe
 import { mixCompressRefine, transitionLayer } from '@sinkscope/metrics';
 import type { Table } from 'apache-arrow';
 import { LAYER_ENTROPY, METRICS_KINDS } from '../../kinds/step-kinds.js';
-import { modelPlan } from '../../plan/model-plan.js';
+import { Checkpoint, parameterCount } from '@sinkscope/model-io';
+import { datasetOf, modelPlan, unitLabel } from '../../plan/model-plan.js';
 import { artifactMetadata, type PipelineContext } from '../../run/context.js';
 import type { StepReceipt } from '../../run/receipt.js';
 
 export type Row = Record<string, unknown>;
 
-/** Every table of one model's run, read from the store (an error names what is missing). */
+/** Every table of one model's run on one dataset, read from the store (an error names what is missing). */
 export interface ModelTables {
+  /** The model's name in the spec. */
   readonly name: string;
+  /** How figures and tables name it: the model, or `model · dataset` when the spec lists several datasets. */
+  readonly label: string;
   readonly datasetName: string;
+  /** The dataset's label in the spec (its name unless given), and its index there. */
+  readonly datasetLabel: string;
+  readonly datasetIndex: number;
+  /** From the checkpoint: its parameter count (model-io's parameterCount of its config) and family (its adapter). */
+  readonly parameters: number;
+  readonly family: string;
   readonly engine: string;
   readonly backend: string;
   readonly firstIsBos: boolean;
@@ -35,16 +45,28 @@ function metadataOf(table: Table): Record<string, string> {
   return out;
 }
 
-/** Read a model's metrics and entropy artifacts and join them into the `layers` table (written to the store too). */
-export async function readModelTables(ctx: PipelineContext, modelIndex: number): Promise<ModelTables> {
-  const plan = await modelPlan(ctx, modelIndex);
+/** The family a model-io adapter names: the start of its summary ('GPT-2', 'Llama', 'GPT-NeoX/Pythia', ...). */
+export function familyName(summary: string): string {
+  return summary.split(/[:(]/)[0].trim();
+}
+
+/** Read a model's metrics and entropy artifacts on one dataset and join them into the `layers` table (written to the store too). */
+export async function readModelTables(ctx: PipelineContext, modelIndex: number, datasetIndex = 0): Promise<ModelTables> {
+  const plan = await modelPlan(ctx, modelIndex, datasetIndex);
   const name = plan.model.ref.name;
+  const ckpt = Checkpoint.open(plan.model.dir);
+  let family: string;
+  try {
+    family = familyName(ckpt.family.summary);
+  } finally {
+    ckpt.close();
+  }
   const tables = {} as ModelTables['tables'];
   const metadata: Record<string, Record<string, string>> = {};
   const artifacts: StepReceipt['artifacts'][number][] = [];
   const read = async (kind: string, key: string, step: string) => {
     const t = await ctx.store.read(kind, key);
-    if (!t) throw new Error(`report ${name}: the ${kind} artifact ${key.slice(0, 12)} is missing (run the ${step} step first)`);
+    if (!t) throw new Error(`report ${unitLabel(plan)}: the ${kind} artifact ${key.slice(0, 12)} is missing (run the ${step} step first)`);
     metadata[kind] = metadataOf(t);
     return rowsOf(t);
   };
@@ -120,12 +142,17 @@ export async function readModelTables(ctx: PipelineContext, modelIndex: number):
   const written = await ctx.store.ensure(LAYERS.kind, layersKey, LAYERS.schema, meta, (w) => {
     w.append(buildRecordBatchFromRows(LAYERS, tables.layers as never));
   });
-  artifacts.push({ kind: LAYERS.kind, key: layersKey, model: name, cacheHit: written.hit });
+  artifacts.push({ kind: LAYERS.kind, key: layersKey, model: name, ...datasetOf(plan), cacheHit: written.hit });
   metadata.layers = Object.fromEntries([...meta].filter(([k]) => k.startsWith('sinkscope.')).map(([k, v]) => [k.slice('sinkscope.'.length), v]));
   const ref = plan.model.ref;
   return {
     name,
+    label: unitLabel(plan),
     datasetName: plan.datasetName,
+    datasetLabel: plan.datasetLabel,
+    datasetIndex: plan.datasetIndex,
+    parameters: parameterCount(plan.model.arch),
+    family,
     engine: plan.engine,
     backend: plan.backend,
     firstIsBos: plan.firstIsBos,
