@@ -6,6 +6,8 @@ export * from './readings.js';
 export * from './loss.js';
 export * from './summary.js';
 export * from './effects.js';
+export * from './effects-rows.js';
+export * from './massive.js';
 export * from './table.js';
 export * from './kinds.js';
 export * from './ablate-model.js';

@@ -2,9 +2,10 @@ import { largestJump } from '@sinkscope/metrics';
 import type { AblationHookKind } from './schema.js';
 
 /**
- * Where the first token's massive activation forms: the hidden-state index with the largest rise of
- * the first-token norm ratio ||h_1|| / mean ||h_t>1|| (metrics' `largestJump`; Queipo-de-Llano et
- * al. 2025 sec. 4 remove it "where it forms"). `ratios[i]` is the ratio of hidden state i.
+ * Where the first token's massive activation forms: the residual state with the largest rise of the
+ * first-token norm ratio ||h_1|| / mean ||h_t>1|| (metrics' `largestJump`; Queipo-de-Llano et al.
+ * 2025 sec. 4 remove it "where it forms"). `ratios[i]` is the ratio of residual state i, never of the
+ * final norm's output (see `ResidualProfile`).
  */
 export function emergenceHiddenIndex(ratios: readonly number[]): number {
   const e = largestJump(ratios);
@@ -13,38 +14,58 @@ export function emergenceHiddenIndex(ratios: readonly number[]): number {
 }
 
 /**
- * The block an `auto` ablation acts on: hidden state e is the output of block e - 1, so the
- * in-block hooks (attn_out, mlp_out, resid_mid, resid_post) act at block e - 1; `hook_resid_pre`
- * of block e is that same output, entering the next block.
+ * The block an `auto` ablation acts on, given the emergence state e: hidden state e is the output of
+ * block e - 1, so the in-block hooks (attn_out, mlp_out, resid_mid, resid_post) act at block e - 1;
+ * `hook_resid_pre` of block e is that same output, entering the next block (null when e is the last
+ * block's output: there is no later block).
  */
-export function autoLayer(ratios: readonly number[], hook: AblationHookKind): number {
+export function autoBlock(emergence: number, hook: AblationHookKind, nLayers: number): number | null {
+  if (hook !== 'hook_resid_pre') return emergence - 1;
+  return emergence < nLayers ? emergence : null;
+}
+
+/** The block of `autoBlock`, or an error when there is none (hook_resid_pre after the last block). */
+export function autoLayer(ratios: readonly number[], hook: AblationHookKind, nLayers = ratios.length - 1): number {
   const e = emergenceHiddenIndex(ratios);
-  if (hook !== 'hook_resid_pre') return e - 1;
-  const nLayers = ratios.length - 1;
-  if (e >= nLayers) throw new Error(`layers 'auto': the massive activation forms in the last block (hidden state ${e}); no later hook_resid_pre exists`);
-  return e;
+  const block = autoBlock(e, hook, nLayers);
+  if (block === null) throw new Error(`layers 'auto': the massive activation forms in the last block (hidden state ${e}); no later hook_resid_pre exists`);
+  return block;
+}
+
+/** The layer control of an ablation: the state it acts at (null: none) and, in words, why that one. */
+export interface ControlChoice {
+  readonly hiddenIndex: number | null;
+  readonly note: string;
 }
 
 /**
- * The hidden-state index of the layer control: the first token at a block where no massive
- * activation forms = the smallest |ratio[j] - ratio[j-1]| over j = 1..L-1 not within 1 of the
- * emergence index (nor of `exclude`). Index L (the final norm's output) is left out: its change mixes
- * the last block with the final norm. Null when every block is the emergence block or next to it
- * (e.g. any model with fewer than 4 blocks whose emergence is in the middle).
+ * The layer control: the first token at a block where no massive activation forms. Among the
+ * residual states j = 1..n-1 whose block exists for this hook, not targeted: the smallest
+ * |ratio[j] - ratio[j-1]| farther than 1 from the emergence state and from every targeted state; if
+ * none is that far (a model with few blocks), the smallest change among the others, and the note
+ * says it sits next to the emergence; null when every block is targeted.
  */
-export function controlHiddenIndex(ratios: readonly number[], emergence: number, exclude: readonly number[] = []): number | null {
-  let best: number | null = null;
-  let bestJump = Infinity;
-  const far = (j: number, from: number) => Math.abs(j - from) > 1;
-  for (let j = 1; j < ratios.length - 1; j++) {
-    if (!far(j, emergence) || !exclude.every((x) => far(j, x))) continue;
-    const jump = Math.abs(ratios[j] - ratios[j - 1]);
-    if (jump < bestJump) {
-      bestJump = jump;
-      best = j;
-    }
+export function controlLayerChoice(ratios: readonly number[], emergence: number, targeted: readonly number[], hook: AblationHookKind, nLayers: number): ControlChoice {
+  const candidates: number[] = [];
+  for (let j = 1; j < ratios.length; j++) {
+    const block = blockOfHiddenIndex(j, hook);
+    if (block >= 0 && block < nLayers && !targeted.includes(j)) candidates.push(j);
   }
-  return best;
+  const rise = (j: number) => Math.abs(ratios[j] - ratios[j - 1]);
+  const smallest = (js: number[]) => js.reduce((best, j) => (rise(j) < rise(best) ? j : best));
+  const far = candidates.filter((j) => [emergence, ...targeted].every((x) => Math.abs(j - x) > 1));
+  if (far.length) {
+    const j = smallest(far);
+    return { hiddenIndex: j, note: `block ${blockOfHiddenIndex(j, hook)}: the smallest change of the norm ratio (${Number(rise(j).toPrecision(3))}) away from the emergence at hidden state ${emergence}` };
+  }
+  if (candidates.length) {
+    const j = smallest(candidates);
+    return {
+      hiddenIndex: j,
+      note: `block ${blockOfHiddenIndex(j, hook)}, next to the emergence at hidden state ${emergence}: this ${nLayers}-block model has no block farther away (norm-ratio change ${Number(rise(j).toPrecision(3))})`,
+    };
+  }
+  return { hiddenIndex: null, note: `no layer control: this ${nLayers}-block model has no ${hook} block besides the targeted one` };
 }
 
 /** Block of hidden-state index j for a hook kind (inverse of `firstAffectedHiddenIndex`). */

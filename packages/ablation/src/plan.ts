@@ -1,15 +1,17 @@
 import { SeededRandom } from '@sinkscope/datasets';
 import type { ArchSpec } from '@sinkscope/model-io';
 import { validateIntervention, type InterventionSpec } from '@sinkscope/model-io';
-import { autoLayer, blockOfHiddenIndex, controlHiddenIndex, emergenceHiddenIndex, massiveDims, type MassiveDimsOptions } from './layers.js';
+import { autoBlock, blockOfHiddenIndex, controlLayerChoice, massiveDims, type MassiveDimsOptions } from './layers.js';
+import type { MassiveFinding } from './massive.js';
 import { ablationName, type AblationSpec } from './schema.js';
 import { blockHook, checkAgainstModel, firstAffectedHiddenIndex } from './targets.js';
 
-export type AblationRole = 'baseline' | 'targeted' | 'control';
+/** `dose` runs are the partial strengths of a dose-response (`scale: [...]`). */
+export type AblationRole = 'baseline' | 'targeted' | 'control' | 'dose';
 
-/** One forward pass to measure: the baseline, a targeted ablation, or one of its controls. */
+/** One forward pass to measure: the baseline, a targeted ablation, one of its controls, or one dose. */
 export interface AblationRun {
-  /** The `intervention` column: `baseline`, the ablation's name, or `<name> [control: position p]` / `<name> [control: layer l]`. */
+  /** The `intervention` column: `baseline`, the ablation's name, `<name> [control: position p]` / `<name> [control: layer l]`, or `<name> [scale s]`. */
   readonly name: string;
   readonly role: AblationRole;
   /** Concrete interventions applied together (empty for the baseline). */
@@ -18,22 +20,53 @@ export interface AblationRun {
   readonly group: string;
   /** First hidden-state index the group's targeted ablation can change: effects are read from here on. */
   readonly window: number;
+  /** The blocks it acts at (none for the baseline). */
+  readonly blocks: readonly number[];
+  /** A dose run's strength. */
+  readonly scale?: number;
+  /** Why this block or position, in words (auto's emergence, the control's choice). */
+  readonly note?: string;
 }
 
 export const BASELINE_NAME = 'baseline';
 
-/** What the plan needs from the baseline: norm ratios per hidden state and, for massive dims, first-token stats. */
+/** What the plan needs from the baseline: per-position means and the median |a| for massive dims and baseline means. */
 export interface BaselineProfile {
-  /** First-token norm ratio per hidden-state index 0..L. */
-  readonly normRatios: readonly number[];
   /**
    * [L+1][minSeqLen * d] mean over sequences of each position's vector, and [L+1] mean median |a|
-   * (needed by `dims: massive` and `value: baseline-mean`).
+   * (needed by `dims: massive` and `value: baseline-mean`); index L is the final norm's output.
    */
   readonly positionMean?: readonly ArrayLike<number>[];
   readonly medianAbs?: ArrayLike<number>;
   /** Shortest sequence length (the random control position is drawn below it). */
   readonly minSeqLen: number;
+}
+
+/** An ablation that does not run, and why (e.g. `layers: auto` on a model with no massive activation). */
+export interface SkippedAblation {
+  readonly group: string;
+  readonly reason: string;
+}
+
+/** A point of a dose-response curve: the run whose readings it is (the baseline at 0, the targeted run at 1). */
+export interface DosePoint {
+  readonly group: string;
+  readonly scale: number;
+  readonly run: string;
+}
+
+/** Things a reader must know about an ablation that did run (no attention downstream, no layer control). */
+export interface PlanNote {
+  readonly group: string;
+  readonly note: string;
+}
+
+export interface AblationPlan {
+  /** The baseline first (when anything runs), then per ablation its targeted run, controls and doses. */
+  readonly runs: readonly AblationRun[];
+  readonly skipped: readonly SkippedAblation[];
+  readonly notes: readonly PlanNote[];
+  readonly dose: readonly DosePoint[];
 }
 
 /** A random position in 1..minSeqLen-1 not in `taken` (seeded). */
@@ -54,27 +87,44 @@ export function checkAblations(specs: readonly AblationSpec[], arch: ArchSpec, m
   });
 }
 
+/** The strengths of a dose-response, or undefined (add-direction's numeric `scale` multiplies its direction instead). */
+export function doseScales(spec: AblationSpec): readonly number[] | undefined {
+  return Array.isArray(spec.scale) ? spec.scale : undefined;
+}
+
 /** The concrete interventions of one spec at the given blocks and positions. */
-function concrete(spec: AblationSpec, layers: readonly number[], positions: readonly number[], baseline: BaselineProfile, arch: ArchSpec, where: string, massive: MassiveDimsOptions): InterventionSpec[] {
+function concrete(
+  spec: AblationSpec,
+  layers: readonly number[],
+  positions: readonly number[],
+  baseline: BaselineProfile,
+  arch: ArchSpec,
+  where: string,
+  massive: MassiveDimsOptions,
+  emergence: number,
+  strength?: number,
+): InterventionSpec[] {
   const out: InterventionSpec[] = [];
+  const dose = strength === undefined ? {} : { strength };
   for (const layer of layers) {
     const hook = blockHook(spec.hook, layer);
     switch (spec.kind) {
       case 'zero':
       case 'mean-of-others':
-        out.push({ kind: spec.kind, hook, positions });
+        out.push({ kind: spec.kind, hook, positions, ...dose });
         break;
       case 'rescale-norm':
-        out.push({ kind: 'rescale-norm', hook, positions, norm: spec.norm });
+        out.push({ kind: 'rescale-norm', hook, positions, norm: spec.norm, ...dose });
         break;
       case 'add-direction':
-        out.push({ kind: 'add-direction', hook, positions, direction: spec.direction, ...(spec.scale !== undefined ? { scale: spec.scale } : {}) });
+        out.push({ kind: 'add-direction', hook, positions, direction: spec.direction, ...(typeof spec.scale === 'number' ? { scale: spec.scale } : {}), ...dose });
         break;
       case 'set-dims': {
         let dims: readonly number[];
         if (spec.dims === 'massive') {
-          const e = emergenceHiddenIndex(baseline.normRatios);
+          const e = emergence;
           if (!baseline.positionMean || !baseline.medianAbs) throw new Error(`${where}: dims 'massive' needs the baseline's first-token statistics`);
+          if (e >= arch.nLayers) throw new Error(`${where}: dims 'massive': the massive activation forms in the last block, whose output the baseline holds only after the final norm; list the dims explicitly`);
           dims = massiveDims(Array.from({ length: arch.dModel }, (_, c) => baseline.positionMean![e][c]), baseline.medianAbs[e], massive);
           if (dims.length === 0) {
             throw new Error(`${where}: dims 'massive': the first token has no dim above ${massive.medianRatio ?? 100} x the median |activation| at hidden state ${e}; list the dims explicitly`);
@@ -87,8 +137,8 @@ function concrete(spec: AblationSpec, layers: readonly number[], positions: read
           const means = baseline.positionMean;
           if (!means) throw new Error(`${where}: value 'baseline-mean' needs the baseline's per-position means`);
           // one set-dims per (position, dim), each with the baseline's mean there (rounded to float32 as the engine holds it)
-          for (const p of positions) for (const d of dims) out.push({ kind: 'set-dims', hook, positions: [p], dims: [d], value: Math.fround(means[h][p * arch.dModel + d]) });
-        } else out.push({ kind: 'set-dims', hook, positions, dims, value: spec.value });
+          for (const p of positions) for (const d of dims) out.push({ kind: 'set-dims', hook, positions: [p], dims: [d], value: Math.fround(means[h][p * arch.dModel + d]), ...dose });
+        } else out.push({ kind: 'set-dims', hook, positions, dims, value: spec.value, ...dose });
         break;
       }
     }
@@ -97,40 +147,79 @@ function concrete(spec: AblationSpec, layers: readonly number[], positions: read
 }
 
 /**
- * Expand the ablation specs into runs: the baseline, then per spec its targeted run and its controls
+ * Expand the ablation specs into runs: the baseline, then per spec its targeted run, its controls
  * (the same intervention at a seeded random non-first position, and on the first token at a block
- * where no massive activation forms; see `controlHiddenIndex`). `log` hears about skipped controls.
+ * where no massive activation forms; see `controlLayerChoice`) and its doses. `layers: auto` acts at
+ * the block where the massive activation forms, and only when `finding` found one: otherwise the
+ * ablation is skipped with the finding's verdict as the reason. `residualRatios` are the first-token
+ * norm ratios of the residual states (never the final norm's output), as the finding was made from.
  */
 export function planAblations(
   specs: readonly AblationSpec[],
   arch: ArchSpec,
   baseline: BaselineProfile,
+  finding: MassiveFinding,
+  residualRatios: readonly number[],
   options: { massive?: MassiveDimsOptions; log?: (m: string) => void; where?: string } = {},
-): AblationRun[] {
+): AblationPlan {
   const where = options.where ?? 'ablations';
-  if (baseline.normRatios.length !== arch.nLayers + 1) throw new Error(`planAblations: ${baseline.normRatios.length} norm ratios for ${arch.nLayers + 1} hidden states`);
   checkAblations(specs, arch, baseline.minSeqLen, where);
-  const runs: AblationRun[] = [{ name: BASELINE_NAME, role: 'baseline', interventions: [], group: '', window: 0 }];
-  const emergence = emergenceHiddenIndex(baseline.normRatios);
+  const runs: AblationRun[] = [];
+  const skipped: SkippedAblation[] = [];
+  const notes: PlanNote[] = [];
+  const dose: DosePoint[] = [];
+  const emergence = finding.emergenceHiddenIndex;
+  const massive = options.massive ?? {};
   specs.forEach((spec, i) => {
     const at = `${where}[${i}]`;
     const name = ablationName(spec);
     if (name === BASELINE_NAME) throw new Error(`${at}: the name '${BASELINE_NAME}' is reserved`);
-    const layers = spec.layers === 'auto' ? [autoLayer(baseline.normRatios, spec.hook)] : [...spec.layers];
-    const positions = spec.positions ?? [0];
-    const window = Math.min(...layers.map((l) => firstAffectedHiddenIndex(spec.hook, l)));
-    runs.push({ name, role: 'targeted', interventions: concrete(spec, layers, positions, baseline, arch, at, options.massive ?? {}), group: name, window });
-    if (spec.controls === false) return;
-    const p = controlPosition(spec.seed ?? 0, baseline.minSeqLen, positions);
-    runs.push({ name: `${name} [control: position ${p}]`, role: 'control', interventions: concrete(spec, layers, [p], baseline, arch, at, options.massive ?? {}), group: name, window });
-    const targetedIndices = layers.map((l) => firstAffectedHiddenIndex(spec.hook, l));
-    const j = controlHiddenIndex(baseline.normRatios, emergence, targetedIndices);
-    const controlBlock = j === null ? null : blockOfHiddenIndex(j, spec.hook);
-    if (controlBlock === null || controlBlock < 0 || controlBlock >= arch.nLayers) {
-      options.log?.(`${at} '${name}': no layer control (every block of this ${arch.nLayers}-block model is the emergence block ${emergence - 1} or next to it)`);
-      return;
+    const skip = (reason: string) => {
+      skipped.push({ group: name, reason });
+      options.log?.(`${at} '${name}': not run: ${reason}`);
+    };
+    let layers: number[];
+    let note: string;
+    if (spec.layers === 'auto') {
+      if (!finding.found) return skip(`layers 'auto' acts where the first token's massive activation forms, and this model has none`);
+      const block = autoBlock(emergence, spec.hook, arch.nLayers);
+      if (block === null) return skip(`the massive activation forms in the last block (hidden state ${emergence}); no later ${spec.hook} exists`);
+      layers = [block];
+      note = `block ${block} (auto), where the massive activation forms (hidden state ${emergence}, the largest rise of the first-token norm ratio)`;
+    } else {
+      layers = [...spec.layers];
+      note = `block${layers.length > 1 ? 's' : ''} ${layers.join(', ')} (given)`;
     }
-    runs.push({ name: `${name} [control: layer ${controlBlock}]`, role: 'control', interventions: concrete(spec, [controlBlock], positions, baseline, arch, at, options.massive ?? {}), group: name, window });
+    const positions = spec.positions ?? [0];
+    const targetedIndices = layers.map((l) => firstAffectedHiddenIndex(spec.hook, l));
+    const window = Math.min(...targetedIndices);
+    const make = (ls: readonly number[], ps: readonly number[], strength?: number) => concrete(spec, ls, ps, baseline, arch, at, massive, emergence, strength);
+    runs.push({ name, role: 'targeted', interventions: make(layers, positions), group: name, window, blocks: layers, note });
+    if (window >= arch.nLayers) {
+      notes.push({ group: name, note: `no attention layer comes after block ${Math.max(...layers)} (the model's last), so Sink_1 downstream is not measured` });
+    }
+    if (spec.controls !== false) {
+      const p = controlPosition(spec.seed ?? 0, baseline.minSeqLen, positions);
+      runs.push({ name: `${name} [control: position ${p}]`, role: 'control', interventions: make(layers, [p]), group: name, window, blocks: layers, note: `the same blocks at the seeded random position ${p}` });
+      const choice = controlLayerChoice(residualRatios, emergence, targetedIndices, spec.hook, arch.nLayers);
+      if (choice.hiddenIndex === null) {
+        notes.push({ group: name, note: choice.note });
+        options.log?.(`${at} '${name}': ${choice.note}`);
+      } else {
+        const block = blockOfHiddenIndex(choice.hiddenIndex, spec.hook);
+        runs.push({ name: `${name} [control: layer ${block}]`, role: 'control', interventions: make([block], positions), group: name, window, blocks: [block], note: choice.note });
+      }
+    }
+    for (const s of doseScales(spec) ?? []) {
+      if (s === 0) dose.push({ group: name, scale: 0, run: BASELINE_NAME });
+      else if (s === 1) dose.push({ group: name, scale: 1, run: name });
+      else {
+        const run = `${name} [scale ${s}]`;
+        runs.push({ name: run, role: 'dose', interventions: make(layers, positions, s), group: name, window, blocks: layers, scale: s, note: `strength ${s}: x + ${s} (f(x) - x)` });
+        dose.push({ group: name, scale: s, run });
+      }
+    }
   });
-  return runs;
+  const baselineRun: AblationRun = { name: BASELINE_NAME, role: 'baseline', interventions: [], group: '', window: 0, blocks: [] };
+  return { runs: runs.length ? [baselineRun, ...runs] : [], skipped, notes, dose };
 }

@@ -11,7 +11,7 @@ export interface ReadingSettings {
   readonly entropy?: { readonly center: boolean; readonly normalizeRows: boolean };
   /** Sequences per forward pass (default 8). */
   readonly batchSize?: number;
-  /** Also keep each position's mean vector and the median |activation| per hidden state (massive dims, baseline means). */
+  /** Also keep each position's mean vector, the median and the top |activation| per hidden state (massive dims, baseline means, the massive-activation test). */
   readonly firstTokenStats?: boolean;
 }
 
@@ -24,7 +24,7 @@ export interface SequenceReadings {
   /** Their Theorem 1 bound on the (unnormalised) entropy, nats. */
   readonly entropyBound: Float64Array;
   /** Mean pairwise cosine of all tokens, first included. */
-  readonly anisotropy: Float64Array;
+  readonly meanCosine: Float64Array;
   /** Fraction of heads of each attention layer with alpha_1 = (1/T) sum_t A[t, 1] > eps (NaN for a block without attention). */
   readonly sinkRate: Float64Array;
   /** Summed next-token cross-entropy (nats) and how many tokens were predicted (T - 1). */
@@ -37,10 +37,12 @@ export interface RunReadings {
   readonly sequences: readonly SequenceReadings[];
   /**
    * With `firstTokenStats`: [L+1][minT * d] mean over sequences of each position's vector (positions
-   * below the shortest length; position 0 = the first token), and [L+1] mean median |a|.
+   * below the shortest length; position 0 = the first token), [L+1] mean median |a| and [L+1] the
+   * largest |a| over all sequences, tokens and dims.
    */
   readonly positionMean?: readonly Float64Array[];
   readonly medianAbs?: Float64Array;
+  readonly topAbs?: Float64Array;
 }
 
 /**
@@ -66,6 +68,7 @@ export async function runReadings(
   const minT = Math.min(...sequences.map((s) => s.length));
   const positionSum = settings.firstTokenStats ? hidden.map(() => new Float64Array(minT * d)) : undefined;
   const medianSum = settings.firstTokenStats ? new Float64Array(L + 1) : undefined;
+  const topAbs = settings.firstTokenStats ? new Float64Array(L + 1) : undefined;
   const out: SequenceReadings[] = [];
   const batchSize = settings.batchSize ?? 8;
   for (let start = 0; start < sequences.length; start += batchSize) {
@@ -87,7 +90,7 @@ export async function runReadings(
         otherTokensMeanNorm: new Float64Array(L + 1),
         entropyNormalized: new Float64Array(L + 1),
         entropyBound: new Float64Array(L + 1),
-        anisotropy: new Float64Array(L + 1),
+        meanCosine: new Float64Array(L + 1),
         sinkRate: new Float64Array(L),
       };
       hidden.forEach((hook, i) => {
@@ -105,10 +108,12 @@ export async function runReadings(
         const e = entropy.add(i, x, T, d);
         m.entropyNormalized[i] = e.shannonNormalized;
         m.entropyBound[i] = e.bound ?? NaN;
-        m.anisotropy[i] = e.anisotropyIncludingBos ?? NaN;
-        if (positionSum && medianSum) {
+        m.meanCosine[i] = e.meanCosineIncludingBos ?? NaN;
+        if (positionSum && medianSum && topAbs) {
           for (let c = 0; c < minT * d; c++) positionSum[i][c] += x[c];
-          medianSum[i] += medianInPlace(Float64Array.from(x, Math.abs));
+          const magnitudes = Float64Array.from(x, Math.abs);
+          for (const m of magnitudes) if (m > topAbs[i]) topAbs[i] = m;
+          medianSum[i] += medianInPlace(magnitudes);
         }
       });
       patterns.forEach((hook, l) => {
@@ -136,6 +141,6 @@ export async function runReadings(
   return {
     layers: L,
     sequences: out,
-    ...(positionSum && medianSum ? { positionMean: positionSum.map((v) => v.map((x) => x / n)), medianAbs: medianSum.map((x) => x / n) } : {}),
+    ...(positionSum && medianSum && topAbs ? { positionMean: positionSum.map((v) => v.map((x) => x / n)), medianAbs: medianSum.map((x) => x / n), topAbs } : {}),
   };
 }

@@ -18,6 +18,12 @@ const RESIDUAL_HOOKS: readonly AblationHookKind[] = ['hook_resid_pre', 'hook_res
 
 const distinct = (xs: readonly unknown[]) => new Set(xs).size === xs.length;
 const indexList = z.array(z.number().int().nonnegative()).min(1);
+/** Dose-response: the strengths to run (0 = the baseline, 1 = the targeted run, each other value one run). */
+const doses = z
+  .array(z.number().refine(Number.isFinite, 'must be finite'))
+  .min(2)
+  .refine(distinct, 'has duplicates')
+  .describe('dose-response: run the intervention at these strengths, x + s (f(x) - x); e.g. [0, 0.25, 0.5, 0.75, 1]');
 
 const common = {
   name: z.string().min(1).refine((s) => s.trim() !== '', 'must not be blank').optional(),
@@ -30,6 +36,7 @@ const common = {
   positions: indexList.refine(distinct, 'has duplicates').optional().describe('token positions (default [0], the first token)'),
   controls: z.boolean().default(true).describe('also run the random-position and no-massive-layer controls'),
   seed: z.number().int().nonnegative().default(0),
+  scale: doses.optional(),
 };
 
 /** The fields of each kind beside the common ones; one entry per model-io intervention kind. */
@@ -41,7 +48,8 @@ const KIND_FIELDS = {
     dims: z.union([z.literal('massive'), indexList]),
     value: z.union([z.number(), z.literal('baseline-mean')]),
   },
-  'add-direction': { direction: z.array(z.number()).min(1), scale: z.number().optional() },
+  // a number multiplies the direction (model-io's `scale`); a list is a dose-response as for the other kinds
+  'add-direction': { direction: z.array(z.number()).min(1), scale: z.union([z.number(), doses]).optional() },
 } satisfies Record<InterventionKind, z.ZodRawShape>;
 
 const kindSchema = <K extends InterventionKind>(kind: K) => z.object({ kind: z.literal(kind), ...common, ...KIND_FIELDS[kind] }).strict();

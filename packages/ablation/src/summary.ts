@@ -11,7 +11,7 @@ export interface AblationRow {
   norm_ratio: number;
   entropy_normalized: number;
   entropy_bound: number;
-  anisotropy: number;
+  mean_cosine: number;
   loss: number;
   perplexity: number;
 }
@@ -27,7 +27,7 @@ export interface AblationSequenceRow {
   sink_rate: number;
   entropy_normalized: number;
   entropy_bound: number;
-  anisotropy: number;
+  mean_cosine: number;
   nll_sum: number;
   predicted_tokens: number;
 }
@@ -57,7 +57,7 @@ export function modelLoss(sequences: readonly Pick<SequenceReadings, 'nllSum' | 
  * The `ablation` rows of one run, with the conventions of the metrics and entropy steps: sink_rate =
  * mean over sequences of the per-sequence fraction of heads over eps (NaN at hidden_index 0);
  * norm_ratio = mean first-token norm / mean other-token norm (ratio of means); entropy, its bound and
- * anisotropy = means over sequences.
+ * mean cosine = means over sequences.
  */
 export function ablationRows(model: string, intervention: string, role: AblationRole, run: Pick<RunReadings, 'layers' | 'sequences'>): AblationRow[] {
   const seqs = run.sequences;
@@ -71,7 +71,7 @@ export function ablationRows(model: string, intervention: string, role: Ablation
     norm_ratio: mean(seqs.map((s) => s.firstTokenNorm[i])) / mean(seqs.map((s) => s.otherTokensMeanNorm[i])),
     entropy_normalized: mean(seqs.map((s) => s.entropyNormalized[i])),
     entropy_bound: mean(seqs.map((s) => s.entropyBound[i])),
-    anisotropy: mean(seqs.map((s) => s.anisotropy[i])),
+    mean_cosine: mean(seqs.map((s) => s.meanCosine[i])),
     loss,
     perplexity,
   }));
@@ -90,7 +90,7 @@ export function sequenceRows(model: string, intervention: string, run: Pick<RunR
       sink_rate: i === 0 ? NaN : s.sinkRate[i - 1],
       entropy_normalized: s.entropyNormalized[i],
       entropy_bound: s.entropyBound[i],
-      anisotropy: s.anisotropy[i],
+      mean_cosine: s.meanCosine[i],
       nll_sum: s.nllSum,
       predicted_tokens: s.predicted,
     })),
@@ -105,7 +105,7 @@ export function readingsFromRows(rows: readonly AblationSequenceRow[], layers: n
     otherTokensMeanNorm: new Float64Array(layers + 1).fill(NaN),
     entropyNormalized: new Float64Array(layers + 1).fill(NaN),
     entropyBound: new Float64Array(layers + 1).fill(NaN),
-    anisotropy: new Float64Array(layers + 1).fill(NaN),
+    meanCosine: new Float64Array(layers + 1).fill(NaN),
     sinkRate: new Float64Array(layers).fill(NaN),
     nllSum: NaN,
     predicted: 0,
@@ -117,7 +117,7 @@ export function readingsFromRows(rows: readonly AblationSequenceRow[], layers: n
     s.otherTokensMeanNorm[i] = r.other_tokens_mean_norm;
     s.entropyNormalized[i] = r.entropy_normalized;
     s.entropyBound[i] = r.entropy_bound;
-    s.anisotropy[i] = r.anisotropy;
+    s.meanCosine[i] = r.mean_cosine;
     if (i > 0) s.sinkRate[i - 1] = r.sink_rate;
     s.nllSum = r.nll_sum;
     s.predicted = r.predicted_tokens;

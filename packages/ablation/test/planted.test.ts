@@ -5,6 +5,8 @@ import { ArtifactStore, buildArtifactMetadata, hashInputs } from '@sinkscope/art
 import { loadExtractionModel, type ExtractionModel } from '@sinkscope/model-io';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ablateModel, type AblatedModel, type AblateModelInput } from '../src/ablate-model.js';
+import type { AblationEffectsRow } from '../src/effects-rows.js';
+import { ABLATION_EFFECTS } from '../src/kinds.js';
 import { checkAblations } from '../src/plan.js';
 import { parseAblationSpecs } from '../src/schema.js';
 import type { AblationRow } from '../src/summary.js';
@@ -17,13 +19,14 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 const T = 16;
 const sequences = plantedSequences(8, T);
 const SPECS = parseAblationSpecs([
-  { kind: 'zero', hook: 'hook_mlp_out', layers: 'auto' },
+  { kind: 'zero', hook: 'hook_mlp_out', layers: 'auto', scale: [0, 0.5, 1] },
   { kind: 'set-dims', hook: 'hook_resid_post', layers: 'auto', dims: 'massive', value: 0, controls: false },
 ]);
 let model: ExtractionModel;
 let result: AblatedModel;
 let rows: AblationRow[];
 let loads = 0;
+let store: ArtifactStore;
 
 /** The library's one orchestration on a store of its own, as the pipeline's ablate step runs it. */
 function ablate(specs: AblateModelInput['specs'], store: ArtifactStore): Promise<AblatedModel> {
@@ -47,7 +50,8 @@ function ablate(specs: AblateModelInput['specs'], store: ArtifactStore): Promise
 
 beforeAll(async () => {
   model = await loadExtractionModel(writePlantedGpt2(join(tmp, 'planted')), { engine: 'tfjs' });
-  result = await ablate(SPECS, new ArtifactStore({ root: join(tmp, 'cache'), warn: () => {} }));
+  store = new ArtifactStore({ root: join(tmp, 'cache'), warn: () => {} });
+  result = await ablate(SPECS, store);
   rows = await result.readRows();
 });
 afterAll(() => model?.dispose());
@@ -58,7 +62,7 @@ const downstream = [2, 3, 4, 5]; // hidden states that carry the planted activat
 
 describe('ablations on a model with a planted first-token massive activation', () => {
   it('auto finds the block that writes it, massive dims find its dims, controls sit elsewhere', () => {
-    const zero = result.runs.filter((r) => r.group === ZERO);
+    const zero = result.runs.filter((r) => r.group === ZERO && r.role !== 'dose');
     expect(zero.map((r) => [r.role, r.interventions.map((i) => `${i.hook}@${i.positions}`)])).toEqual([
       ['targeted', [`blocks.${PLANTED.massiveBlock}.hook_mlp_out@0`]],
       ['control', [`blocks.1.hook_mlp_out@${zero[1].interventions[0].positions![0]}`]],
@@ -89,7 +93,7 @@ describe('ablations on a model with a planted first-token massive activation', (
       expect(after[i].sink_rate).toBeLessThan(0.5);
     }
     // nothing upstream of block 1's MLP changes, bit for bit
-    for (const col of ['norm_ratio', 'entropy_normalized', 'entropy_bound', 'anisotropy'] as const) {
+    for (const col of ['norm_ratio', 'entropy_normalized', 'entropy_bound', 'mean_cosine'] as const) {
       expect([after[0][col], after[1][col]]).toEqual([before[0][col], before[1][col]]);
     }
   });
@@ -111,7 +115,7 @@ describe('ablations on a model with a planted first-token massive activation', (
   });
 
   it('the controls change the profile far less than the targeted ablation', () => {
-    const effects = result.effects.filter((e) => e.group === ZERO);
+    const effects = result.effects.filter((e) => e.group === ZERO && e.role !== 'dose');
     const [targeted, ...controls] = effects;
     expect(targeted.role).toBe('targeted');
     expect(controls).toHaveLength(2);
@@ -126,9 +130,57 @@ describe('ablations on a model with a planted first-token massive activation', (
     // effect = after - baseline of the per-sequence means, with the spread over sequences
     expect(targeted.normRatio.after - targeted.normRatio.baseline).toBeCloseTo(targeted.normRatio.deltaMean, 9);
     expect(targeted.normRatio.deltaStd).toBeGreaterThan(0);
-    const table = effectsTable(result.effects, '## planted');
+    const table = effectsTable(result.summaryRows, '## planted');
     expect(table).toContain(`| targeted | ${ZERO} | 2 |`);
     expect(table).toMatch(/\| control \| zero hook_mlp_out L=auto \[control: layer 4\] \| 2 \| /);
+  });
+
+  it('finds the planted massive activation from the baseline alone, where it forms', () => {
+    expect(result.finding.found).toBe(true);
+    expect(result.finding.emergenceHiddenIndex).toBe(2);
+    expect(result.finding.massiveHiddenIndices).toEqual([2, 3, 4, 5]); // 6 is the final norm's output: not a residual state
+    expect(result.finding.topActivation.value).toBeGreaterThan(100);
+    expect(result.finding.verdict).toMatch(/^massive activation at hidden state 2, hidden state 3, hidden state 4, hidden state 5 \(largest first-token norm ratio [\d.]+ at hidden state \d; top \|activation\| [\d.]+ at hidden state \d, \d+x its median\); it forms at hidden state 2, the output of block 1 \(the largest rise of the norm ratio\)$/);
+    expect(result.plan.skipped).toEqual([]);
+  });
+
+  it('dose-response: strength 0 is the baseline, 1 the targeted run, 0.5 a run of its own in between', () => {
+    const points = result.doses.filter((d) => d.group === ZERO);
+    expect(points.map((p) => [p.scale, p.run])).toEqual([
+      [0, 'baseline'],
+      [0.5, `${ZERO} [scale 0.5]`],
+      [1, ZERO],
+    ]);
+    const targeted = result.effects.find((e) => e.name === ZERO)!;
+    expect(points[0].effects.normRatio.deltaMean).toBe(0);
+    expect(points[0].effects.window).toBe(targeted.window);
+    expect(points[2].effects).toEqual(targeted);
+    // half of the massive MLP output: the first token's norm ratio at h = 2 falls part of the way
+    const half = points[1].effects;
+    expect(half.normRatio.deltaMean).toBeLessThan(-5);
+    expect(half.normRatio.deltaMean).toBeGreaterThan(targeted.normRatio.deltaMean);
+    expect(result.runs.find((r) => r.name === `${ZERO} [scale 0.5]`)!.interventions).toEqual([{ kind: 'zero', hook: 'blocks.1.hook_mlp_out', positions: [0], strength: 0.5 }]);
+  });
+
+  it('stores the effects, the finding and the dose points in one ablation_effects artifact per model', async () => {
+    const entry = result.artifacts.find((a) => a.kind === ABLATION_EFFECTS.kind)!;
+    const table = (await store.read(ABLATION_EFFECTS.kind, entry.key))!;
+    expect(table.schema.metadata.get('sinkscope.massive_found')).toBe('true');
+    expect(table.schema.metadata.get('sinkscope.massive_verdict')).toBe(result.finding.verdict);
+    const stored = table.toArray().map((r) => (r as { toJSON(): AblationEffectsRow }).toJSON());
+    expect(stored.map((r) => [r.role, r.intervention, r.scale])).toEqual([
+      ['targeted', ZERO, 1],
+      ['control', expect.stringMatching(/^zero hook_mlp_out L=auto \[control: position \d+\]$/), NaN],
+      ['control', `${ZERO} [control: layer 4]`, NaN],
+      ['dose', 'baseline', 0],
+      ['dose', `${ZERO} [scale 0.5]`, 0.5],
+      ['dose', ZERO, 1],
+      ['targeted', 'set-dims(massive=0) hook_resid_post L=auto', 1],
+    ]);
+    const targeted = result.effects.find((e) => e.name === ZERO)!;
+    expect(stored[0].norm_ratio_delta_mean).toBe(Math.fround(targeted.normRatio.deltaMean));
+    expect(stored[0].sink_rate_after).toBe(Math.fround(targeted.sinkRate!.after));
+    expect(stored[0].note).toBe('block 1 (auto), where the massive activation forms (hidden state 2, the largest rise of the first-token norm ratio)');
   });
 
   it('stored runs are hits: a second pass loads no model and gives the same effects', async () => {

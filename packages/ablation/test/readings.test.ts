@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadExtractionModel, readSafetensors } from '@sinkscope/model-io';
 import { describe, expect, it } from 'vitest';
-import { autoLayer, controlHiddenIndex, emergenceHiddenIndex, massiveDims } from '../src/layers.js';
+import { autoLayer, controlLayerChoice, emergenceHiddenIndex, massiveDims } from '../src/layers.js';
+import { findMassiveActivation } from '../src/massive.js';
 import { nextTokenLoss } from '../src/loss.js';
 import { runReadings } from '../src/readings.js';
 import { ablationRows, modelLoss } from '../src/summary.js';
@@ -80,12 +81,44 @@ describe('auto layer, control layer and massive dims', () => {
     expect(() => autoLayer([1, 2, 50], 'hook_resid_pre')).toThrow(/last block/);
   });
 
-  it('control = the smallest |change| away from the emergence index, never the final norm', () => {
-    // candidates 4 (|0.5|) and 5 (|0.5|): first on a tie; 1, 3 are adjacent to 2; 6 is the final norm
-    expect(controlHiddenIndex(ratios, 2)).toBe(4);
-    expect(controlHiddenIndex([1, 1, 30, 30.1, 35, 35.2, 2], 2)).toBe(5);
-    expect(controlHiddenIndex([1, 30, 29], 1)).toBeNull(); // a 2-block model has no layer control
-    expect(controlHiddenIndex(ratios, 2, [4])).toBeNull(); // 5 is next to 4, the only other candidate
+  it('control = the smallest |change| away from the emergence; next to it only when nothing is farther; none when every block is targeted', () => {
+    // residual states 0..5 of a 6-block model (state 6 = the final norm's input here): candidates 4 (|0.5|),
+    // 5 (|0.5|) and 6 (|1|): the first on a tie; 1 and 3 are next to the emergence at 2
+    const residual = [1.1, 1.2, 40, 41, 41.5, 42, 43];
+    const choice = (r: number[], e: number, targeted: number[], hook: 'hook_mlp_out' | 'hook_resid_pre' = 'hook_mlp_out') => controlLayerChoice(r, e, targeted, hook, r.length - 1);
+    expect(choice(residual, 2, [2])).toEqual({ hiddenIndex: 4, note: 'block 3: the smallest change of the norm ratio (0.5) away from the emergence at hidden state 2' });
+    expect(choice([1, 1, 30, 30.1, 35, 35.2, 36], 2, [2]).hiddenIndex).toBe(5);
+    // a 2-block model: the only other block is next to the emergence, and the note says so
+    expect(choice([1, 30, 29], 1, [1])).toEqual({ hiddenIndex: 2, note: 'block 1, next to the emergence at hidden state 1: this 2-block model has no block farther away (norm-ratio change 1)' });
+    // hook_resid_pre: state j is block j's input; state 2 of a 2-block model is no block's input
+    expect(choice([1, 30, 29], 1, [1], 'hook_resid_pre')).toEqual({ hiddenIndex: null, note: 'no layer control: this 2-block model has no hook_resid_pre block besides the targeted one' });
+    // a 1-block model
+    expect(choice([1, 30], 1, [1]).hiddenIndex).toBeNull();
+  });
+
+  it('a massive activation: |a| >= 100 and >= 100x the median (Sun et al. 2024: 1000x, settable), or a norm ratio >= 10; else "nothing to ablate"', () => {
+    const profile = (normRatios: number[], topActivation: number[], medianActivation: number[]) => ({ normRatios, topActivation, medianActivation, preFinalNorm: true });
+    // the default model's numbers (states 0, 1 and the final norm's input): nothing
+    const none = findMassiveActivation(profile([1.84, 0.31, 0.5], [1.25, 4.63, 7.0], [0.5, 0.6, 0.7]));
+    expect(none.found).toBe(false);
+    expect(none.verdict).toBe(
+      'no massive activation found (largest ratio 1.84 at hidden state 0; top |activation| 7 at hidden state 2 (before the final norm), 10x its median; thresholds: |a| >= 100 and >= 100x the median, or a norm ratio >= 10)',
+    );
+    // |a| 150 but only 50x the median: not massive; 150x is (the default 100x)
+    expect(findMassiveActivation(profile([1, 1, 1], [1, 150, 150], [1, 3, 3])).found).toBe(false);
+    const byDefault = findMassiveActivation(profile([1, 1.5, 1.4], [1, 150, 150], [1, 1, 3]));
+    expect([byDefault.found, byDefault.massiveHiddenIndices]).toEqual([true, [1]]);
+    // Sun et al. 2024's stricter original (about 1000x the median): 150x is not massive, 1500x is
+    const sunThresholds = { minTopActivation: 100, minMedianRatio: 1000, minNormRatio: 10 };
+    expect(findMassiveActivation(profile([1, 1, 1], [1, 150, 150], [1, 1, 1]), sunThresholds).found).toBe(false);
+    const sun = findMassiveActivation(profile([1, 1.5, 1.4], [1, 150, 150], [1, 0.1, 1]), sunThresholds);
+    expect([sun.found, sun.massiveHiddenIndices]).toEqual([true, [1]]);
+    // a norm ratio of 10 alone is enough; it forms where the ratio rises most
+    const norm = findMassiveActivation(profile([1, 2, 12, 11], [1, 2, 50, 50], [1, 1, 1, 1]));
+    expect([norm.found, norm.emergenceHiddenIndex, norm.massiveHiddenIndices]).toEqual([true, 2, [2, 3]]);
+    expect(norm.verdict).toBe(
+      'massive activation at hidden state 2, hidden state 3 (before the final norm) (largest first-token norm ratio 12 at hidden state 2; top |activation| 50 at hidden state 2, 50x its median); it forms at hidden state 2, the output of block 1 (the largest rise of the norm ratio)',
+    );
   });
 
   it('massive dims: |mean first-token value| over 100 x the median, largest first, at most maxDims', () => {

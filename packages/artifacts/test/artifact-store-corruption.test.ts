@@ -68,7 +68,7 @@ describe('corruption is detected, reported, removed and read as missing', () => 
       writeFileSync(p.json, JSON.stringify({ ...m, schema_version: 0 }));
     });
     expect(await store.read('layers', old)).toBeUndefined();
-    expect(warnings.messages[0]).toContain("has schema version 0, but 'layers' is now at version 1");
+    expect(warnings.messages[0]).toContain("has schema version 0, but 'layers' is now at version 2");
   });
 
   it('bytes whose hash and size match the manifest but that Arrow cannot parse', async () => {

@@ -33,7 +33,7 @@ describe('layout, manifest and cache hits', () => {
       manifest_version: 1,
       kind: 'layers',
       key,
-      schema_version: 1,
+      schema_version: 2,
       row_count: 4,
       batch_count: 1,
       byte_size: bytes.length,
@@ -52,7 +52,7 @@ describe('layout, manifest and cache hits', () => {
     expect(columnsOf(table)).toEqual(expectedColumns(4, 1));
     expect(Number.isNaN(table.getChild('sink_rate')!.get(0))).toBe(true);
     const meta = readArtifactMetadata(table.schema);
-    expect(meta).toMatchObject({ kind: 'layers', schemaVersion: 1, model: 'gpt2', engine: 'onnx', backend: 'cpu', bosPolicy: 'prepend-bos' });
+    expect(meta).toMatchObject({ kind: 'layers', schemaVersion: 2, model: 'gpt2', engine: 'onnx', backend: 'cpu', bosPolicy: 'prepend-bos' });
     expect(meta.versions).toEqual({ '@sinkscope/artifacts': '0.1.0', 'apache-arrow': '21.2.0' });
     expect(meta.extra).toEqual({ eps: '0.3', seq_len: '17' });
     expect(table.schema.fields.map((f) => `${f.name}:${String(f.type)}:${f.nullable}`)).toEqual(

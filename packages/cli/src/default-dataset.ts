@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { hasTokenizer } from '@sinkscope/model-io';
-import { checkpointEvalSet, loadSpec, REPO_ROOT } from '@sinkscope/pipeline';
+import { checkpointEvalSet, datasetRefs, loadSpec, REPO_ROOT } from '@sinkscope/pipeline';
 import { CliError } from './cli-error.js';
 import type { ModelRun } from './model-flags.js';
 import { maxTokensOf, type TokenInput } from './token-input.js';
@@ -29,7 +29,8 @@ export async function defaultDatasetInput(run: ModelRun): Promise<DefaultDataset
   let why: string;
   if (run.location.kind === 'default') {
     const spec = loadSpec(NPM_START_SPEC);
-    dataset = spec.dataset;
+    // the spec's first dataset (a spec with `datasets: [...]` lists several)
+    dataset = datasetRefs(spec)[0];
     seqLen = spec.seqLen;
     why = `the default model's held-out set, as npm start (${spec.name}) measures it`;
   } else if (hasTokenizer(run.dir)) {

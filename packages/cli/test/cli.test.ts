@@ -119,6 +119,26 @@ describe('sinkscope measure', () => {
       expect(Math.abs(s.entropy - metrics.matrix_entropy.shannon[i])).toBeLessThan(1e-4);
       expect(Math.abs(s.renyi2 - metrics.matrix_entropy.renyi2[i])).toBeLessThan(1e-4);
       expect(s.entropy).toBeLessThanOrEqual(s.entropyBound + 1e-9);
+      // Theorem 1 (issue 16): the measured anisotropy is above its bound; every listed field is there
+      expect(s.p1).toBeGreaterThanOrEqual(s.p1Lower - 1e-9);
+      expect(s.dominance).toBeGreaterThanOrEqual(s.dominanceLower - 1e-9);
+      for (const f of ['bosSqNorm', 'restSqNorm', 'alignment', 'entropyUpper', 'meanCosine', 'logitLensLoss']) expect(f in s, f).toBe(true);
+    });
+    // the LogitLens of the last hidden state is the model's own next-token loss on the real logits
+    const logits = expected.tensors.get('logits')!.data as Float32Array;
+    const V = logits.length / (3 * 17);
+    let nll = 0;
+    for (let b = 0; b < 3; b++)
+      for (let t = 0; t < 16; t++) {
+        const row = logits.subarray((b * 17 + t) * V, (b * 17 + t + 1) * V);
+        const max = Math.max(...row);
+        nll += max + Math.log(row.reduce((z, v) => z + Math.exp(v - max), 0)) - row[Number(ids.data[b * 17 + t + 1])];
+      }
+    expect(got.hiddenStates.at(-1).logitLensLoss).toBeCloseTo(nll / 48, 4);
+    got.layers.forEach((l: Record<string, number>) => {
+      expect(l.mixingScore).toBeGreaterThan(0);
+      expect(l.mixingScore).toBeLessThanOrEqual(1);
+      for (const f of ['identityScore', 'prevTokenScore', 'bosScore']) expect(l[f]).toBeGreaterThanOrEqual(0);
     });
   });
 });

@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
-import { ABLATION_BASELINE_MEANS, ABLATION_SEQUENCES } from '@sinkscope/ablation';
+import { ABLATION_BASELINE_MEANS, ABLATION_EFFECTS, ABLATION_SEQUENCES } from '@sinkscope/ablation';
 import { ARTIFACT_KINDS, ArtifactStore, buildArtifactMetadata, hashInputs, type Sha256Hex } from '@sinkscope/artifacts';
 import { ACTIVATIONS_KIND, ACTIVATIONS_SCHEMA_VERSION, activationsSchema, LAYER_ENTROPY, LAYER_METRICS, REPO_ROOT, SINK_K } from '@sinkscope/pipeline';
 import { type DataType, type Field, makeData, RecordBatch, type Schema, Struct, type Table, Type, vectorFromArray } from 'apache-arrow';
@@ -31,7 +31,7 @@ const KINDS: KindUnderTest[] = [
     allowed: Object.fromEntries(k.columns.flatMap((c) => (c.allowed ? [[c.name, c.allowed]] : []))),
   })),
   { kind: ACTIVATIONS_KIND, schema: activationsSchema(), version: ACTIVATIONS_SCHEMA_VERSION },
-  ...[LAYER_METRICS, LAYER_ENTROPY, SINK_K, ABLATION_SEQUENCES, ABLATION_BASELINE_MEANS].map((k) => ({ kind: k.kind, schema: k.schema, version: k.version })),
+  ...[LAYER_METRICS, LAYER_ENTROPY, SINK_K, ABLATION_SEQUENCES, ABLATION_BASELINE_MEANS, ABLATION_EFFECTS].map((k) => ({ kind: k.kind, schema: k.schema, version: k.version })),
 ];
 
 const FLOAT_SPECIALS = [NaN, -0, Infinity, -Infinity, 3.4028234663852886e38, -3.4028234663852886e38, 1.401298464324817e-45, -1.1754943508222875e-38, 0];
@@ -139,7 +139,7 @@ describe('Parquet exports read back by DuckDB', () => {
         for (const m of readFileSync(file, 'utf8').matchAll(/kind: '([a-z_]+)',\s*\n\s*version:/g)) declared.add(m[1]);
       }
     }
-    expect(declared.size).toBeGreaterThanOrEqual(15);
+    expect(declared.size).toBeGreaterThanOrEqual(21);
     expect([...declared].sort()).toEqual(KINDS.map((k) => k.kind).sort());
   });
 
@@ -155,7 +155,7 @@ describe('Parquet exports read back by DuckDB', () => {
       engine: 'onnx',
       backend: 'cpu',
       versions: { '@duckdb/node-api': 'test' },
-      extra: { seq_len: 17, eps: 0.3, emergence_hidden_index: 2, note: 'ünïcode ✓' },
+      extra: { seq_len: 17, eps: 0.3, emergence_hidden_index: 2, first_step_sink: 100, first_step_massive: -1, first_step_valley: 2000, note: 'ünïcode ✓' },
     });
     await store.write(k.kind, key, k.schema, metadata, (w) => {
       w.append(batchOf(k, 211, 0));

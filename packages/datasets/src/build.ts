@@ -80,6 +80,9 @@ export async function buildEvalSet(specInput: DatasetSpec | DatasetSpecInput, to
   if (!BOS_POLICIES.includes(spec.bosPolicy)) throw new Error(`${where}: bosPolicy ${JSON.stringify(spec.bosPolicy)} is not one of ${BOS_POLICIES.join(', ')}`);
 
   const definition = SOURCES[spec.source.kind] as SourceDefinition<SourceSpec>;
+  if (definition.category === 'task') {
+    throw new Error(`${where}: source '${spec.source.kind}' is a task for the depth analyses (a pipeline's analyses.${spec.source.kind === 'labelled' ? 'probes' : 'multipleChoice'}), not an evaluation set of windows`);
+  }
   const rng = SeededRandom.sfc32(spec.seed);
   const built =
     definition.category === 'text'

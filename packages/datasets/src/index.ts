@@ -16,3 +16,14 @@ export { selectWindows } from './windows.js';
 export type { CorpusWindow, WindowOptions } from './windows.js';
 // The bigram back-copy task (written by the training engineer), re-exported for the train package.
 export * from './synthetic/backcopy.js';
+export {
+  loadMultipleChoiceSet,
+  loadLabelledSet,
+  type MultipleChoiceItem,
+  type MultipleChoiceSet,
+  type LabelledExample,
+  type LabelledSet,
+  type TaskChoice,
+  type TaskBuildOptions,
+} from './tasks/task-sets.js';
+export { backcopyChoiceItems, backcopyLabelledExamples } from './tasks/backcopy-tasks.js';

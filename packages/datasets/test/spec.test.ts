@@ -7,15 +7,17 @@ import { charTokenizer } from './char-tokenizer.js';
 import { SPEC_SCHEMA_FILE, specSchemaFileText } from '../tools/write-spec-schema.js';
 
 const SHIPPED = ['backcopy-64', 'brown-64', 'moby-dick-64', 'random-tokens-64', 'repeated-token-64', 'sotu-64'];
+/** The depth analyses' task sets (multiple choice, labelled), beside the evaluation sets. */
+const SHIPPED_TASKS = ['backcopy-choice', 'backcopy-labels'];
 const tmpDirs: string[] = [];
 afterAll(async () => {
   await Promise.all(tmpDirs.map((d) => rm(d, { recursive: true, force: true })));
 });
 
 describe('shipped specs', () => {
-  it('are exactly the six documented sets', async () => {
+  it('are exactly the six documented sets and the two task sets', async () => {
     const files = (await readdir(SHIPPED_DATASETS_DIR)).filter((f) => f.endsWith('.json') && f !== 'dataset-spec.schema.json');
-    expect(files.sort()).toEqual(SHIPPED.map((n) => `${n}.json`));
+    expect(files.sort()).toEqual([...SHIPPED, ...SHIPPED_TASKS].sort().map((n) => `${n}.json`));
   });
 
   it.each(SHIPPED)('%s validates: 100 sequences of 64 tokens, named after its file', async (name) => {
@@ -60,7 +62,7 @@ describe('spec validation', () => {
 
   it('names the file, the field and the value found', () => {
     expect(() => parseDatasetSpec({ ...valid, source: { kind: 'wikipedia' } }, 'datasets/w.json')).toThrow(
-      `datasets/w.json: source.kind: Invalid discriminator value. Expected 'sotu' | 'moby-dick' | 'brown' | 'jsonl' | 'text' | 'random-tokens' | 'repeated-token' | 'bigram-backcopy' (found "wikipedia")`,
+      `datasets/w.json: source.kind: Invalid discriminator value. Expected 'sotu' | 'moby-dick' | 'brown' | 'jsonl' | 'text' | 'random-tokens' | 'repeated-token' | 'bigram-backcopy' | 'multiple-choice' | 'labelled' (found "wikipedia")`,
     );
     expect(() => parseDatasetSpec({ ...valid, count: 0 }, 'datasets/c.json')).toThrow('datasets/c.json: count: Too small: expected number to be >=1 (found 0)');
     expect(() => parseDatasetSpec({ ...valid, seed: 2 ** 32 }, 'datasets/s.json')).toThrow('datasets/s.json: seed: Too big: expected number to be <=4294967295 (found 4294967296)');

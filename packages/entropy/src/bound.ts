@@ -16,6 +16,10 @@ export interface EntropyBound {
   boundAlpha0: number;
   /** c = M / R: ||x_BOS||^2 over the sum of the other tokens' squared norms. */
   c: number;
+  /** M = ||x_BOS||^2. */
+  bosSqNorm: number;
+  /** R = sum_{t>0} ||x_t||^2. */
+  restSqNorm: number;
   /**
    * Alignment of the other tokens with BOS: sum_t ||x_t||^2 cos^2(x_t, x_BOS) / R, the norm-weighted
    * mean of cos^2 for which the bound is a theorem; it equals the plain mean when the other tokens
@@ -97,6 +101,8 @@ export function entropyBound(x: Activations, seqLen: number, dim: number, option
     bound: entropyUpperBound(p, rank),
     boundAlpha0: entropyUpperBound(p0, rank),
     c,
+    bosSqNorm: M,
+    restSqNorm: R,
     alpha,
     alphaUnweighted: nonZero > 0 ? cos2Sum / nonZero : 0,
     topShareLowerBound: p,

@@ -1,5 +1,5 @@
 import type { ResolvedPreprocessing } from './preprocess.js';
-import { eigenShares, type SpectrumOptions } from './spectrum.js';
+import { eigenShares, type Spectrum, type SpectrumOptions } from './spectrum.js';
 import { type Activations, requireMatrix } from './validate.js';
 
 /** Shannon entropy -sum p ln p over p > 0; shares <= 0 are numerical zeros of a PSD spectrum. */
@@ -65,11 +65,21 @@ export interface MatrixEntropy {
  */
 export function matrixEntropy(x: Activations, seqLen: number, dim: number, options: MatrixEntropyOptions = {}): MatrixEntropy {
   requireMatrix('matrixEntropy', x, seqLen, dim, 2);
-  const alphas = [...new Set([2, ...(options.renyiAlphas ?? [])])];
+  const alphas = renyiOrders(options.renyiAlphas);
+  return entropyOfSpectrum(eigenShares(x, seqLen, dim, options), seqLen, dim, alphas);
+}
+
+/** Renyi orders to report: 2 always, then the requested ones (each > 0). */
+export function renyiOrders(requested: readonly number[] = []): number[] {
+  const alphas = [...new Set([2, ...requested])];
   alphas.forEach((a) => {
     if (!(a > 0)) throw new RangeError(`renyiAlphas: order must be > 0, got ${a}`);
   });
-  const spectrum = eigenShares(x, seqLen, dim, options);
+  return alphas;
+}
+
+/** `matrixEntropy` of a spectrum already computed (so one decomposition serves several statistics). */
+export function entropyOfSpectrum(spectrum: Spectrum, seqLen: number, dim: number, alphas: readonly number[]): MatrixEntropy {
   const p = spectrum.shares;
   const lnT = Math.log(seqLen);
   const shannon = shannonEntropy(p);

@@ -27,9 +27,27 @@ describe('LayerEntropyAccumulator', () => {
     expect(s0.shannonNormalized.max).toBeCloseTo(1, 14);
     expect(Object.keys(s0.renyi).sort()).toEqual(['0.5', '2']);
     expect(s0.bound?.count).toBe(2);
-    expect(s0.anisotropy?.includingBos?.mean).toBe(0);
-    expect(s0.anisotropy?.excludingBos).toBeNull(); // T = 2 leaves one token without BOS
+    expect(s0.meanCosine?.includingBos?.mean).toBe(0);
+    expect(s0.meanCosine?.excludingBos).toBeNull(); // T = 2 leaves one token without BOS
     expect(s1.shannon).toMatchObject({ mean: Math.log(2), std: 0, count: 1 });
+    // Theorem 1 per sequence: eye has p1 = 1/2, skew (rows 3 e1, 4 e2) p1 = 16/25 with x_0 = 3 e1
+    // orthogonal to the rest: alpha = 0, c = 9/16, p = 9/25 <= p1, entropyUpper = f(9/25, 2) >= H
+    expect(s0.theorem1?.p1?.mean).toBeCloseTo((0.5 + 0.64) / 2, 14);
+    expect(s0.theorem1?.alignment?.max).toBe(0);
+    expect(s0.theorem1?.p1Lower?.min).toBeCloseTo(9 / 25, 14);
+    expect(s0.theorem1?.rank?.mean).toBe(2);
+    const skewSeq = new LayerEntropyAccumulator({ states: 1 }).add(0, skew, 2, 2).theorem1!;
+    expect(skewSeq.c).toBeCloseTo(9 / 16, 15);
+    expect(skewSeq.dominance).toBeCloseTo(16 / 9, 14);
+    expect(skewSeq.dominanceLower).toBeCloseTo(9 / 16, 15);
+    expect(skewSeq.entropyUpper).toBeNull(); // p = 0.36 < 1/r = 1/2: the corollary does not apply
+    expect(skewSeq.entropyRankNormalized).toBeCloseTo(hSkew / Math.log(2), 14);
+    // the big row first: p = 16/25 = p1 (tight, x_0 orthogonal), entropyUpper = H = binary entropy of 0.64
+    const big = new LayerEntropyAccumulator({ states: 1 }).add(0, new Float32Array([4, 0, 0, 3]), 2, 2).theorem1!;
+    expect(big.p1Lower).toBeCloseTo(0.64, 15);
+    expect(big.p1).toBeCloseTo(0.64, 15);
+    expect(big.entropyUpper).toBeCloseTo(hSkew, 14);
+    expect(big.entropyUpperRankNormalized).toBeCloseTo(hSkew / Math.log(2), 14);
     expect(() => acc.add(2, eye, 2, 2)).toThrow(/index must be an integer in 0..1/);
     expect(() => new LayerEntropyAccumulator({ states: 2 }).result()).toThrow(/hidden state 0 received no sequences/);
   });

@@ -1,8 +1,10 @@
-import { anisotropy } from './anisotropy.js';
 import { entropyBound } from './bound.js';
-import { matrixEntropy, type MatrixEntropyOptions } from './entropy.js';
+import { entropyOfSpectrum, renyiOrders, type MatrixEntropyOptions } from './entropy.js';
+import { meanCosine } from './mean-cosine.js';
 import type { ResolvedPreprocessing } from './preprocess.js';
-import type { Activations } from './validate.js';
+import { eigenShares } from './spectrum.js';
+import { theorem1FromParts, type Theorem1Statistics } from './theorem1.js';
+import { requireMatrix, type Activations } from './validate.js';
 
 /** Spread of one quantity over sequences; `std` is the population standard deviation (ddof = 0). */
 export interface Summary {
@@ -56,9 +58,30 @@ export interface SequenceEntropy {
   renyi: Record<string, number>;
   bound?: number;
   boundAlpha0?: number;
-  anisotropyIncludingBos?: number | null;
-  anisotropyExcludingBos?: number | null;
+  meanCosineIncludingBos?: number | null;
+  meanCosineExcludingBos?: number | null;
+  /** Theorem 1 of Queipo-de-Llano et al. 2025, measured and bounded (with `bound`). */
+  theorem1?: Theorem1Statistics;
 }
+
+/** The Theorem 1 quantities summarised over sequences (entropyUpper and the ln r ones where defined). */
+export const THEOREM1_FIELDS = [
+  'bosSqNorm',
+  'restSqNorm',
+  'alignment',
+  'c',
+  'p1',
+  'dominance',
+  'sigma1Sq',
+  'sigma1SqLower',
+  'p1Lower',
+  'dominanceLower',
+  'rank',
+  'entropyUpper',
+  'entropyRankNormalized',
+  'entropyUpperRankNormalized',
+] as const satisfies readonly (keyof Theorem1Statistics)[];
+export type Theorem1Field = (typeof THEOREM1_FIELDS)[number];
 
 /** Per hidden state: each quantity summarised over sequences. */
 export interface LayerEntropySummary {
@@ -70,8 +93,10 @@ export interface LayerEntropySummary {
   renyi: Record<string, Summary>;
   bound?: Summary;
   boundAlpha0?: Summary;
-  /** Over the sequences where it is defined (null if none). */
-  anisotropy?: { includingBos: Summary | null; excludingBos: Summary | null };
+  /** Mean pairwise cosine, over the sequences where it is defined (null if none). */
+  meanCosine?: { includingBos: Summary | null; excludingBos: Summary | null };
+  /** Each Theorem 1 quantity over the sequences where it is defined (null if none). */
+  theorem1?: Record<Theorem1Field, Summary | null>;
 }
 
 export interface LayerEntropyAccumulatorConfig extends MatrixEntropyOptions {
@@ -79,8 +104,8 @@ export interface LayerEntropyAccumulatorConfig extends MatrixEntropyOptions {
   states: number;
   /** Also compute the massive-activation bound per sequence (O(T d)). Default true. */
   bound?: boolean;
-  /** Also compute anisotropy per sequence (O(T d)). Default true. */
-  anisotropy?: boolean;
+  /** Also compute the mean pairwise cosine per sequence (O(T d)). Default true. */
+  meanCosine?: boolean;
 }
 
 type Slot = Record<string, RunningSummary>;
@@ -98,19 +123,28 @@ export class LayerEntropyAccumulator {
       throw new RangeError(`states must be an integer >= 1, got ${config.states}`);
     }
     this.slots = Array.from({ length: config.states }, () => ({}));
+    this.alphas = renyiOrders(config.renyiAlphas);
   }
+
+  private readonly alphas: number[];
 
   /** The preprocessing every entropy uses (raw unless configured). */
   get preprocessing(): ResolvedPreprocessing {
     return { center: this.config.center ?? false, normalize: this.config.normalize ?? false };
   }
 
-  /** Compute and add hidden state `index` of one sequence, X [T, d]; returns that sequence's numbers. */
+  /**
+   * Compute and add hidden state `index` of one sequence, X [T, d]; returns that sequence's numbers.
+   * One eigendecomposition serves the entropies and Theorem 1; the bound, alignment and mean cosine
+   * are O(T d) passes.
+   */
   add(index: number, x: Activations, seqLen: number, dim: number): SequenceEntropy {
     if (!Number.isInteger(index) || index < 0 || index >= this.config.states) {
       throw new RangeError(`hidden state index must be an integer in 0..${this.config.states - 1}, got ${index}`);
     }
-    const e = matrixEntropy(x, seqLen, dim, this.config);
+    requireMatrix('matrixEntropy', x, seqLen, dim, 2);
+    const spectrum = eigenShares(x, seqLen, dim, this.config);
+    const e = entropyOfSpectrum(spectrum, seqLen, dim, this.alphas);
     const value: SequenceEntropy = {
       shannon: e.shannon,
       shannonNormalized: e.shannonNormalized,
@@ -122,11 +156,12 @@ export class LayerEntropyAccumulator {
       const b = entropyBound(x, seqLen, dim, this.config);
       value.bound = b.bound;
       value.boundAlpha0 = b.boundAlpha0;
+      value.theorem1 = theorem1FromParts(spectrum, b);
     }
-    if (this.config.anisotropy ?? true) {
-      const a = anisotropy(x, seqLen, dim);
-      value.anisotropyIncludingBos = a.includingBos;
-      value.anisotropyExcludingBos = a.excludingBos;
+    if (this.config.meanCosine ?? true) {
+      const a = meanCosine(x, seqLen, dim);
+      value.meanCosineIncludingBos = a.includingBos;
+      value.meanCosineExcludingBos = a.excludingBos;
     }
     this.addValues(index, value);
     return value;
@@ -146,8 +181,9 @@ export class LayerEntropyAccumulator {
     for (const [alpha, v] of Object.entries(value.renyi)) put(`renyi:${alpha}`, v);
     put('bound', value.bound);
     put('boundAlpha0', value.boundAlpha0);
-    put('anisotropyIncludingBos', value.anisotropyIncludingBos);
-    put('anisotropyExcludingBos', value.anisotropyExcludingBos);
+    put('meanCosineIncludingBos', value.meanCosineIncludingBos);
+    put('meanCosineExcludingBos', value.meanCosineExcludingBos);
+    if (value.theorem1) for (const f of THEOREM1_FIELDS) put(`theorem1:${f}`, value.theorem1[f]);
   }
 
   /** One summary per hidden state, in index order. */
@@ -169,12 +205,13 @@ export class LayerEntropyAccumulator {
         out.bound = get('bound');
         out.boundAlpha0 = get('boundAlpha0');
       }
-      if (this.config.anisotropy ?? true) {
-        out.anisotropy = {
-          includingBos: get('anisotropyIncludingBos') ?? null,
-          excludingBos: get('anisotropyExcludingBos') ?? null,
+      if (this.config.meanCosine ?? true) {
+        out.meanCosine = {
+          includingBos: get('meanCosineIncludingBos') ?? null,
+          excludingBos: get('meanCosineExcludingBos') ?? null,
         };
       }
+      if (slot.bound) out.theorem1 = Object.fromEntries(THEOREM1_FIELDS.map((f) => [f, get(`theorem1:${f}`) ?? null])) as Record<Theorem1Field, Summary | null>;
       return out;
     });
   }

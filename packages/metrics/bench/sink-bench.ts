@@ -12,7 +12,8 @@
  * on whatever else the machine is running; compare ratios.
  */
 import { gramMatrix, LayerEntropyAccumulator, symmetricEigenvalues } from '@sinkscope/entropy';
-import { SinkAccumulator } from '../src/index.js';
+import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
+import { attentionScores, SinkAccumulator } from '../src/index.js';
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -78,13 +79,17 @@ const sinks = new SinkAccumulator({ layers: L, heads: H, prefixLengths });
 const map = new Float32Array(H * T * T);
 let generateMs = 0;
 let sinkMs = 0;
+let scoreMs = 0;
 for (let s = 0; s < S; s++) {
   for (let l = 0; l < L; l++) {
     const t0 = performance.now();
     fillRandomMap(map);
     const t1 = performance.now();
     sinks.addLayer(l, map, T);
-    sinkMs += performance.now() - t1;
+    const t1b = performance.now();
+    sinkMs += t1b - t1;
+    attentionScores(map, H, T); // Mix-Compress-Refine scores (issue 16), timed apart
+    scoreMs += performance.now() - t1b;
     generateMs += t1 - t0;
   }
 }
@@ -94,6 +99,7 @@ sinkMs += performance.now() - t2;
 const maps = S * L;
 console.log(`sink statistics: ${S} sequences x ${L} layers x ${H} heads, T=${T} (${maps} maps, ${((maps * H * T * T * 4) / 2 ** 30).toFixed(2)} GiB float32 streamed)`);
 console.log(`  accumulate ${seconds(sinkMs)} (${((sinkMs * 1000) / maps).toFixed(1)} us per layer map); generating the maps ${seconds(generateMs)}`);
+console.log(`  + Mix-Compress-Refine attention scores ${seconds(scoreMs)} (${((scoreMs * 1000) / maps).toFixed(1)} us per layer map): sink statistics with them take ${((sinkMs + scoreMs) / sinkMs).toFixed(2)}x`);
 console.log(
   `  sinkRate ${sinkResult.sinkRate.toFixed(4)} (eps ${sinkResult.eps}, k ${sinkResult.k}), ` +
     `eps curve ${sinkResult.curves.eps.map((p) => p.sinkRate.toFixed(3)).join('/')}, ` +
@@ -122,7 +128,7 @@ for (let s = 0; s < ES; s++) {
 const entropyMs = performance.now() - t3;
 entropy.result();
 const matrices = ES * STATES;
-console.log(`entropy (Shannon, Renyi-2, bound, anisotropy): ${ES} sequences x ${STATES} hidden states, T=${T}, d=${D} (${matrices} matrices)`);
+console.log(`entropy (Shannon, Renyi-2, bound, Theorem 1, mean cosine): ${ES} sequences x ${STATES} hidden states, T=${T}, d=${D} (${matrices} matrices)`);
 console.log(
   `  total ${seconds(entropyMs)} (${(entropyMs / matrices).toFixed(2)} ms per matrix)` +
     (ES < S ? `; for ${S} sequences: ${seconds((entropyMs * S) / ES)} (extrapolated)` : ''),
@@ -137,8 +143,12 @@ const gramMs = (performance.now() - t4) / reps;
 const t5 = performance.now();
 for (let r = 0; r < reps; r++) symmetricEigenvalues(g, T);
 const eigMs = (performance.now() - t5) / reps;
+// the previous path: ml-matrix's full decomposition (tred2 + tql2, eigenvectors built and discarded)
+const t6 = performance.now();
+for (let r = 0; r < reps; r++) new EigenvalueDecomposition(Matrix.from1DArray(T, T, g), { assumeSymmetric: true }).realEigenvalues;
+const fullMs = (performance.now() - t6) / reps;
 const macs = (T * (T + 1) * D) / 2;
 console.log(
   `  per matrix: Gram ${gramMs.toFixed(2)} ms (${(macs / gramMs / 1e6).toFixed(2)} G multiply-adds/s, float64), ` +
-    `eigenvalues of ${T}x${T} ${eigMs.toFixed(2)} ms`,
+    `eigenvalues of ${T}x${T} ${eigMs.toFixed(3)} ms (eigenvalues only) vs ${fullMs.toFixed(3)} ms (ml-matrix with eigenvectors): ${(fullMs / eigMs).toFixed(1)}x`,
 );

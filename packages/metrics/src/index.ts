@@ -20,6 +20,21 @@ export {
   type MassiveActivationResult,
   type TopActivation,
 } from './massive.js';
-export { emergenceLayer, largestJump } from './emergence.js';
+export {
+  emergenceLayer,
+  largestJump,
+  transitionLayer,
+  mixCompressRefine,
+  signatureOnsets,
+  type CheckpointProfile,
+  DEFAULT_PHASE_THRESHOLDS,
+  type Phase,
+  type Phases,
+  type PhaseThresholds,
+} from './emergence.js';
+export { attentionScores, AttentionScoreAccumulator, type AttentionScores } from './attention-scores.js';
 export { medianInPlace } from './select.js';
 export { SinkMeasurements, type SinkMeasurementSettings } from './sink-measurements.js';
+export { probeAccuracy, DEFAULT_PROBE_SETTINGS, type ProbeResult, type ProbeSettings } from './probes.js';
+export { SeededFolds } from './folds.js';
+export { choiceCorrect, type ChoiceScore } from './multiple-choice.js';

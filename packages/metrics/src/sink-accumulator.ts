@@ -110,6 +110,18 @@ export class SinkAccumulator {
     this.prefixAlphaSum = new Float64Array(lh * this.prefixLengths.length);
     this.prefixExceed = new Float64Array(lh * this.prefixLengths.length);
     this.seqCount = new Int32Array(this.layers);
+    this.latestRate = new Float64Array(this.layers).fill(NaN);
+  }
+
+  /** Per layer, the fraction of heads above (primaryK, primaryEps) in the sequence added last. */
+  private readonly latestRate: Float64Array;
+
+  /**
+   * Sink_{primaryK}^{primaryEps} of each layer in the sequence added last (fraction of its heads),
+   * [L]: the per-sequence spread the pipeline's per-layer figures draw as a band.
+   */
+  latestSequenceRates(): Float64Array {
+    return Float64Array.from(this.latestRate);
   }
 
   /**
@@ -183,6 +195,10 @@ export class SinkAccumulator {
     const ne = this.eps.length;
     const np = this.prefixLengths.length;
     const epi = this.eps.indexOf(this.primaryEps);
+    const kpi = this.ks.indexOf(this.primaryK);
+    let above = 0;
+    for (let h = 0; h < H; h++) if (alpha[h * nk + kpi] > this.primaryEps) above++;
+    this.latestRate[layer] = above / H;
     for (let h = 0; h < H; h++) {
       const lh = layer * H + h;
       for (let ki = 0; ki < nk; ki++) {

@@ -1,5 +1,6 @@
+import { AttentionScoreAccumulator, type AttentionScores } from './attention-scores.js';
 import { MassiveActivationAccumulator, type MassiveActivationSummary } from './massive.js';
-import { NormAccumulator, type NormSummary } from './norms.js';
+import { NormAccumulator, type FirstRestNorms, type NormSummary } from './norms.js';
 import { SinkAccumulator, type SinkResult } from './sink-accumulator.js';
 
 export interface SinkMeasurementSettings {
@@ -31,6 +32,8 @@ export class SinkMeasurements {
   private readonly sinks: Map<number, SinkAccumulator>;
   readonly norms: NormAccumulator;
   readonly massive: MassiveActivationAccumulator;
+  /** Mix-Compress-Refine attention scores per layer (Queipo-de-Llano et al. 2025, Fig. 6). */
+  readonly attention: AttentionScoreAccumulator;
 
   /**
    * `layers`: attention maps per sequence (the blocks with attention); `states`: hidden states per
@@ -61,17 +64,28 @@ export class SinkMeasurements {
     );
     this.norms = new NormAccumulator({ states });
     this.massive = new MassiveActivationAccumulator({ states, topK: settings.massiveTopK });
+    this.attention = new AttentionScoreAccumulator(layers, heads);
   }
 
-  /** One sequence's attention maps, [H, T, T] per layer. */
-  addPatterns(patterns: readonly Float32Array[], seqLen: number): void {
+  /**
+   * One sequence's attention maps, [H, T, T] per layer. Returns that sequence's per-layer readings:
+   * Sink_1 at the primary eps (fraction of heads) and the attention scores.
+   */
+  addPatterns(patterns: readonly Float32Array[], seqLen: number): { sinkRate: Float64Array; attention: AttentionScores[] } {
     for (const acc of this.sinks.values()) acc.addSequence(patterns, seqLen);
+    const attention = this.attention.addSequence(patterns, seqLen);
+    return { sinkRate: this.sinks.get(this.settings.eps)!.latestSequenceRates(), attention };
   }
 
-  /** One sequence's hidden state `index`, [T, d]. */
-  addHidden(index: number, x: Float32Array, seqLen: number, dim: number): void {
-    this.norms.add(index, x, seqLen, dim);
+  /** One sequence's hidden state `index`, [T, d]; returns its first-token and other-token norms. */
+  addHidden(index: number, x: Float32Array, seqLen: number, dim: number): FirstRestNorms {
+    const norms = this.norms.add(index, x, seqLen, dim);
     this.massive.add(index, x, seqLen, dim);
+    return norms;
+  }
+
+  attentionResult(): AttentionScores[] {
+    return this.attention.result();
   }
 
   sinkResult(eps = this.settings.eps): SinkResult {

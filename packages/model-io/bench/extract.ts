@@ -2,16 +2,19 @@
  * One benchmark run in its own process (so its peak RSS is its own): load a checkpoint with one
  * engine, run the main extraction (every hook_resid_post, every hook_pattern, logits) over random
  * token ids, drop the captures as a writer would after writing them, print one JSON line.
- * Usage: tsx extract.ts <onnx|streaming|tfjs> <checkpoint dir> <sequences> <seqLen> <threads> [batchSize]
+ * Usage: tsx extract.ts <onnx|streaming|tfjs> <checkpoint dir> <sequences> <seqLen> <threads> [batchSize|auto] [memoryBudgetBytes]
  */
+import { readFileSync } from 'node:fs';
 import { resourceUsage } from 'node:process';
 import { SeededRandom } from '@sinkscope/datasets';
 import { Checkpoint } from '../src/checkpoint/checkpoint.js';
 import type { HookName } from '../src/hooks.js';
 import { extractionFlops } from './flops.js';
 
-/** Streaming runs get this share of the model's float32 size as their memory budget. */
+/** Streaming runs get this share of the model's float32 size as their memory budget (at most STREAMING_BUDGET_CAP). */
 export const STREAMING_BUDGET_SHARE = 0.8;
+/** Bytes: the most a streaming run's budget is by default (Llama-2-7B: 6 GiB, as `--memory-budget 6` in issue 18). */
+export const STREAMING_BUDGET_CAP = 6 * 2 ** 30;
 
 export interface ExtractionResult {
   readonly engine: string;
@@ -28,9 +31,25 @@ export interface ExtractionResult {
   readonly capturedBytesPerBatch: number;
   readonly capturedBytesTotal: number;
   readonly peakRssBytes: number;
-  /** Streaming: the memory budget given, and the batch size of each graph segment. */
+  /** What the process wrote and read through system calls (/proc/self/io wchar, rchar): temporary files, checkpoint reads. */
+  readonly bytesWritten: number;
+  readonly bytesRead: number;
+  /** Streaming / onnx: the memory budget given, and the batch size of each graph segment. */
   readonly memoryBudgetBytes?: number;
   readonly batchSizes?: readonly number[];
+  /** onnx / streaming: seconds building graphs (weights read, scanned and folded by ORT) and in ORT's runs. */
+  readonly graphSeconds?: number;
+  readonly runSeconds?: number;
+}
+
+/** The process's I/O counters (Linux; zeros elsewhere). */
+function ioCounters(): { bytesWritten: number; bytesRead: number } {
+  try {
+    const io = Object.fromEntries(readFileSync('/proc/self/io', 'utf8').trim().split('\n').map((l) => l.split(': ')));
+    return { bytesWritten: Number(io.wchar), bytesRead: Number(io.rchar) };
+  } catch {
+    return { bytesWritten: 0, bytesRead: 0 };
+  }
 }
 
 /** Seeded token ids in [0, vocab), the same on every run. */
@@ -40,7 +59,8 @@ function randomSequences(count: number, seqLen: number, vocab: number): number[]
 }
 
 async function main(): Promise<void> {
-  const [engine, dir, sequencesArg, seqLenArg, threadsArg, batchArg] = process.argv.slice(2);
+  const [engine, dir, sequencesArg, seqLenArg, threadsArg, batchArgRaw, budgetArg] = process.argv.slice(2);
+  const batchArg = batchArgRaw === 'auto' ? undefined : batchArgRaw;
   const sequencesCount = Number(sequencesArg);
   const seqLen = Number(seqLenArg);
   const threads = Number(threadsArg);
@@ -63,7 +83,7 @@ async function main(): Promise<void> {
     return bytes;
   };
   let batchSize: number;
-  let extra: Pick<ExtractionResult, 'memoryBudgetBytes' | 'batchSizes'> = {};
+  let extra: Pick<ExtractionResult, 'memoryBudgetBytes' | 'batchSizes' | 'graphSeconds' | 'runSeconds'> = {};
   let loadSeconds: number;
   let seconds: number;
   if (engine === 'tfjs') {
@@ -86,7 +106,7 @@ async function main(): Promise<void> {
       threads,
       streaming,
       // streaming: a budget below the model's size, as for a model that does not quite fit
-      ...(streaming ? { memoryBudgetBytes: Math.floor(STREAMING_BUDGET_SHARE * float32WeightBytes) } : {}),
+      ...(budgetArg ? { memoryBudgetBytes: Number(budgetArg) } : streaming ? { memoryBudgetBytes: Math.floor(Math.min(STREAMING_BUDGET_CAP, STREAMING_BUDGET_SHARE * float32WeightBytes)) } : {}),
     });
     loadSeconds = (performance.now() - t0) / 1000;
     const t1 = performance.now();
@@ -100,7 +120,7 @@ async function main(): Promise<void> {
     });
     seconds = (performance.now() - t1) / 1000;
     batchSize = summary.batchSize;
-    extra = { memoryBudgetBytes: model.memoryBudgetBytes, batchSizes: summary.batchSizes };
+    extra = { memoryBudgetBytes: model.memoryBudgetBytes, batchSizes: summary.batchSizes, graphSeconds: summary.graphSeconds, runSeconds: summary.runSeconds };
     capturedBytesPerBatch = Math.max(...perStage.values());
     if (streaming) capturedBytesPerBatch = Math.round(capturedBytesPerBatch / (arch.nLayers + 1)); // one stage's share
     await model.dispose();
@@ -118,9 +138,10 @@ async function main(): Promise<void> {
     capturedBytesPerBatch,
     capturedBytesTotal,
     peakRssBytes: resourceUsage().maxRSS * 1024,
+    ...ioCounters(),
     ...extra,
   };
   console.log(JSON.stringify(result));
 }
 
-await main();
+if (process.argv[1]?.endsWith('extract.ts')) await main();

@@ -1,10 +1,14 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeSafetensors, type TensorToWrite } from '../src/index.js';
+import { writeRawSafetensors, writeSafetensors, type RawTensorToWrite, type TensorToWrite } from '../src/index.js';
 
-/** Checkpoint shapes the benchmark uses (no downloads: random weights with the real models' shapes). */
-export type BenchModel = 'gpt2-small' | 'pythia-410m';
-export const BENCH_MODELS: readonly BenchModel[] = ['gpt2-small', 'pythia-410m'];
+/**
+ * Checkpoint shapes the benchmark uses (no downloads: random weights with the real models' shapes).
+ * `llama2-7b` (BF16, 13.5 GB in 3 shards) and `tinyllama-1.1b` (BF16, GQA, 2.2 GB) are for layer
+ * streaming; they are written on first use into the checkpoint cache (--dir), never by the tests.
+ */
+export type BenchModel = 'gpt2-small' | 'pythia-410m' | 'llama2-7b' | 'tinyllama-1.1b';
+export const BENCH_MODELS: readonly BenchModel[] = ['gpt2-small', 'pythia-410m', 'llama2-7b', 'tinyllama-1.1b'];
 
 export function parseBenchModel(value: string): BenchModel {
   if ((BENCH_MODELS as readonly string[]).includes(value)) return value as BenchModel;
@@ -96,19 +100,124 @@ function pythia410m(): { config: Record<string, unknown>; tensors: (seed: () => 
   return { config, tensors };
 }
 
+/** Llama-layout sizes (config.json names in the comments). */
+interface LlamaShape {
+  readonly d: number; // hidden_size
+  readonly layers: number; // num_hidden_layers
+  readonly heads: number; // num_attention_heads
+  readonly kvHeads: number; // num_key_value_heads
+  readonly mlp: number; // intermediate_size
+  readonly vocab: number; // vocab_size
+  readonly positions: number; // max_position_embeddings
+}
+
+const LLAMA_SHAPES: Record<'llama2-7b' | 'tinyllama-1.1b', LlamaShape> = {
+  'llama2-7b': { d: 4096, layers: 32, heads: 32, kvHeads: 32, mlp: 11008, vocab: 32000, positions: 4096 },
+  'tinyllama-1.1b': { d: 2048, layers: 22, heads: 32, kvHeads: 4, mlp: 5632, vocab: 32000, positions: 2048 },
+};
+
+/** Shards of at most this many bytes (transformers' save_pretrained default max_shard_size, 5 GB). */
+const MAX_SHARD_BYTES = 5e9;
+/** Values generated per chunk while writing a BF16 tensor. */
+const CHUNK_VALUES = 1 << 22;
+
+/** Deterministic uniform BF16 values in [centre - a, centre + a] (xorshift32, truncated float32), chunk by chunk. */
+function* randomBf16(count: number, seed: number, amplitude: number, centre: number): Generator<Uint8Array> {
+  let s = (seed * 2654435761) >>> 0 || 1;
+  const f = new Float32Array(1);
+  const bits = new Uint32Array(f.buffer);
+  for (let start = 0; start < count; start += CHUNK_VALUES) {
+    const out = new Uint16Array(Math.min(CHUNK_VALUES, count - start));
+    for (let i = 0; i < out.length; i++) {
+      s ^= s << 13;
+      s >>>= 0;
+      s ^= s >>> 17;
+      s ^= s << 5;
+      s >>>= 0;
+      f[0] = centre + amplitude * ((s / 4294967296) * 2 - 1);
+      out[i] = bits[0] >>> 16;
+    }
+    yield new Uint8Array(out.buffer);
+  }
+}
+
+function llamaBf16(shape: LlamaShape): { config: Record<string, unknown>; tensors: (seed: () => number) => RawTensorToWrite[] } {
+  const { d, layers, heads, kvHeads, mlp, vocab, positions } = shape;
+  const hd = d / heads;
+  const config = {
+    model_type: 'llama', architectures: ['LlamaForCausalLM'], hidden_size: d, num_hidden_layers: layers, num_attention_heads: heads,
+    num_key_value_heads: kvHeads, intermediate_size: mlp, vocab_size: vocab, max_position_embeddings: positions, hidden_act: 'silu',
+    rms_norm_eps: 1e-5, rope_theta: 10000, tie_word_embeddings: false, bos_token_id: 1, eos_token_id: 2, torch_dtype: 'bfloat16',
+  };
+  const tensors = (seed: () => number): RawTensorToWrite[] => {
+    const t = (name: string, dims: number[], amplitude = W, centre = 0): RawTensorToWrite => {
+      const s = seed();
+      return { name, shape: dims, dtype: 'BF16', chunks: () => randomBf16(dims.reduce((a, b) => a * b, 1), s, amplitude, centre) };
+    };
+    const out = [t('model.embed_tokens.weight', [vocab, d])];
+    for (let l = 0; l < layers; l++) {
+      const p = `model.layers.${l}`;
+      out.push(
+        t(`${p}.input_layernorm.weight`, [d], 0.1, 1),
+        t(`${p}.self_attn.q_proj.weight`, [heads * hd, d]),
+        t(`${p}.self_attn.k_proj.weight`, [kvHeads * hd, d]),
+        t(`${p}.self_attn.v_proj.weight`, [kvHeads * hd, d]),
+        t(`${p}.self_attn.o_proj.weight`, [d, heads * hd]),
+        t(`${p}.post_attention_layernorm.weight`, [d], 0.1, 1),
+        t(`${p}.mlp.gate_proj.weight`, [mlp, d]),
+        t(`${p}.mlp.up_proj.weight`, [mlp, d]),
+        t(`${p}.mlp.down_proj.weight`, [d, mlp]),
+      );
+    }
+    out.push(t('model.norm.weight', [d], 0.1, 1), t('lm_head.weight', [vocab, d]));
+    return out;
+  };
+  return { config, tensors };
+}
+
+/** Write BF16 tensors as `model-0000K-of-0000N.safetensors` shards of at most MAX_SHARD_BYTES, plus the index. */
+function writeSharded(dir: string, tensors: readonly RawTensorToWrite[]): void {
+  const shards: RawTensorToWrite[][] = [[]];
+  let bytes = 0;
+  let total = 0;
+  for (const t of tensors) {
+    const size = 2 * t.shape.reduce((a, b) => a * b, 1);
+    if (bytes + size > MAX_SHARD_BYTES && shards.at(-1)!.length > 0) {
+      shards.push([]);
+      bytes = 0;
+    }
+    shards.at(-1)!.push(t);
+    bytes += size;
+    total += size;
+  }
+  const n = String(shards.length).padStart(5, '0');
+  const weightMap: Record<string, string> = {};
+  shards.forEach((shard, i) => {
+    const file = `model-${String(i + 1).padStart(5, '0')}-of-${n}.safetensors`;
+    process.stderr.write(`  writing ${join(dir, file)} (${shard.length} tensors)\n`);
+    writeRawSafetensors(join(dir, file), shard, { format: 'pt', note: 'sinkscope benchmark: random weights' });
+    for (const t of shard) weightMap[t.name] = file;
+  });
+  writeFileSync(join(dir, 'model.safetensors.index.json'), JSON.stringify({ metadata: { total_size: total }, weight_map: weightMap }, null, 2));
+}
+
 /**
  * Write (once; reused when present) a random-weight checkpoint with the model's real shapes:
- * config.json + model.safetensors. Returns its folder.
+ * config.json + model.safetensors (F32), or BF16 shards + index for the llama shapes. Returns its folder.
  */
 export function ensureRandomCheckpoint(root: string, model: BenchModel): string {
   const dir = join(root, model);
-  const { config, tensors } = model === 'gpt2-small' ? gpt2Small() : pythia410m();
+  const isLlama = model === 'llama2-7b' || model === 'tinyllama-1.1b';
+  const { config } = isLlama ? llamaBf16(LLAMA_SHAPES[model]) : model === 'gpt2-small' ? gpt2Small() : pythia410m();
   const configText = JSON.stringify(config, null, 2);
   const configPath = join(dir, 'config.json');
-  if (existsSync(join(dir, 'model.safetensors')) && existsSync(configPath) && readFileSync(configPath, 'utf8') === configText) return dir;
+  const weights = join(dir, isLlama ? 'model.safetensors.index.json' : 'model.safetensors');
+  if (existsSync(weights) && existsSync(configPath) && readFileSync(configPath, 'utf8') === configText) return dir;
+  rmSync(dir, { recursive: true, force: true }); // a stale or half-written checkpoint
   mkdirSync(dir, { recursive: true });
   let seed = 1;
-  writeSafetensors(join(dir, 'model.safetensors'), tensors(() => seed++), { format: 'pt', note: 'sinkscope benchmark: random weights' });
-  writeFileSync(configPath, configText);
+  if (isLlama) writeSharded(dir, llamaBf16(LLAMA_SHAPES[model]).tensors(() => seed++));
+  else writeSafetensors(join(dir, 'model.safetensors'), (model === 'gpt2-small' ? gpt2Small() : pythia410m()).tensors(() => seed++), { format: 'pt', note: 'sinkscope benchmark: random weights' });
+  writeFileSync(configPath, configText); // last: a checkpoint without config.json is rewritten next time
   return dir;
 }

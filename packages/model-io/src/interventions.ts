@@ -14,19 +14,30 @@ import { hookNames, type HookName } from './hooks.js';
  */
 export type InterventionSpec =
   /** Set the chosen positions' vectors to 0. */
-  | { readonly kind: 'zero'; readonly hook: HookName; readonly positions?: readonly number[] }
+  | ({ readonly kind: 'zero' } & InterventionTarget)
   /** Replace each chosen vector by the mean of the others' vectors (per sequence). */
-  | { readonly kind: 'mean-of-others'; readonly hook: HookName; readonly positions?: readonly number[] }
+  | ({ readonly kind: 'mean-of-others' } & InterventionTarget)
   /**
    * Rescale each chosen vector x to L2 norm `norm`: x * norm / ||x||. `'median-of-others'` uses the
    * median L2 norm of the others (per sequence; the mean of the two middle values for an even count,
    * as numpy.median) — "make the BOS token's norm ordinary" (Queipo-de-Llano et al. 2025, Sec. 4).
    */
-  | { readonly kind: 'rescale-norm'; readonly hook: HookName; readonly positions?: readonly number[]; readonly norm: number | 'median-of-others' }
+  | ({ readonly kind: 'rescale-norm'; readonly norm: number | 'median-of-others' } & InterventionTarget)
   /** Set the named dimensions of each chosen vector to `value` (e.g. zero the massive-activation dims). */
-  | { readonly kind: 'set-dims'; readonly hook: HookName; readonly positions?: readonly number[]; readonly dims: readonly number[]; readonly value: number }
+  | ({ readonly kind: 'set-dims'; readonly dims: readonly number[]; readonly value: number } & InterventionTarget)
   /** x + scale * direction at the chosen positions (negative scale subtracts; default scale 1). */
-  | { readonly kind: 'add-direction'; readonly hook: HookName; readonly positions?: readonly number[]; readonly direction: readonly number[]; readonly scale?: number };
+  | ({ readonly kind: 'add-direction'; readonly direction: readonly number[]; readonly scale?: number } & InterventionTarget);
+
+/** Where an intervention acts, and how much of it is applied. */
+export interface InterventionTarget {
+  readonly hook: HookName;
+  readonly positions?: readonly number[];
+  /**
+   * The dose: a chosen vector x becomes x + strength * (f(x) - x), f being the kind's change; 1 (the
+   * default) applies it fully, 0 leaves x as it is, 0.5 goes halfway (dose-response curves).
+   */
+  readonly strength?: number;
+}
 
 export type InterventionKind = InterventionSpec['kind'];
 export const INTERVENTION_KINDS: readonly InterventionKind[] = ['zero', 'mean-of-others', 'rescale-norm', 'set-dims', 'add-direction'];
@@ -73,6 +84,7 @@ export function validateIntervention(arch: ArchSpec, spec: InterventionSpec, whe
     if (!Number.isInteger(p) || p < 0) throw new Error(`${where}: field 'positions[${i}]' = ${p} is not a non-negative integer`);
   });
   if (new Set(positions).size !== positions.length) throw new Error(`${where}: field 'positions' has duplicates [${positions.join(', ')}]`);
+  if (spec.strength !== undefined && !Number.isFinite(spec.strength)) throw new Error(`${where}: field 'strength' must be a finite number, got ${spec.strength}`);
   const width = hookWidth(arch, spec.hook);
   switch (spec.kind) {
     case 'zero':
@@ -163,4 +175,9 @@ export function needsOthers(spec: InterventionSpec): boolean {
 export function scaledDirection(spec: Extract<InterventionSpec, { kind: 'add-direction' }>): Float32Array {
   const scale = spec.scale ?? 1;
   return Float32Array.from(spec.direction, (v) => v * scale);
+}
+
+/** True when the spec applies less or more than its full change (a `strength` other than 1). */
+export function isPartial(spec: InterventionSpec): boolean {
+  return spec.strength !== undefined && spec.strength !== 1;
 }

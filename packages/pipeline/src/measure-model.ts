@@ -1,6 +1,6 @@
 import { LayerEntropyAccumulator } from '@sinkscope/entropy';
 import { SinkMeasurements, type SinkMeasurementSettings } from '@sinkscope/metrics';
-import { attentionLayers, hiddenStateHooks, hookRows, patternRowsSumToOne, sequencePattern, sequenceRows, type ExtractionModel, type HookName } from '@sinkscope/model-io';
+import { attentionLayers, hiddenStateHooks, hookRows, patternRowsSumToOne, sequencePattern, sequenceRows, type ExtractionModel, type HookName, type LensHead } from '@sinkscope/model-io';
 
 /** The sink settings and the entropy preprocessing of one in-memory pass. */
 export interface MeasurementSettings extends SinkMeasurementSettings {
@@ -14,6 +14,8 @@ export interface MeasureResult {
   readonly entropy: LayerEntropyAccumulator;
   readonly seqLen: number;
   readonly sequences: number;
+  /** LogitLens next-token loss per hidden state (nats), when a LensHead was given. */
+  readonly logitLensLoss?: Float64Array;
 }
 
 /**
@@ -26,7 +28,7 @@ export async function measureModel(
   model: ExtractionModel,
   sequences: readonly (readonly number[])[],
   settings: MeasurementSettings,
-  options: { batchSize?: number; onBatch?: (done: number, total: number) => void } = {},
+  options: { batchSize?: number; onBatch?: (done: number, total: number) => void; lens?: LensHead } = {},
 ): Promise<MeasureResult> {
   const arch = model.arch;
   const hidden = hiddenStateHooks(arch);
@@ -36,19 +38,32 @@ export async function measureModel(
   const { center, normalizeRows, renyiAlphas } = settings.entropy;
   const entropy = new LayerEntropyAccumulator({ states: arch.nLayers + 1, center, normalize: normalizeRows, renyiAlphas: [...renyiAlphas] });
   const batchSize = options.batchSize ?? 8;
+  const lensNll = new Float64Array(arch.nLayers + 1);
+  let lensTokens = 0;
   for (let start = 0; start < sequences.length; start += batchSize) {
     const chunk = sequences.slice(start, start + batchSize);
     const out = await model.run(chunk, { capture: [...hidden, ...patterns] });
     chunk.forEach((seq, b) => {
       const len = hookRows(arch, 'blocks.0.hook_resid_pre', seq.length); // rows inside the blocks (+ a sink token's)
       sinks.addPatterns(patterns.map((p) => sequencePattern(out.get(p)!, b, len)), len);
-      hidden.forEach((hook, i) => {
-        const x = sequenceRows(out.get(hook)!, b, len);
+      const xs = hidden.map((hook) => sequenceRows(out.get(hook)!, b, len));
+      xs.forEach((x, i) => {
         sinks.addHidden(i, x, len, arch.dModel);
         entropy.add(i, x, len, arch.dModel);
       });
+      if (options.lens) {
+        options.lens.readout(xs, seq).forEach((r, i) => r.targetLogProbs.forEach((lp) => (lensNll[i] -= lp)));
+        lensTokens += seq.length - 1; // a sink token's row predicts nothing (the readout drops it)
+      }
     });
     options.onBatch?.(Math.min(start + batchSize, sequences.length), sequences.length);
   }
-  return { attentionLayers: layers, sinks, entropy, seqLen: Math.max(...sequences.map((s) => s.length)), sequences: sequences.length };
+  return {
+    attentionLayers: layers,
+    sinks,
+    entropy,
+    seqLen: Math.max(...sequences.map((s) => s.length)),
+    sequences: sequences.length,
+    ...(options.lens ? { logitLensLoss: lensNll.map((v) => v / lensTokens) } : {}),
+  };
 }

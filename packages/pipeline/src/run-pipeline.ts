@@ -1,12 +1,13 @@
 import { resolveLauncher } from './launch/launcher.js';
 import { runPipelineOnSlurm, runStepOnSlurm, type SlurmLaunchOptions } from './launch/slurm-launch.js';
-import { modelPlan } from './plan/model-plan.js';
+import { contextPlans } from './plan/model-plan.js';
 import { openContext, type ContextOptions, type PipelineContext } from './run/context.js';
 import { writeReceipt, type StepReceipt } from './run/receipt.js';
 import { STEPS, type StepName } from './run/steps.js';
 import { ablateStep } from './steps/ablate.js';
 import { entropyStep } from './steps/entropy.js';
 import { extractStep } from './steps/extract.js';
+import { lensStep } from './steps/lens.js';
 import { metricsStep } from './steps/metrics.js';
 import { reportStep } from './steps/report/report.js';
 
@@ -19,6 +20,7 @@ const STEP_RUNNERS: Record<StepName, (ctx: PipelineContext) => Promise<StepRecei
   extract: extractStep,
   metrics: metricsStep,
   entropy: entropyStep,
+  lens: lensStep,
   ablate: ablateStep,
   report: reportStep,
 };
@@ -38,10 +40,9 @@ export async function runStep(ctx: PipelineContext, step: StepName): Promise<Ste
  * sequences of T tokens, every hook and the pattern example exist. Builds the run's model plans.
  */
 export async function preflight(ctx: PipelineContext): Promise<void> {
-  for (const m of ctx.modelIndices) {
-    const plan = await modelPlan(ctx, m);
+  for (const plan of await contextPlans(ctx)) {
     if (ctx.spec.patternExample.sequence >= plan.sequences.length) {
-      throw new Error(`${ctx.specFile}: field 'patternExample.sequence': ${ctx.spec.patternExample.sequence} is outside the dataset's ${plan.sequences.length} sequences`);
+      throw new Error(`${ctx.specFile}: field 'patternExample.sequence': ${ctx.spec.patternExample.sequence} is outside the dataset ${plan.datasetLabel}'s ${plan.sequences.length} sequences`);
     }
   }
 }

@@ -31,6 +31,13 @@ export const STEP_TABLE = /** @type {const} */ ([
     description: 'matrix-based entropy per layer with the massive-norm bound, anisotropy',
   },
   {
+    name: 'lens',
+    upstream: ['extract'],
+    sources: ['model-io', 'metrics', 'datasets'],
+    perModel: true,
+    description: 'what each depth is good for: LogitLens loss, multiple-choice accuracy and linear probes per hidden state (Queipo-de-Llano et al. 2025, Fig. 7)',
+  },
+  {
     name: 'ablate',
     upstream: ['extract', 'metrics'],
     sources: ['ablation', 'metrics', 'entropy'],
@@ -39,7 +46,7 @@ export const STEP_TABLE = /** @type {const} */ ([
   },
   {
     name: 'report',
-    upstream: ['metrics', 'entropy', 'ablate'],
+    upstream: ['metrics', 'entropy', 'lens', 'ablate'],
     sources: ['report'],
     perModel: false,
     description: 'figures (SVG/PNG/Vega-Lite), index.html and summary.md under reports/<pipeline>/',

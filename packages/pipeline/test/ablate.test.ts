@@ -56,10 +56,13 @@ describe('the ablate step of a pipeline', () => {
     expect([...before.keys()].some((p) => p.includes('layer_metrics'))).toBe(true);
 
     const first = await runStep(openContext(spec(zero), options), 'ablate');
-    // baseline (ablation, ablation_sequences, ablation_baseline_means) + targeted + 2 controls (2 kinds each)
-    expect(first.artifacts.map((a) => a.kind).sort()).toEqual([...Array(4).fill('ablation'), 'ablation_baseline_means', ...Array(4).fill('ablation_sequences')]);
+    // baseline (ablation, ablation_sequences, ablation_baseline_means) + targeted + 2 controls (2 kinds each), and the model's ablation_effects
+    expect(first.artifacts.map((a) => a.kind).sort()).toEqual([...Array(4).fill('ablation'), 'ablation_baseline_means', 'ablation_effects', ...Array(4).fill('ablation_sequences')]);
     expect(first.artifacts.every((a) => !a.cacheHit)).toBe(true);
-    expect(logs.some((m) => m.includes("auto layers from the metrics step's layer_metrics"))).toBe(true);
+    // the massive activation is judged from the metrics step's residual states (state 6 = the final norm's input)
+    expect(logs.find((m) => m.includes("(from the metrics step's layer_metrics)"))).toMatch(
+      /^ablate planted: massive activation at hidden state 2, hidden state 3, hidden state 4, hidden state 5, hidden state 6 \(before the final norm\) .*it forms at hidden state 2, the output of block 1/,
+    );
     const after = snapshot(cacheRoot);
     for (const [path, sha] of before) expect(after.get(path), path).toBe(sha);
 
@@ -71,13 +74,15 @@ describe('the ablate step of a pipeline', () => {
     expect(at('zero hook_mlp_out L=auto', 2).norm_ratio).toBeLessThan(2);
     expect(at('zero hook_mlp_out L=auto', 2).role).toBe('targeted');
     expect(printed.join('')).toMatch(/\| targeted \| zero hook_mlp_out L=auto \| 2 \| /);
+    expect(printed.join('')).toContain('- zero hook_mlp_out L=auto: block 1 (auto), where the massive activation forms (hidden state 2, the largest rise of the first-token norm ratio).');
 
     // adding one ablation computes only its runs; everything else is a cache hit
     const both = `${zero}\n  - { kind: rescale-norm, hook: hook_resid_post, layers: auto, norm: median-of-others, controls: false }`;
     const second = await runStep(openContext(spec(both), options), 'ablate');
     const fresh = second.artifacts.filter((a) => !a.cacheHit);
-    expect(fresh.map((a) => a.kind).sort()).toEqual(['ablation', 'ablation_sequences']);
-    expect(second.artifacts.filter((a) => a.cacheHit)).toEqual(first.artifacts.map((a) => ({ ...a, cacheHit: true })));
+    // its runs, and the model's ablation_effects (which lists every ablation) anew
+    expect(fresh.map((a) => a.kind).sort()).toEqual(['ablation', 'ablation_effects', 'ablation_sequences']);
+    expect(second.artifacts.filter((a) => a.cacheHit)).toEqual(first.artifacts.filter((a) => a.kind !== 'ablation_effects').map((a) => ({ ...a, cacheHit: true })));
     // the tables printed from cache equal the first run's
     expect(printed[1]).toContain(printed[0].split('\n').filter((l) => l.startsWith('| targeted |'))[0]);
     for (const [path, sha] of before) expect(snapshot(cacheRoot).get(path), path).toBe(sha);
@@ -87,9 +92,9 @@ describe('the ablate step of a pipeline', () => {
     const opts = { store: new ArtifactStore({ root: join(tmp, 'lib-cache'), warn: () => {} }), reportsRoot: join(tmp, 'lib-reports'), runsRoot: join(tmp, 'lib-runs'), log: () => {}, print: () => {} };
     const file = spec('  - { kind: zero, hook: hook_mlp_out, layers: auto, controls: false }');
     const receipts = await runPipeline(file, 'report', opts);
-    expect(receipts.map((r) => r.step)).toEqual(['extract', 'metrics', 'entropy', 'ablate', 'report']);
+    expect(receipts.map((r) => r.step)).toEqual(['extract', 'metrics', 'entropy', 'lens', 'ablate', 'report']);
     const ablate = receipts.find((r) => r.step === 'ablate')!;
-    expect(ablate.artifacts.map((a) => a.kind).sort()).toEqual(['ablation', 'ablation', 'ablation_baseline_means', 'ablation_sequences', 'ablation_sequences']);
+    expect(ablate.artifacts.map((a) => a.kind).sort()).toEqual(['ablation', 'ablation', 'ablation_baseline_means', 'ablation_effects', 'ablation_sequences', 'ablation_sequences']);
     const rows = await ablationRows(opts.store, ablate.artifacts);
     expect(rows.find((r) => r.intervention === 'zero hook_mlp_out L=auto' && r.hidden_index === 2)!.norm_ratio).toBeLessThan(2);
     expect(readFileSync(join(tmp, 'lib-reports', 'ablate-fixture', 'index.html'), 'utf8')).toContain('Ablations (baseline, targeted, control)');

@@ -81,7 +81,8 @@ describe('pipeline runs on fixture models', () => {
     const changed = writeSpec('run', baseSpec('metrics: {eps: 0.2}'));
     const third = await runPipeline(changed, 'report', options());
     expect(hits(third).extract).toEqual([true, true]);
-    expect(hits(third).entropy).toEqual([true, true]);
+    expect(hits(third).entropy).toEqual([true, true, true, true]); // layer_entropy and entropy_sequences of two models
+    expect(hits(third).lens).toEqual([true, true]); // the LogitLens reads activations only
     expect(hits(third).metrics.every((h) => !h)).toBe(true);
   });
 
@@ -137,5 +138,11 @@ describe('pipeline.schema.json', () => {
     const onDisk = JSON.parse(readFileSync(resolve(here, '../pipeline.schema.json'), 'utf8'));
     expect(onDisk).toEqual(JSON.parse(JSON.stringify(pipelineSpecJsonSchema())));
     expect(onDisk.properties.metrics.properties.eps.default).toBe(0.3);
+  });
+
+  it("the Nx step executor's schema accepts every step of the step table (Nx refuses a target whose step it does not list)", async () => {
+    const { STEP_TABLE } = await import('../src/step-table.mjs');
+    const executor = JSON.parse(readFileSync(resolve(here, '../nx/executors/step/schema.json'), 'utf8'));
+    expect(executor.properties.step.enum).toEqual(STEP_TABLE.map((s) => s.name));
   });
 });

@@ -118,7 +118,7 @@ describe('a sharded run', () => {
     }
     receipts.push(await runStep(openContext(sharded, options('shared-store', 'runs-b')), 'report'));
     const artifacts = receipts.flatMap((r) => r.artifacts);
-    expect(artifacts.length).toBe(6 + 2 * METRICS_KINDS.length + 2 + 2);
+    expect(artifacts.length).toBe(6 + 2 * METRICS_KINDS.length + 2 * 2 + 2); // entropy: layer_entropy and entropy_sequences
     expect(artifacts.filter((x) => !x.cacheHit)).toEqual([]);
     expect(receipts.filter((r) => r.step !== 'report').every((r) => r.model !== undefined)).toBe(true);
   }, 120_000);
@@ -156,7 +156,7 @@ describe('Nx plugin', () => {
     expect(Object.keys(projects).sort()).toEqual(['pipelines/sweep', 'pipelines/sweep/models/gpt2', 'pipelines/sweep/models/gpt_neox_pythia', 'pipelines/sweep/models/llama']);
     const gpt2 = projects['pipelines/sweep/models/gpt2'];
     expect(gpt2.name).toBe('sweep.gpt2');
-    expect(Object.keys(gpt2.targets)).toEqual(['extract', 'metrics', 'entropy', 'ablate']);
+    expect(Object.keys(gpt2.targets)).toEqual(['extract', 'metrics', 'entropy', 'lens', 'ablate']);
     expect(gpt2.targets.metrics.options?.model).toBe('gpt2');
     expect(gpt2.targets.metrics.outputs).toEqual(['{workspaceRoot}/.sinkscope/runs/sweep/gpt2/metrics.json']);
     expect(JSON.stringify(gpt2)).not.toContain('llama');

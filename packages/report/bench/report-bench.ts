@@ -28,7 +28,7 @@ const layers = MODELS.flatMap((model) =>
       model, hidden_index: i, layer: i - 1, sink_rate: i === 0 ? NaN : f32(i < 2 ? 0.1 : 0.7 + 0.3 * random()),
       first_token_norm: f32(ratio * 10), other_tokens_mean_norm: 10, norm_ratio: f32(ratio), top_activation: f32(ratio * 50),
       median_activation: 0.5, entropy: f32(entropy), entropy_normalized: f32(entropy / Math.log(T)), renyi2: f32(entropy * 0.8),
-      entropy_bound: f32(entropy * 1.15), entropy_bound_alpha0: f32(entropy * 1.3), anisotropy: f32(random()), seq_len: T,
+      entropy_bound: f32(entropy * 1.15), entropy_bound_alpha0: f32(entropy * 1.3), mean_cosine: f32(random()), seq_len: T,
     };
   }),
 );
@@ -58,7 +58,7 @@ const massive = Array.from({ length: L + 1 }, (_, i) => [0, 1, 2, 3, 4].map((ran
 const ablation = [['none', 'baseline'], ['zero-first-value', 'targeted'], ['zero-random-value', 'control']].flatMap(([intervention, role]) =>
   Array.from({ length: L + 1 }, (_, i) => ({
     model: MODELS[0], intervention, role, hidden_index: i, sink_rate: i === 0 ? NaN : f32(role === 'targeted' ? 0.05 : 0.8), norm_ratio: f32(role === 'targeted' ? 1.3 : 45),
-    entropy_normalized: f32(role === 'targeted' ? 0.8 : 0.4), entropy_bound: f32(Math.log(T) * 0.9), anisotropy: 0.2, loss: role === 'targeted' ? 3.4 : 2.9, perplexity: Math.exp(role === 'targeted' ? 3.4 : 2.9),
+    entropy_normalized: f32(role === 'targeted' ? 0.8 : 0.4), entropy_bound: f32(Math.log(T) * 0.9), mean_cosine: 0.2, loss: role === 'targeted' ? 3.4 : 2.9, perplexity: Math.exp(role === 'targeted' ? 3.4 : 2.9),
   })),
 );
 const training = Array.from({ length: 200 }, (_, s) => s * 50).flatMap((step) => [-1, ...Array.from({ length: 12 }, (_, l) => l)].map((layer) => ({
@@ -99,7 +99,7 @@ for (const [name, build] of Object.entries(builders)) {
     const png = report.svgToPng(svg, { scale: 2 });
     times.png.push(performance.now() - t);
     sizes = { svg: svg.length / 1024, png: png.length / 1024 };
-    if (r === 0) figures.push({ id: `figure-${figures.length + 1}`, title: name, spec });
+    if (r === 0) figures.push({ id: `figure-${figures.length + 1}`, title: name, paperFigure: 'benchmark', spec });
   }
   console.log([name.padEnd(36), ...[times.spec, times.svg, times.png].map((x) => median(x).toFixed(1)), sizes.svg.toFixed(0), sizes.png.toFixed(0)].join('\t'));
 }

@@ -11,8 +11,8 @@ export interface CaptionContext {
   dataset: string;
   /** Sequence length T in tokens, or the lengths of a sweep. */
   seqLen: number | readonly number[];
-  /** Threshold eps of Sink_1^eps (Gu et al. 2025), or the thresholds of a sweep. */
-  eps: number | readonly number[];
+  /** Threshold eps of Sink_1^eps (Gu et al. 2025), or the thresholds of a sweep; null when the run did not record it ("ε = not recorded"). */
+  eps: number | readonly number[] | null;
   /** How the first position is filled, e.g. 'prepend BOS', 'no BOS', 'as tokenised'. */
   bosPolicy: string;
 }
@@ -47,8 +47,8 @@ export function normaliseCaption(caption: CaptionContext, figure: string): Norma
   if (seqLens.length === 0 || seqLens.some((t) => !Number.isInteger(t) || t < 1)) {
     throw new RangeError(`${where}.seqLen must be a positive integer or a list of them (got ${JSON.stringify(caption.seqLen)})`);
   }
-  const eps = asList(caption.eps);
-  if (eps.length === 0 || eps.some((e) => typeof e !== 'number' || !Number.isFinite(e) || e < 0 || e > 1)) {
+  const eps = caption.eps === null ? [] : asList(caption.eps);
+  if ((caption.eps !== null && eps.length === 0) || eps.some((e) => typeof e !== 'number' || !Number.isFinite(e) || e < 0 || e > 1)) {
     throw new RangeError(`${where}.eps must be a number in [0, 1] or a list of them (got ${JSON.stringify(caption.eps)})`);
   }
   return { models, dataset: caption.dataset, seqLens, eps, bosPolicy: caption.bosPolicy };
@@ -67,7 +67,7 @@ export function captionText(caption: NormalisedCaption): string {
     listText(caption.models),
     caption.dataset,
     `T = ${listText(seqLens)}`,
-    `ε = ${listText(eps)}`,
+    `ε = ${eps.length ? listText(eps) : 'not recorded'}`,
     `BOS: ${caption.bosPolicy}`,
   ].join(' · ');
 }

@@ -29,7 +29,22 @@ export type { MassiveActivationsOptions } from './figures/massive-activations.js
 export { ABLATION_COLUMNS, ABLATION_ROLES, ablationFigure } from './figures/ablation.js';
 export type { AblationOptions, AblationRole } from './figures/ablation.js';
 export { TRAINING_COLUMNS, trainingFigure } from './figures/training.js';
+export { SINK_K_COLUMNS, sinkKFigure } from './figures/sink-k.js';
+export { SINK_PARAMS_COLUMNS, sinkParamsFigure } from './figures/sink-params.js';
+export { qkGridFigure } from './figures/qk-grid.js';
+export type { QkGridHead, QkGridOptions } from './figures/qk-grid.js';
+export { DATASET_SINKS_COLUMNS, datasetSinksFigure } from './figures/dataset-sinks.js';
+export { DOSE_RESPONSE_COLUMNS, doseResponseFigure } from './figures/dose-response.js';
 export type { TrainingOptions } from './figures/training.js';
+
+// issue 16: Queipo-de-Llano et al. 2025's figures
+export type { LayerProfileOptions } from './figures/layer-profile.js';
+export { sequenceBands, spread, type BandKind, type BandRow } from './figures/bands.js';
+export { theorem1BoundFigure, THEOREM1_LAYER_COLUMNS, THEOREM1_SEQUENCE_COLUMNS, type Theorem1BoundOptions } from './figures/theorem1-bound.js';
+export { entropyOverlayFigure, type EntropyOverlayOptions } from './figures/entropy-overlay.js';
+export { mixCompressRefineFigure, PHASE_COLUMNS } from './figures/mix-compress-refine.js';
+export { depthTasksFigure, type DepthTaskTables } from './figures/depth-tasks.js';
+export { checkpointDynamicsFigure, type SignatureOnsets } from './figures/checkpoint-dynamics.js';
 
 export { compileToVega } from './render/compile.js';
 export type { WarningHandler } from './render/compile.js';
@@ -40,6 +55,7 @@ export type { RenderPngOptions } from './render/png.js';
 export { vegaLiteSchemaErrors } from './validate.js';
 
 export { writeReport } from './page/write-report.js';
+export { markdownTable } from './page/markdown.js';
 export type { ReportFigure, WriteReportOptions, WrittenFigure, WrittenReport } from './page/write-report.js';
 export type { ReportTable } from './page/report-table.js';
 export { formatNumber } from './format.js';

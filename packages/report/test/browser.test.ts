@@ -23,7 +23,7 @@ interface PageElement {
   querySelectorAll(selector: string): ArrayLike<unknown>;
 }
 interface PageGlobals {
-  document: { querySelectorAll(selector: string): Iterable<PageElement> };
+  document: { querySelectorAll(selector: string): Iterable<PageElement>; body: { innerText: string } };
   vega: { version: string };
 }
 
@@ -46,7 +46,8 @@ describe('report page in headless Chromium', () => {
     const { indexHtml } = await writeReport({
       outDir: join(scratch, 'report'),
       title: 'sinkscope report: browser test',
-      metadata: METADATA,
+      metadata: { ...METADATA, versions: '{"vega":"6.4.0","node":"v20.20.2"}' },
+      summary: '## gpt2\n\nmodel-level Sink_1: 47.88 %\n\n| hidden state | top \\|activation\\| |\n|---|---:|\n| 0 | 1.25 |\n| 1 | 4.63 |',
       figures,
       tables: [{ title: 'layers', rows: layersRows('gpt2') }],
     });
@@ -87,6 +88,17 @@ describe('report page in headless Chromium', () => {
       expect(state.filter((s) => s.error !== null)).toEqual([]);
       for (const figure of state) expect(figure.marks, figure.id ?? '').toBeGreaterThan(0);
       expect(await page.evaluate(() => (globalThis as unknown as PageGlobals).vega.version)).toBe('6.4.0');
+      // what a reader sees: no Markdown syntax left over, the summary's table and the versions as tables
+      const text = await page.evaluate(() => (globalThis as unknown as PageGlobals).document.body.innerText);
+      expect(text).not.toContain('|---');
+      expect(text.split('\n').filter((line) => /^\s*#/.test(line))).toEqual([]);
+      expect(text).toContain('model-level Sink_1: 47.88 %');
+      const tables = await page.evaluate(() =>
+        [...(globalThis as unknown as PageGlobals).document.querySelectorAll('.summary table tr, table.metadata table tr')].map((row) =>
+          Array.from((row as unknown as PageElement).querySelectorAll('th, td') as ArrayLike<{ textContent: string }>, (cell) => cell.textContent),
+        ),
+      );
+      expect(tables).toEqual([['hidden state', 'top |activation|'], ['0', '1.25'], ['1', '4.63'], ['vega', '6.4.0'], ['node', 'v20.20.2']]);
 
       const shots = mkdtempSync(join(tmpdir(), 'sinkscope-report-screenshot-'));
       const screenshot = join(shots, 'report.png');

@@ -14,6 +14,17 @@ import {
   TOKEN_GROUP_LABELS,
   trainingFigure,
   vegaLiteSchemaErrors,
+  sinkKFigure,
+  sinkParamsFigure,
+  qkGridFigure,
+  datasetSinksFigure,
+  doseResponseFigure,
+  theorem1BoundFigure,
+  entropyOverlayFigure,
+  mixCompressRefineFigure,
+  depthTasksFigure,
+  checkpointDynamicsFigure,
+  sequenceBands,
 } from '../src/index.js';
 import type { TopLevelSpec } from '../src/index.js';
 import {
@@ -28,6 +39,14 @@ import {
   qkRows,
   sinkSweepRows,
   trainingRows,
+  sinkKRows,
+  sinkParamsRows,
+  datasetSinksRows,
+  doseRows,
+  layersV2Rows,
+  entropySequenceRows,
+  metricsSequenceRows,
+  dynamicsRows,
 } from './rows.js';
 import { missingFields } from './spec-fields.js';
 
@@ -44,6 +63,39 @@ const builders: Record<string, () => TopLevelSpec> = {
   massiveActivations: () => massiveActivationsFigure(massiveRows(), CAPTION, { emergenceHiddenIndex: 2 }),
   ablation: () => ablationFigure(ablationRows(), CAPTION),
   training: () => trainingFigure(trainingRows(), CAPTION),
+  sinkK: () => sinkKFigure([...sinkKRows('gpt2'), ...sinkKRows('llama')], { ...CAPTION, models: ['gpt2', 'llama'] }),
+  sinkKByDataset: () =>
+    sinkKFigure(
+      ['random', 'repeated'].flatMap((dataset) => [...sinkKRows('gpt2'), ...sinkKRows('llama')].map((r) => ({ ...r, dataset }))),
+      { ...CAPTION, models: ['gpt2', 'llama'] },
+    ),
+  sinkParams: () => sinkParamsFigure(sinkParamsRows(), { ...CAPTION, models: ['gpt2', 'pythia'] }),
+  qkGrid: () => qkGridFigure([...qkRows(), ...qkRows().map((r) => ({ ...r, layer: 0, head: 3, dot: -(r.dot as number) }))], [{ layer: 2, head: 1, meanAlpha: 0.91 }, { layer: 0, head: 3, meanAlpha: 0.02 }], CAPTION),
+  datasetSinks: () => datasetSinksFigure(datasetSinksRows(), { ...CAPTION, models: ['gpt2', 'llama'] }),
+  doseResponse: () => doseResponseFigure(doseRows(), CAPTION),
+  // issue 16
+  layerProfileV2: () =>
+    layerProfileFigure([...layersV2Rows('gpt2'), ...layersV2Rows('llama', 2)], { ...CAPTION, models: ['gpt2', 'llama'] }, {
+      depthAxis: 'relative-depth',
+      bands: sequenceBands([...metricsSequenceRows('gpt2'), ...metricsSequenceRows('llama', 2)], [...entropySequenceRows('gpt2'), ...entropySequenceRows('llama', 2)], 'iqr'),
+      transition: true,
+      absoluteNorms: true,
+    }),
+  theorem1Bound: () => theorem1BoundFigure(layersV2Rows(), entropySequenceRows(), CAPTION),
+  entropyOverlay: () => entropyOverlayFigure(entropySequenceRows(), CAPTION, { sequences: 20, depthAxis: 'relative-depth', blocks: { gpt2: 4 } }),
+  mixCompressRefine: () => mixCompressRefineFigure(layersV2Rows(), CAPTION, { depthAxis: 'relative-depth' }),
+  massiveRelativeDepth: () =>
+    massiveActivationsFigure([...massiveRows(), ...massiveRows().map((row) => ({ ...row, model: 'llama' }))], { ...CAPTION, models: ['gpt2', 'llama'] }, { depthAxis: 'relative-depth', blocks: { gpt2: 3, llama: 6 }, emergenceHiddenIndex: { gpt2: 2 } }),
+  depthTasks: () =>
+    depthTasksFigure(
+      {
+        logitLens: layersV2Rows().map((r) => ({ model: r.model, hidden_index: r.hidden_index, relative_depth: r.relative_depth, loss: r.logit_lens_loss, top1_accuracy: 0.3 })),
+        multipleChoice: layersV2Rows().map((r) => ({ model: r.model, task: 'arc', hidden_index: r.hidden_index, relative_depth: r.relative_depth, accuracy: 0.25 + 0.1 * Number(r.hidden_index), accuracy_norm: 0.3, chance: 0.25 })),
+        probes: (['mean', 'last'] as const).flatMap((pooling) => layersV2Rows().map((r) => ({ model: r.model, task: 'sst2', pooling, hidden_index: r.hidden_index, relative_depth: r.relative_depth, accuracy: 0.7, accuracy_std: 0.05, majority: 0.5 }))),
+      },
+      CAPTION,
+    ),
+  checkpointDynamics: () => checkpointDynamicsFigure(dynamicsRows(), CAPTION, [{ series: 'pythia', sink: 2000, massive: 2000, valley: null }]),
 };
 
 describe.each(Object.entries(builders))('%s figure', (_name, build) => {
@@ -84,6 +136,23 @@ describe('the checks themselves can fail', () => {
     const spec = json(builders.attentionPattern());
     const bad = { ...spec, encoding: { ...(spec.encoding as Json), color: { field: 'weights', type: 'quantitative' } } };
     expect(missingFields(bad)).toEqual(["/: field 'weights' not in dataset 'pattern'"]);
+  });
+});
+
+describe('sequenceBands', () => {
+  it('mean +- population std, or the quartiles; Sink_1 and H / ln T cut to [0, 1]', () => {
+    // hidden state 1: Sink_1 of the sequences 1, 1, 1, 0 -> mean 0.75, std sqrt(3)/4 = 0.433: 1.18 cut to 1
+    const metrics = [1, 1, 1, 0].map((sink_rate, sequence) => ({ model: 'm', hidden_index: 1, sequence, first_token_norm: 2 + sequence, other_tokens_mean_norm: 1, sink_rate }));
+    const entropy = [0.1, 0.1, 0.1, 0.9].map((entropy_normalized, sequence) => ({ model: 'm', hidden_index: 1, sequence, entropy_normalized }));
+    const [std] = sequenceBands(metrics, entropy, 'std');
+    expect(std.sink_rate_lo).toBeCloseTo(0.75 - Math.sqrt(3) / 4, 12);
+    expect(std.sink_rate_hi).toBe(1);
+    expect(std.entropy_normalized_lo).toBe(0); // 0.3 - 0.346
+    expect(std.entropy_normalized_hi).toBeCloseTo(0.3 + Math.sqrt(0.12), 12);
+    expect(std.norm_ratio_lo).toBeCloseTo(3.5 - Math.sqrt(1.25), 12);
+    const [iqr] = sequenceBands(metrics, entropy, 'iqr');
+    expect([iqr.sink_rate_lo, iqr.sink_rate_hi]).toEqual([0.75, 1]);
+    expect([iqr.norm_ratio_lo, iqr.norm_ratio_hi]).toEqual([2.75, 4.25]);
   });
 });
 
@@ -202,7 +271,27 @@ describe('firstTokenNormsFigure', () => {
 
   it('rejects an unknown kind', () => {
     const rows = normsRows('gpt2').map((row, i) => (i === 0 ? { ...row, kind: 'query' } : row));
-    expect(() => firstTokenNormsFigure({ norms: rows }, CAPTION)).toThrow(/row 0 column 'kind' must be one of hidden, key, value \(got "query"\)/);
+    expect(() => firstTokenNormsFigure({ norms: rows }, CAPTION)).toThrow(/row 0 column 'kind' must be one of hidden, key, value, hidden_pre_norm \(got "query"\)/);
+  });
+
+  it('draws the last hidden state before the final norm when the table has it, and says which', () => {
+    const pre = { model: 'gpt2', layer: 3, kind: 'hidden_pre_norm', head: -1, first_token_norm: 50, other_tokens_mean_norm: 5 };
+    const rows = [...normsRows('gpt2'), pre];
+    const before = firstTokenNormsFigure({ norms: rows }, CAPTION);
+    const first = (spec: TopLevelSpec) => dataset(spec, 'norms').filter((p) => p.kind === 'hidden' && p.token_group === TOKEN_GROUP_LABELS.first).map((p) => p.norm);
+    expect(first(before)).toEqual([...fixtureMetrics('gpt2').hidden_norms.first.slice(0, 3), 50]);
+    expect(JSON.stringify(before)).toContain('"text":"hidden states (last: before the final norm)"');
+    const after = firstTokenNormsFigure({ norms: rows }, CAPTION, { lastHidden: 'after' });
+    expect(first(after)).toEqual(fixtureMetrics('gpt2').hidden_norms.first);
+    expect(JSON.stringify(after)).toContain('"text":"hidden states (last: after the final norm)"');
+    // without a pre-norm row the panel makes no claim
+    expect(JSON.stringify(builders.firstTokenNorms())).toContain('"text":"hidden states"');
+  });
+
+  it('draws q·kᵀ beside cos(q, k) and |q||k|', () => {
+    const qk = dataset(builders.firstTokenNorms(), 'qk');
+    expect(qk.find((c) => c.query === 3 && c.key === 3)).toEqual({ query: 3, key: 3, dot: -4, cos: -1, norm_product: 4 });
+    expect(JSON.stringify(builders.firstTokenNorms())).toContain('"title":{"text":"q·kᵀ"');
   });
 });
 
@@ -237,6 +326,15 @@ describe('massiveActivationsFigure', () => {
     const twoModels = [...massiveRows(), ...massiveRows().map((row) => ({ ...row, model: 'llama' }))];
     expect(() => massiveActivationsFigure(twoModels, CAPTION, { emergenceHiddenIndex: 2 })).toThrow(/pass \{ \[model\]: index \}/);
   });
+
+  it('on relative depth, hidden_index / L per model, so models of different depth overlay; L is required', () => {
+    const spec = builders.massiveRelativeDepth();
+    const top1 = dataset(spec, 'massive').filter((p) => p.series === 'top 1');
+    expect(top1.filter((p) => p.model === 'gpt2').map((p) => p.relative_depth)).toEqual([0, 1 / 3, 2 / 3, 1]);
+    expect(top1.filter((p) => p.model === 'llama').map((p) => p.relative_depth)).toEqual([0, 1 / 6, 2 / 6, 3 / 6]);
+    expect(JSON.stringify(spec)).toContain('"field":"relative_depth"');
+    expect(() => massiveActivationsFigure(massiveRows(), CAPTION, { depthAxis: 'relative-depth', blocks: {} })).toThrow(/relative depth needs options.blocks\['gpt2'\]/);
+  });
 });
 
 describe('ablationFigure', () => {
@@ -259,6 +357,68 @@ describe('ablationFigure', () => {
 
   it('needs one T to normalise the bound', () => {
     expect(() => ablationFigure(ablationRows(), { ...CAPTION, seqLen: [64, 128] })).toThrow(/pass options\.seqLen/);
+  });
+});
+
+describe('sinkKFigure', () => {
+  it('carries Sink_k of the transformers attention maps for k = 1..10', () => {
+    const rows = dataset(builders.sinkK(), 'sink_k');
+    expect(rows.filter((r) => r.model === 'gpt2').map((r) => r.k)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    // k = 1 is the fixture's own Sink_1 (gpt2: no head over 0.3)
+    expect(rows.find((r) => r.model === 'gpt2' && r.k === 1)?.sink_rate).toBe(fixtureMetrics('gpt2').sink_rate);
+    expect(rows.find((r) => r.model === 'llama' && r.k === 1)?.sink_rate).toBeCloseTo(fixtureMetrics('llama').sink_rate, 12);
+  });
+});
+
+describe('sinkKFigure with datasets', () => {
+  it('one panel per dataset, one colour per model (the palette holds models, not model x dataset)', () => {
+    const spec = json(builders.sinkKByDataset());
+    expect(spec.facet).toEqual({ column: { field: 'dataset', type: 'nominal', title: null } });
+    expect(JSON.stringify(spec)).toContain('"domain":["gpt2","llama"]');
+  });
+});
+
+describe('sinkParamsFigure', () => {
+  it('one line per family through its models in size order; a repeated model is an error', () => {
+    const rows = dataset(builders.sinkParams(), 'sink_params');
+    expect(rows.map((r) => r.model)).toEqual(['gpt2-small', 'gpt2-medium', 'gpt2-large', 'pythia-160m', 'pythia-1b']);
+    expect(JSON.stringify(builders.sinkParams())).toContain('"scale":{"type":"log"}');
+    expect(() => sinkParamsFigure([...sinkParamsRows(), sinkParamsRows()[0]], CAPTION)).toThrow(/model gpt2-small twice/);
+  });
+});
+
+describe('qkGridFigure', () => {
+  it('one row of q·kᵀ, cos and |q||k| per head, labelled with its alpha_1', () => {
+    const spec = builders.qkGrid();
+    expect(dataset(spec, 'qk_l2_h1')).toHaveLength(15);
+    expect(dataset(spec, 'qk_l0_h3').find((c) => c.query === 3 && c.key === 3)?.dot).toBe(4);
+    const text = JSON.stringify(spec);
+    expect(text).toContain('"text":"layer 2, head 1 · mean α₁ = 0.91"');
+    expect(text).toContain('"text":"layer 0, head 3 · mean α₁ = 0.02"');
+    expect(() => qkGridFigure(qkRows(), [{ layer: 5, head: 0 }], CAPTION)).toThrow(/no rows of table 'qk' match/);
+  });
+});
+
+describe('datasetSinksFigure', () => {
+  it('one bar per (model, dataset); a repeated pair is an error', () => {
+    expect(dataset(builders.datasetSinks(), 'dataset_sinks')).toHaveLength(6);
+    expect(() => datasetSinksFigure([...datasetSinksRows(), datasetSinksRows()[0]], CAPTION)).toThrow(/model gpt2 on dataset natural text twice/);
+  });
+});
+
+describe('doseResponseFigure', () => {
+  it('draws the dose rows only, one point per (reading, strength), with mean ± std', () => {
+    const points = dataset(builders.doseResponse(), 'dose');
+    expect(points).toHaveLength(3 * 4);
+    expect(points.find((p) => p.quantity === 'sink_rate' && p.scale === 0.5)).toEqual({ series: 'zero hook_mlp_out L=auto', quantity: 'sink_rate', scale: 0.5, h: 2, delta: -0.2, low: -0.2 - 0.05, high: -0.2 + 0.05 });
+  });
+
+  it('leaves out the Sink_1 panel when no dose measured it, and says why', () => {
+    const rows = doseRows().map((r) => ({ ...r, sink_rate_delta_mean: NaN, sink_rate_delta_std: NaN }));
+    const spec = json(doseResponseFigure(rows, CAPTION));
+    expect((spec.concat as unknown[]).length).toBe(3);
+    expect((spec.title as { subtitle: string[] }).subtitle).toContain('no Sink₁ panel: no attention layer comes after the ablated block');
+    expect(() => doseResponseFigure(doseRows().filter((r) => r.role !== 'dose'), CAPTION)).toThrow(/no rows of role 'dose'/);
   });
 });
 

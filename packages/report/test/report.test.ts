@@ -12,6 +12,18 @@ import { svgSize } from './svg-inspect.js';
 const scratch = mkdtempSync(join(tmpdir(), 'sinkscope-report-test-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
+const VERSIONS = { '@sinkscope/metrics': '0.1.0', node: 'v20.20.2' };
+const SUMMARY = `First paragraph.
+
+Second | paragraph <b>not bold</b>.
+
+## gpt2
+
+| hidden state | top \\|activation\\| | ratio |
+|---|---|---:|
+| 0 | 1.25 | 1.84 |
+| 1 | 4.63 | 0.31 |`;
+
 describe('writeReport', () => {
   const outDir = join(scratch, 'report');
   const figures = allFigures().slice(0, 3);
@@ -22,8 +34,8 @@ describe('writeReport', () => {
     written = await writeReport({
       outDir,
       title: 'sink-valley <gpt2> report',
-      metadata: new Map(Object.entries(METADATA)),
-      summary: 'First paragraph.\n\nSecond | paragraph.',
+      metadata: new Map([...Object.entries(METADATA), ['versions', JSON.stringify(VERSIONS)]]),
+      summary: SUMMARY,
       figures,
       tables: [{ title: 'layers', rows: layerRows }],
       pngScale: 1.5,
@@ -67,10 +79,32 @@ describe('writeReport', () => {
     expect(formatNumber(layerRows[1].norm_ratio)).toBe('1.1335499');
   });
 
+  it('renders the Markdown summary as HTML: headings, real tables with their alignment, raw HTML shown as text', () => {
+    expect(html).toContain('<h3>gpt2</h3>');
+    expect(html).toContain('<th>top |activation|</th>');
+    expect(html).toMatch(/<tr>\s*<td>0<\/td>\s*<td>1\.25<\/td>\s*<td align="right">1\.84<\/td>\s*<\/tr>/);
+    expect(html).toContain('Second | paragraph &lt;b&gt;not bold&lt;/b&gt;.');
+    expect(html).not.toContain('|---');
+    expect(html).not.toContain('## gpt2');
+  });
+
+  it('lists every figure at the top with its paper figure and a link, and shows versions as a table', () => {
+    const index = html.slice(html.indexOf('<section id="figure-index">'), html.indexOf('</section>', html.indexOf('<section id="figure-index">')));
+    expect(html.indexOf('id="figure-index"')).toBeLessThan(html.indexOf('id="summary"'));
+    figures.forEach((figure, i) => {
+      expect(index).toContain(`<tr><td class="num">${i + 1}</td><td><a href="#figure-${figure.id}">${figure.title}</a></td><td>${figure.paperFigure}</td>`);
+      expect(html).toContain(`<figure id="figure-${figure.id}">`);
+    });
+    expect(html).toContain('<tr><td>versions</td><td><table><tbody><tr><td>@sinkscope/metrics</td><td>0.1.0</td></tr><tr><td>node</td><td>v20.20.2</td></tr></tbody></table></td></tr>');
+    expect(html).not.toContain('{&quot;@sinkscope');
+  });
+
   it('writes summary.md with metadata, figure links and the table', () => {
     const md = readFileSync(written.summaryMd, 'utf8');
     expect(md).toContain('# sink-valley <gpt2> report');
-    expect(md).toContain('Second | paragraph.');
+    expect(md).toContain(SUMMARY);
+    expect(md).toContain('| 1 | [Per-layer profile](#per-layer-profile) | Queipo-de-Llano et al. 2025, Fig. 1 |');
+    expect(md).toContain('| versions | @sinkscope/metrics 0.1.0; node v20.20.2 |');
     expect(md).toContain('| eps | 0.3 |');
     expect(md).toContain('[PNG](figures/layer-profile.png)');
     expect(md).toContain('| model | hidden_index | layer | sink_rate |');
@@ -86,7 +120,7 @@ describe('writeReport', () => {
       encoding: { x: { field: 'b', type: 'quantitative' } },
     } as TopLevelSpec;
     const failed = join(scratch, 'failed');
-    await expect(writeReport({ outDir: failed, title: 't', figures: [figures[0], { id: 'broken', title: 'broken', spec: broken }] })).rejects.toThrow(/figure 'broken' failed to render/);
+    await expect(writeReport({ outDir: failed, title: 't', figures: [figures[0], { id: 'broken', title: 'broken', paperFigure: 'none', spec: broken }] })).rejects.toThrow(/figure 'broken' failed to render/);
     expect(existsSync(failed)).toBe(false);
     await expect(writeReport({ outDir: failed, title: 't', figures: [{ ...figures[0], id: '../escape' }] })).rejects.toThrow(/figures\[0\]\.id must match/);
     await expect(writeReport({ outDir: failed, title: 't', figures: [figures[0], figures[0]] })).rejects.toThrow(/used twice/);

@@ -11,6 +11,8 @@ export interface FixtureMetrics {
   num_layers: number;
   num_heads: number;
   sink_eps: number;
+  num_sequences: number;
+  sink_rate: number;
   alpha: number[][];
   alpha_per_sequence: number[][][];
   sink_rate_per_layer: number[];
@@ -67,7 +69,7 @@ export function layersRows(fixture: string): Record<string, number | string>[] {
     renyi2: m.matrix_entropy.renyi2[i],
     entropy_bound: Math.log(m.seq_len),
     entropy_bound_alpha0: Math.log(m.seq_len),
-    anisotropy: NaN,
+    mean_cosine: NaN,
     seq_len: m.seq_len,
   }));
 }
@@ -193,7 +195,7 @@ export function ablationRows(): Record<string, number | string>[] {
       norm_ratio: hidden_index === 0 ? 1 : s.ratio,
       entropy_normalized: 0.9 - 0.1 * hidden_index,
       entropy_bound: Math.log(17),
-      anisotropy: 0.1,
+      mean_cosine: 0.1,
       loss: s.loss,
       perplexity: Math.exp(s.loss),
     })),
@@ -211,4 +213,138 @@ export function trainingRows(): Record<string, number | string>[] {
     }
   }
   return rows;
+}
+
+/**
+ * `sink_k` rows of a fixture, from the attention maps `transformers` computed: alpha_k = the mean
+ * over the queries that see key k of A[t, k] (Gu et al. 2025 sec. 3.2), Sink_k = the share of
+ * (sequence, layer, head) with alpha_k > eps, for k = 1..10.
+ */
+export function sinkKRows(fixture: string, eps = 0.3): Record<string, number | string>[] {
+  const m = fixtureMetrics(fixture);
+  const T = m.seq_len;
+  const maps = Array.from({ length: m.num_layers }, (_, l) => readF32Tensor(fixture, `attentions.${l}`).data); // [S, H, T, T]
+  return Array.from({ length: 10 }, (_, i) => {
+    const k0 = i; // k = i + 1, 0-based key k0
+    let over = 0;
+    let sum = 0;
+    let count = 0;
+    for (const map of maps) {
+      for (let s = 0; s < m.num_sequences; s++) {
+        for (let h = 0; h < m.num_heads; h++) {
+          let col = 0;
+          for (let t = k0; t < T; t++) col += map[((s * m.num_heads + h) * T + t) * T + k0];
+          const alpha = col / (T - k0);
+          sum += alpha;
+          count += 1;
+          if (alpha > eps) over += 1;
+        }
+      }
+    }
+    return { model: fixture, k: i + 1, sink_rate: over / count, mean_alpha: sum / count };
+  });
+}
+
+/** `sink_params` rows: two families, sizes known by hand. */
+export function sinkParamsRows(): Record<string, number | string>[] {
+  return [
+    { model: 'gpt2-small', family: 'GPT-2', parameters: 124_439_808, sink_rate: 0.25 },
+    { model: 'gpt2-medium', family: 'GPT-2', parameters: 354_823_168, sink_rate: 0.5 },
+    { model: 'gpt2-large', family: 'GPT-2', parameters: 774_030_080, sink_rate: 0.75 },
+    { model: 'pythia-160m', family: 'GPT-NeoX/Pythia', parameters: 162_322_944, sink_rate: 0.125 },
+    { model: 'pythia-1b', family: 'GPT-NeoX/Pythia', parameters: 1_011_781_632, sink_rate: 1 },
+  ];
+}
+
+/** `dataset_sinks` rows: 2 models x 3 inputs (Gu et al. Table 1's three kinds of data). */
+export function datasetSinksRows(): Record<string, number | string>[] {
+  const rates: Record<string, number[]> = { gpt2: [0.5, 0.25, 1], llama: [0.75, 0.125, 0.5] };
+  return Object.entries(rates).flatMap(([model, r]) =>
+    ['natural text', 'random tokens', 'repeated token'].map((dataset, i) => ({ model, dataset, sink_rate: r[i] })),
+  );
+}
+
+/** `ablation_effects` rows: a targeted run, its dose points at 0, 0.5, 1 (Sink_1 measured), and a skipped ablation. */
+export function doseRows(): Record<string, number | string>[] {
+  const base = { model: 'gpt2', window: 2 };
+  const effects = (s: number) => ({
+    norm_ratio_delta_mean: -40 * s,
+    norm_ratio_delta_std: 2 * s,
+    sink_rate_delta_mean: -0.8 * s * s,
+    sink_rate_delta_std: 0.1 * s,
+    entropy_delta_mean: 0.4 * s,
+    entropy_delta_std: 0.05 * s,
+    loss_delta_mean: 0.5 * s,
+    loss_delta_std: 0.2 * s,
+  });
+  return [
+    { ...base, ablation: 'zero hook_mlp_out L=auto', intervention: 'zero hook_mlp_out L=auto', role: 'targeted', scale: 1, ...effects(1) },
+    ...[0, 0.5, 1].map((scale) => ({ ...base, ablation: 'zero hook_mlp_out L=auto', intervention: scale === 0 ? 'baseline' : `s${scale}`, role: 'dose', scale, ...effects(scale) })),
+    { ...base, ablation: 'rescale', intervention: '', role: 'skipped', scale: NaN, window: -1, ...Object.fromEntries(Object.keys(effects(0)).map((k) => [k, NaN])) },
+  ];
+}
+
+// ---- issue 16: rows of the new tables (hand-made: values chosen so the checks can name them) ----
+
+/** `layers` rows with the v2 columns: a 4-block model whose BOS norm jumps at hidden state 2. */
+export function layersV2Rows(model = 'gpt2', blocks = 4): Record<string, number | string | boolean>[] {
+  return Array.from({ length: blocks + 1 }, (_, i) => ({
+    model,
+    hidden_index: i,
+    layer: i - 1,
+    sink_rate: i === 0 ? NaN : 0.2 * i,
+    first_token_norm: i < 2 ? 5 : 500,
+    other_tokens_mean_norm: 5,
+    norm_ratio: i < 2 ? 1 : 100,
+    top_activation: 10,
+    median_activation: 0.5,
+    entropy: 2,
+    entropy_normalized: [0.9, 0.85, 0.4, 0.6, 0.8][i] ?? 0.8,
+    renyi2: 1.5,
+    entropy_bound: 2.5,
+    entropy_bound_alpha0: 2.7,
+    mean_cosine: 0.1,
+    seq_len: 17,
+    relative_depth: i / blocks,
+    transition: i === 2,
+    phase: i < 2 ? 'mix' : i < 4 ? 'compress' : 'refine',
+    p1: 0.3 + 0.1 * i,
+    p1_lower: 0.1 + 0.1 * i,
+    dominance: 1,
+    dominance_lower: 0.5,
+    alignment: 0.2,
+    c: 0.3,
+    entropy_upper: 2.6,
+    entropy_rank_normalized: 0.7,
+    entropy_upper_rank_normalized: i === 0 ? NaN : 0.9,
+    mixing_score: i === 0 ? NaN : 0.5,
+    identity_score: i === 0 ? NaN : 0.1,
+    prev_token_score: i === 0 ? NaN : 0.2,
+    bos_score: i === 0 ? NaN : 0.6,
+    logit_lens_loss: 4 - 0.5 * i,
+    logit_lens_perplexity: Math.exp(4 - 0.5 * i),
+  }));
+}
+
+/** `entropy_sequences` rows: `sequences` sequences per hidden state. */
+export function entropySequenceRows(model = 'gpt2', blocks = 4, sequences = 25): Record<string, number | string>[] {
+  return Array.from({ length: (blocks + 1) * sequences }, (_, r) => {
+    const i = Math.floor(r / sequences);
+    const s = r % sequences;
+    return { model, hidden_index: i, sequence: s, entropy: 2, entropy_normalized: 0.5 + 0.01 * s, rank: 17, p1: 0.4 + 0.01 * s, p1_lower: 0.2 + 0.01 * s, entropy_upper: 2.5, entropy_rank_normalized: 0.6, entropy_upper_rank_normalized: s % 5 === 0 ? NaN : 0.8 };
+  });
+}
+
+export function metricsSequenceRows(model = 'gpt2', blocks = 4, sequences = 25): Record<string, number | string>[] {
+  return Array.from({ length: (blocks + 1) * sequences }, (_, r) => {
+    const i = Math.floor(r / sequences);
+    const s = r % sequences;
+    return { model, hidden_index: i, sequence: s, first_token_norm: 5 + s, other_tokens_mean_norm: 5, sink_rate: i === 0 ? NaN : (s % 4) / 4 };
+  });
+}
+
+export function dynamicsRows(): Record<string, number | string>[] {
+  return [1000, 2000, 4000].flatMap((step, k) =>
+    Array.from({ length: 5 }, (_, i) => ({ series: 'pythia', step, model: `pythia@step${step}`, hidden_index: i, relative_depth: i / 4, entropy_normalized: 0.9 - 0.1 * k * (i > 0 ? 1 : 0), sink_rate: i === 0 ? NaN : 0.3 * k, log_norm_ratio: k * i * 0.5 })),
+  );
 }

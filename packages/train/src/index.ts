@@ -23,7 +23,7 @@ export { fromHfTensors, loadModelFolder, loadModelValues, saveModelFolder, saveM
 export { BOS_TOKEN, symbolName, tokenizerConfigJson, wordLevelTokenizerJson } from './model/tokenizer.js';
 export { AdamW, DEFAULT_ADAMW, PARAM_GROUPS, paramGroup, weightDecayOf, type AdamWConfig, type AdamWState, type ParamGroupName } from './optim/adamw.js';
 export { learningRateAt, type ScheduleConfig } from './optim/schedule.js';
-export { evaluate, EvalAccumulator, evalRows, lossWeights, type EvalChunk, type EvalRecord, type EvalSet } from './eval/evaluate.js';
+export { evaluate, EvalAccumulator, EVAL_SINK_EPS, evalRows, lossWeights, type EvalChunk, type EvalRecord, type EvalSet } from './eval/evaluate.js';
 export { normaliseTrainConfig, TRAIN_ENGINES, type RowPolicyConfig, type BackcopyDataConfig, type TrainConfig, type TrainConfigInput, type TrainEngine } from './training/config.js';
 export { applyFirstTokenPolicy, applyFixedToken, type FirstTokenPolicy } from './training/first-token.js';
 export { Trainer, type StepResult } from './training/trainer.js';
@@ -34,6 +34,7 @@ export { appendBackward, GradContext, type BackwardRequest, type FloatType, type
 export { GRAD_RULES } from './onnx/grad-rules.js';
 export { buildTrainingGraph, traceTrainingForward, type TrainingGraph, type TracedForward } from './onnx/training-graph.js';
 export { runTraining, type RunOptions, type RunSummary } from './training/run.js';
+export { readRunInfo, runInfoOf, RUN_INFO_FILE, type RunInfo } from './training/run-info.js';
 export { mergeConfig, readSweepSpec, resultsTable, runSweep, type SweepResult, type SweepSpec, type SweepVariant } from './sweep/sweep.js';
 export { numOrdinaryOf, type DataConfig, type TextDataConfig } from './training/config.js';
 export { createTrainingData, dataSummary, type TrainingData } from './data/training-data.js';

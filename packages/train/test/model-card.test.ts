@@ -6,6 +6,7 @@ import { createTrainingData } from '../src/data/training-data.js';
 import { heldOutRows } from '../src/training/batch-rows.js';
 import { normaliseTrainConfig, type TrainConfigInput } from '../src/training/config.js';
 import { modelCard } from '../src/training/model-card.js';
+import { runInfoOf } from '../src/training/run-info.js';
 import type { EvalRecord } from '../src/eval/evaluate.js';
 
 const REPO = fileURLToPath(new URL('../../../', import.meta.url));
@@ -23,10 +24,10 @@ describe('the model card of a sinkscope variant', () => {
     entropyNormalized: [0.75, 0.25, 0.375, 0.625],
     copyAccuracy: 0.5,
   };
-  const card = modelCard({ config, evals: [evalRecord], trainSeconds: 90, tokensPerSecond: 1000, finalTrainLoss: 1.5, appendix: '## Appendix\n\nsearch table\n' });
+  const card = modelCard({ config, evals: [evalRecord], trainSeconds: 90, tokensPerSecond: 1000, finalTrainLoss: 1.5, info: runInfoOf(config), appendix: '## Appendix\n\nsearch table\n' });
 
   it('names the variant, the constant schedule, the first-token policy and the block without attention', () => {
-    expect(card).toContain('# Back-copy decoder (3 x 128), trained with @sinkscope/train');
+    expect(card).toContain('# Back-copy sinkscope variant (3 x 128), trained with @sinkscope/train');
     expect(card).toContain('block 0 without attention (MLP only), RMSNorm, SwiGLU MLPs, no linear biases, untied lm_head.');
     expect(card).not.toContain('tied lm_head,');
     expect(card).toContain('| schedule | peak lr 0.01, warm-up 100, then constant |');
@@ -35,6 +36,13 @@ describe('the model card of a sinkscope variant', () => {
     expect(card).toContain('| 0 | - | no attention |');
     expect(card).toContain('| 2 | 100.0 % | 0.875 |');
     expect(card).toContain('| 1 (after block 0) | 12.250 | 0.250 |');
+  });
+
+  it('keeps the run provenance from run-info.json (engine, versions, eps) before the appendix', () => {
+    expect(card).toContain(`| first token (BOS policy) | ${config.data.firstToken} |`);
+    expect(card).toMatch(/\| engine \| (ONNX Runtime|TensorFlow\.js) /);
+    expect(card).toContain('indicator alpha_1 > 0.3 per sequence');
+    expect(card).toContain('the provenance in `run-info.json`');
   });
 
   it('ends with the appendix', () => {

@@ -7,34 +7,45 @@ import { renderKindsMarkdown } from './kinds-doc.js';
 // The shared tables as the pipeline's design lists them (independent of the declarations in kinds.ts).
 const DESIGN: Record<string, string> = {
   layers:
-    'model hidden_index layer sink_rate first_token_norm other_tokens_mean_norm norm_ratio top_activation median_activation entropy entropy_normalized renyi2 entropy_bound entropy_bound_alpha0 anisotropy seq_len',
+    'model hidden_index layer sink_rate first_token_norm other_tokens_mean_norm norm_ratio top_activation median_activation entropy entropy_normalized renyi2 entropy_bound entropy_bound_alpha0 mean_cosine seq_len relative_depth transition phase p1 p1_lower dominance dominance_lower alignment c entropy_upper entropy_rank_normalized entropy_upper_rank_normalized mixing_score identity_score prev_token_score bos_score logit_lens_loss logit_lens_perplexity',
   heads: 'model layer head mean_alpha1 sink_rate',
   pattern: 'model layer head sequence query key weight',
   norms: 'model layer kind head first_token_norm other_tokens_mean_norm',
   qk: 'model layer head query key dot cos norm_product',
   sink_sweep: 'model eps seq_len sink_rate',
   massive: 'model hidden_index rank value abs_value token dim median_abs over_100 over_1000x_median',
-  ablation: 'model intervention role hidden_index sink_rate norm_ratio entropy_normalized entropy_bound anisotropy loss perplexity',
+  ablation: 'model intervention role hidden_index sink_rate norm_ratio entropy_normalized entropy_bound mean_cosine loss perplexity',
   training: 'run step loss sink_rate layer layer_sink_rate norm_ratio entropy_normalized',
+  entropy_sequences:
+    'model hidden_index sequence entropy entropy_normalized rank bos_sq_norm rest_sq_norm alignment c p1 dominance sigma1_sq sigma1_sq_lower p1_lower dominance_lower entropy_upper entropy_rank_normalized entropy_upper_rank_normalized mean_cosine',
+  metrics_sequences: 'model hidden_index sequence first_token_norm other_tokens_mean_norm sink_rate mixing_score identity_score prev_token_score bos_score',
+  logit_lens: 'model hidden_index relative_depth loss perplexity top1_accuracy tokens',
+  multiple_choice: 'model task hidden_index relative_depth accuracy accuracy_norm chance items',
+  probes: 'model task pooling hidden_index relative_depth accuracy accuracy_std majority folds examples classes',
+  dynamics: 'series step model hidden_index relative_depth entropy_normalized sink_rate log_norm_ratio',
 };
+
+/** Schema versions: a kind's version is bumped whenever its columns change. */
+const VERSIONS: Record<string, number> = { layers: 2, ablation: 2 };
 
 /** Type by the design's rule: utf8 for names, int32 for indices, bool for flags, float32 otherwise. */
 function designType(kind: string, column: string): string {
-  if (['model', 'kind', 'intervention', 'role', 'run'].includes(column)) return 'utf8';
-  if (column.startsWith('over_')) return 'bool';
-  const ints = ['hidden_index', 'layer', 'head', 'sequence', 'query', 'key', 'seq_len', 'rank', 'token', 'dim', 'step'];
+  if (['model', 'kind', 'intervention', 'role', 'run', 'phase', 'task', 'pooling', 'series'].includes(column)) return 'utf8';
+  if (column.startsWith('over_') || column === 'transition') return 'bool';
+  const ints = ['hidden_index', 'layer', 'head', 'sequence', 'query', 'key', 'seq_len', 'token', 'dim', 'step', 'tokens', 'items', 'folds', 'examples', 'classes'];
+  if (column === 'rank') return kind === 'massive' || kind === 'entropy_sequences' ? 'int32' : 'float32';
   return ints.includes(column) ? 'int32' : 'float32';
 }
 
 describe('shared artifact kinds', () => {
-  it('declare exactly the designed columns, in order, with the designed types, at version 1', () => {
+  it('declare exactly the designed columns, in order, with the designed types and versions', () => {
     expect(Object.keys(ARTIFACT_KINDS)).toEqual(Object.keys(DESIGN));
     for (const [kind, columns] of Object.entries(DESIGN)) {
       const spec = getArtifactKind(kind);
       expect(spec.columns.map((c) => c.name), kind).toEqual(columns.split(' '));
       expect(spec.columns.map((c) => `${c.name}:${c.type}`), kind).toEqual(columns.split(' ').map((c) => `${c}:${designType(kind, c)}`));
       expect(spec.schema.fields.every((f) => !f.nullable), kind).toBe(true);
-      expect(spec.version).toBe(1);
+      expect(spec.version, kind).toBe(VERSIONS[kind] ?? 1);
       expect(Object.keys(spec.requiredMetadata).slice(0, 2)).toEqual(['seq_len', 'eps']);
     }
     expect(Object.keys(getArtifactKind('massive').requiredMetadata)).toContain('emergence_hidden_index');

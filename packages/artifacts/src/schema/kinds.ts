@@ -71,12 +71,52 @@ const entropyBound = column.float32(
   'entropy_bound',
   'upper bound on `entropy` from the first token\'s norm and alignment (Queipo-de-Llano et al. 2025)',
 );
-const anisotropyCol = column.float32('anisotropy', 'mean pairwise cosine similarity of the tokens');
+const meanCosineCol = column.float32('mean_cosine', 'mean pairwise cosine similarity of the tokens (not the paper\'s anisotropy, which is `p1`)');
+
+const relativeDepth = column.float32('relative_depth', 'hidden_index / L (L = number of blocks): 0 = embeddings, 1 = the last hidden state, so models of different depth overlay');
+
+/** Theorem 1 of Queipo-de-Llano et al. 2025 per sequence (raw X unless the entropy settings preprocess it). */
+const theorem1Columns = [
+  column.float32('bos_sq_norm', 'M = |x_0|^2, the first token\'s squared norm'),
+  column.float32('rest_sq_norm', 'R = sum_{i>0} |x_i|^2'),
+  column.float32('alignment', 'alpha = (1/R) sum_{i>0} |x_i|^2 cos^2(x_i, x_0), in [0, 1]'),
+  column.float32('c', 'c = M / R'),
+  column.float32('p1', 'p_1 = sigma_1^2 / |X|_F^2: the paper\'s anisotropy (share of the top singular direction)'),
+  column.float32('dominance', 'sigma_1^2 / sum_{j>=2} sigma_j^2 (Infinity for rank one)'),
+  column.float32('sigma1_sq', 'sigma_1^2, the top eigenvalue of X X^T'),
+  column.float32('sigma1_sq_lower', 'Theorem 1: M + alpha R <= sigma1_sq'),
+  column.float32('p1_lower', 'p = (c + alpha) / (c + 1) <= p1'),
+  column.float32('dominance_lower', '(c + alpha) / (1 - alpha) <= dominance'),
+  column.float32('entropy_upper', 'corollary: -p ln p - (1-p) ln(1-p) + (1-p) ln(r-1) >= entropy, r = numeric rank; NaN where p < 1/r (it does not apply)'),
+  column.float32('entropy_rank_normalized', 'entropy / ln r'),
+  column.float32('entropy_upper_rank_normalized', 'entropy_upper / ln r; NaN where entropy_upper is'),
+] as const;
+
+/** The same quantities as means over sequences (entropy_upper over the sequences where it applies). */
+const theorem1Means = [
+  column.float32('p1', 'mean over sequences of p_1 = sigma_1^2 / |X|_F^2, the paper\'s anisotropy'),
+  column.float32('p1_lower', 'mean of Theorem 1\'s lower bound p = (c + alpha) / (c + 1) on p1'),
+  column.float32('dominance', 'mean of sigma_1^2 / sum_{j>=2} sigma_j^2'),
+  column.float32('dominance_lower', 'mean of (c + alpha) / (1 - alpha)'),
+  column.float32('alignment', 'mean alignment alpha of the other tokens with the first'),
+  column.float32('c', 'mean c = |x_0|^2 / sum_{i>0} |x_i|^2'),
+  column.float32('entropy_upper', 'mean of the corollary\'s entropy bound over the sequences where p >= 1/r; NaN if none'),
+  column.float32('entropy_rank_normalized', 'mean of entropy / ln r (r = numeric rank)'),
+  column.float32('entropy_upper_rank_normalized', 'mean of entropy_upper / ln r where defined; NaN if none'),
+] as const;
+
+/** Mix-Compress-Refine attention scores of one attention layer (Queipo-de-Llano et al. 2025, Fig. 6). */
+const attentionScoreColumns = [
+  column.float32('mixing_score', 'mean over heads and queries t >= 1 of the entropy of A[t, 0..t] / ln(t + 1) (1 = uniform over the visible keys) of attention layer `layer`; NaN for hidden_index 0'),
+  column.float32('identity_score', 'mean over heads and queries of A[t, t]; NaN for hidden_index 0'),
+  column.float32('prev_token_score', 'mean over heads and queries t >= 1 of A[t, t-1]; NaN for hidden_index 0'),
+  column.float32('bos_score', 'mean over heads and queries t >= 1 of A[t, 0]; NaN for hidden_index 0'),
+] as const;
 
 /** Per-layer summary of one model: the sink / compression-valley profile. */
 export const LAYERS = defineKind({
   kind: 'layers',
-  version: 1,
+  version: 2,
   rowPer: '(model, hidden_index)',
   columns: [
     model,
@@ -93,8 +133,16 @@ export const LAYERS = defineKind({
     column.float32('renyi2', 'Renyi entropy of order 2, -ln sum p^2 (nats)'),
     entropyBound,
     column.float32('entropy_bound_alpha0', '`entropy_bound` with alpha = 0 (first token orthogonal to the rest)'),
-    anisotropyCol,
+    meanCosineCol,
     column.int32('seq_len', 'tokens per sequence T'),
+    // appended in version 2 (Queipo-de-Llano et al. 2025's analyses, issue 16)
+    relativeDepth,
+    column.bool('transition', 'the transition layer: the hidden state with the largest one-step rise of ln first_token_norm (one per model)'),
+    column.utf8('phase', 'Mix-Compress-Refine phase of this depth (rule in the pipeline README)', ['mix', 'compress', 'refine']),
+    ...theorem1Means,
+    ...attentionScoreColumns,
+    column.float32('logit_lens_loss', 'next-token cross-entropy (nats) of the LogitLens readout of this hidden state; NaN when the lens step is off'),
+    column.float32('logit_lens_perplexity', 'exp(logit_lens_loss)'),
   ],
 });
 
@@ -135,9 +183,14 @@ export const NORMS = defineKind({
   rowPer: '(model, kind, layer, head)',
   columns: [
     model,
-    column.int32('layer', 'hidden_index for kind hidden; attention layer for key / value'),
-    column.utf8('kind', 'which tensor: hidden, key or value', ['hidden', 'key', 'value']),
-    column.int32('head', 'key/value head (0-based); -1 for hidden'),
+    column.int32('layer', 'hidden_index for kind hidden and hidden_pre_norm; attention layer for key / value'),
+    column.utf8('kind', 'which tensor: hidden, key or value; hidden_pre_norm = the last hidden state before the final norm (layer = L; hidden at L is after it)', [
+      'hidden',
+      'key',
+      'value',
+      'hidden_pre_norm',
+    ]),
+    column.int32('head', 'key/value head (0-based); -1 for hidden and hidden_pre_norm'),
     firstTokenNorm,
     otherTokensMeanNorm,
   ],
@@ -198,18 +251,18 @@ export const MASSIVE = defineKind({
 /** Interventions (e.g. removing the sink) against a baseline and a control. */
 export const ABLATION = defineKind({
   kind: 'ablation',
-  version: 1,
+  version: 2,
   rowPer: '(model, intervention, role, hidden_index)',
   columns: [
     model,
     column.utf8('intervention', 'intervention name from the spec'),
-    column.utf8('role', 'baseline, targeted or control', ['baseline', 'targeted', 'control']),
+    column.utf8('role', 'baseline, targeted, control, or dose (a partial strength of a dose-response)', ['baseline', 'targeted', 'control', 'dose']),
     hiddenIndex,
     column.float32('sink_rate', 'Sink_1^eps of attention layer hidden_index - 1; NaN for hidden_index 0'),
     normRatio,
     entropyNormalized,
     entropyBound,
-    anisotropyCol,
+    meanCosineCol,
     column.float32('loss', 'mean next-token cross-entropy (nats), model-level, repeated per row'),
     column.float32('perplexity', 'exp(loss), model-level, repeated per row'),
   ],
@@ -232,6 +285,114 @@ export const TRAINING = defineKind({
   ],
 });
 
+/** Theorem 1 and its corollary per sequence: what Fig. 3's scatter and the per-prompt overlays draw. */
+export const ENTROPY_SEQUENCES = defineKind({
+  kind: 'entropy_sequences',
+  version: 1,
+  rowPer: '(model, hidden_index, sequence)',
+  columns: [
+    model,
+    hiddenIndex,
+    column.int32('sequence', 'sequence index in the dataset (0-based)'),
+    column.float32('entropy', 'Shannon matrix entropy (nats)'),
+    entropyNormalized,
+    column.int32('rank', 'r: numeric rank of X (eigenvalue shares above max(T, d) 2^-52 p_1)'),
+    ...theorem1Columns,
+    meanCosineCol,
+  ],
+});
+
+/** Per-sequence sink, norm and attention readings: the spread over sequences the per-layer figures draw as a band. */
+export const METRICS_SEQUENCES = defineKind({
+  kind: 'metrics_sequences',
+  version: 1,
+  rowPer: '(model, hidden_index, sequence)',
+  columns: [
+    model,
+    hiddenIndex,
+    column.int32('sequence', 'sequence index in the dataset (0-based)'),
+    column.float32('first_token_norm', 'L2 norm of the first token'),
+    column.float32('other_tokens_mean_norm', 'mean L2 norm of tokens 1..T-1'),
+    column.float32('sink_rate', 'fraction of heads of attention layer hidden_index - 1 with alpha_1 > eps in this sequence; NaN for hidden_index 0'),
+    ...attentionScoreColumns,
+  ],
+});
+
+/** LogitLens: each hidden state read out through the model's own final norm and unembedding. */
+export const LOGIT_LENS = defineKind({
+  kind: 'logit_lens',
+  version: 1,
+  rowPer: '(model, hidden_index)',
+  columns: [
+    model,
+    hiddenIndex,
+    relativeDepth,
+    column.float32('loss', 'mean next-token cross-entropy (nats) of lm_head(final_norm(h)) over the dataset (the last hidden state, already normalised, is not normalised again)'),
+    column.float32('perplexity', 'exp(loss)'),
+    column.float32('top1_accuracy', 'fraction of positions whose arg-max readout is the next token'),
+    column.int32('tokens', 'predicted positions (T - 1 per sequence)'),
+  ],
+});
+
+/** Multiple-choice accuracy of the LogitLens readout at each depth (lm-eval's scoring). */
+export const MULTIPLE_CHOICE = defineKind({
+  kind: 'multiple_choice',
+  version: 1,
+  rowPer: '(model, task, hidden_index)',
+  columns: [
+    model,
+    column.utf8('task', 'the multiple-choice dataset (its spec name)'),
+    hiddenIndex,
+    relativeDepth,
+    column.float32('accuracy', 'fraction of items whose highest summed choice log-probability is the gold choice (lm-eval acc)'),
+    column.float32('accuracy_norm', 'the same with each sum divided by the choice length (lm-eval acc_norm: characters)'),
+    column.float32('chance', 'mean of 1 / number of choices'),
+    column.int32('items', 'items scored'),
+  ],
+});
+
+/** Linear-probe accuracy per depth (logistic regression, seeded k-fold cross-validation). */
+export const PROBES = defineKind({
+  kind: 'probes',
+  version: 1,
+  rowPer: '(model, task, pooling, hidden_index)',
+  columns: [
+    model,
+    column.utf8('task', 'the labelled dataset (its spec name)'),
+    column.utf8('pooling', 'mean: mean over the text tokens (BOS left out); last: the last token', ['mean', 'last']),
+    hiddenIndex,
+    relativeDepth,
+    column.float32('accuracy', 'held-out accuracy, mean over the folds'),
+    column.float32('accuracy_std', 'population std of the fold accuracies'),
+    column.float32('majority', 'accuracy of always answering the most frequent training label (mean over folds)'),
+    column.int32('folds', 'k of the k-fold cross-validation'),
+    column.int32('examples', 'labelled examples'),
+    column.int32('classes', 'distinct labels'),
+  ],
+});
+
+/** One series of checkpoints (models sharing `series`, ordered by `step`): Fig. 5's heatmaps. */
+export const DYNAMICS = defineKind({
+  kind: 'dynamics',
+  version: 1,
+  rowPer: '(series, step, hidden_index)',
+  columns: [
+    column.utf8('series', 'the models\' `series` in the spec'),
+    column.int32('step', 'training step of the checkpoint'),
+    column.utf8('model', 'the model name of this checkpoint'),
+    hiddenIndex,
+    relativeDepth,
+    entropyNormalized,
+    column.float32('sink_rate', 'Sink_1^eps of attention layer hidden_index - 1; NaN for hidden_index 0'),
+    column.float32('log_norm_ratio', 'ln(first_token_norm / other_tokens_mean_norm)'),
+  ],
+  requiredMetadata: {
+    first_step_sink: 'first step whose model-level Sink_1 exceeds the spec\'s analyses.dynamics.sinkRate (JSON number; -1 if none)',
+    first_step_massive: 'first step with a norm ratio above analyses.phases.normRatio at some depth (JSON number; -1 if none)',
+    first_step_valley: 'first step whose normalised entropy drops below analyses.phases.entropyDrop x its embedding value at some depth (JSON number; -1 if none)',
+  },
+});
+
 /** Every shared table kind, by name. */
 export const ARTIFACT_KINDS = {
   layers: LAYERS,
@@ -243,6 +404,12 @@ export const ARTIFACT_KINDS = {
   massive: MASSIVE,
   ablation: ABLATION,
   training: TRAINING,
+  entropy_sequences: ENTROPY_SEQUENCES,
+  metrics_sequences: METRICS_SEQUENCES,
+  logit_lens: LOGIT_LENS,
+  multiple_choice: MULTIPLE_CHOICE,
+  probes: PROBES,
+  dynamics: DYNAMICS,
 } as const;
 
 export type SharedKindName = keyof typeof ARTIFACT_KINDS;

@@ -29,7 +29,7 @@ describe('buildArtifactMetadata', () => {
       ['sinkscope.kind', 'layers'],
       ['sinkscope.model', 'gpt2'],
       ['sinkscope.note', 'raw text'],
-      ['sinkscope.schema_version', '1'],
+      ['sinkscope.schema_version', '2'],
       ['sinkscope.seq_len', '128'],
       ['sinkscope.spec_hash', 'a'.repeat(64)],
       ['sinkscope.versions', '{"apache-arrow":"21.2.0","onnxruntime-node":"1.30.0"}'],
@@ -40,12 +40,12 @@ describe('buildArtifactMetadata', () => {
   it('reads back to the typed form', () => {
     const parsed = readArtifactMetadata(buildArtifactMetadata(base));
     // every common field as given, the kind's version filled in, extras as their stored strings
-    expect(parsed).toEqual({ ...base, schemaVersion: 1, extra: { eps: '0.3', seq_len: '128' } });
+    expect(parsed).toEqual({ ...base, schemaVersion: 2, extra: { eps: '0.3', seq_len: '128' } });
   });
 
   it('names the field at fault', () => {
     expect(() => buildArtifactMetadata({ ...base, kind: 'hidden_states' })).toThrow("artifact metadata for kind 'hidden_states': schemaVersion is required");
-    expect(() => buildArtifactMetadata({ ...base, schemaVersion: 2 })).toThrow("schemaVersion 2 differs from the declared version 1 of 'layers'");
+    expect(() => buildArtifactMetadata({ ...base, schemaVersion: 1 })).toThrow("schemaVersion 1 differs from the declared version 2 of 'layers'");
     expect(() => buildArtifactMetadata({ ...base, model: '' })).toThrow('model must be a non-empty string');
     expect(() => buildArtifactMetadata({ ...base, versions: { x: 1 } as never })).toThrow("versions['x'] must be a string");
     expect(() => buildArtifactMetadata({ ...base, extra: { SeqLen: 1 } })).toThrow("extra key 'SeqLen' must be snake_case");

@@ -1,7 +1,7 @@
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
-import { describeLocation, hiddenStateHooks } from '@sinkscope/model-io';
+import { LensHead, describeLocation, hiddenStateHooks } from '@sinkscope/model-io';
 import { measureModel } from '@sinkscope/pipeline';
 import { CliError } from '../cli-error.js';
 import { defaultDatasetInput } from '../default-dataset.js';
@@ -34,10 +34,14 @@ export async function measure(argv: string[]): Promise<number> {
       scoreNormalization: 'none' as const,
       entropy: { center: false, normalizeRows: false, renyiAlphas: [2] },
     };
+    const lens = await LensHead.load(dir);
     const r = await measureModel(model, input.sequences, settings, {
       batchSize,
       onBatch: (done, total) => progress('measure', done, total, 'sequences'),
-    });
+      lens,
+    }).finally(() => lens.dispose());
+    const attention = r.sinks.attentionResult();
+    const finite = (v: number | null | undefined) => (v === null || v === undefined || !Number.isFinite(v) ? null : v);
     const sink = r.sinks.sinkResult(eps);
     const norms = r.sinks.normResult();
     const massive = r.sinks.massiveResult();
@@ -58,7 +62,15 @@ export async function measure(argv: string[]): Promise<number> {
       sinkRate: sink.sinkRate,
       sinkRateOfMeanAlpha: sink.sinkRateOfMeanAlpha,
       heads: sink.perHead.meanAlpha,
-      layers: sink.perLayer.rate.map((rate, j) => ({ layer: r.attentionLayers[j], sinkRate: rate, meanAlpha: sink.perLayer.meanAlpha[j] })),
+      layers: sink.perLayer.rate.map((rate, j) => ({
+        layer: r.attentionLayers[j],
+        sinkRate: rate,
+        meanAlpha: sink.perLayer.meanAlpha[j],
+        mixingScore: finite(attention[j].mixing),
+        identityScore: finite(attention[j].identity),
+        prevTokenScore: finite(attention[j].prevToken),
+        bosScore: finite(attention[j].bos),
+      })),
       hiddenStates: norms.map((n, i) => ({
         index: i,
         hook: hooks[i],
@@ -70,6 +82,17 @@ export async function measure(argv: string[]): Promise<number> {
         renyi2: entropy[i].renyi2.mean,
         entropyBound: entropy[i].bound?.mean ?? null,
         topActivation: massive[i].topActivation.value,
+        // Theorem 1 (Queipo-de-Llano et al. 2025), means over sequences; meanCosine is the mean pairwise cosine
+        bosSqNorm: finite(entropy[i].theorem1?.bosSqNorm?.mean),
+        restSqNorm: finite(entropy[i].theorem1?.restSqNorm?.mean),
+        alignment: finite(entropy[i].theorem1?.alignment?.mean),
+        p1: finite(entropy[i].theorem1?.p1?.mean),
+        p1Lower: finite(entropy[i].theorem1?.p1Lower?.mean),
+        dominance: finite(entropy[i].theorem1?.dominance?.mean),
+        dominanceLower: finite(entropy[i].theorem1?.dominanceLower?.mean),
+        entropyUpper: finite(entropy[i].theorem1?.entropyUpper?.mean),
+        meanCosine: finite(entropy[i].meanCosine?.includingBos?.mean),
+        logitLensLoss: finite(r.logitLensLoss?.[i]),
       })),
     };
     mkdirSync(dirname(values.json), { recursive: true });

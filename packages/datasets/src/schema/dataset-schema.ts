@@ -87,6 +87,16 @@ const bigramBackcopySource = z.strictObject({
     .describe('What the model read at position 0 in training (the trainer\'s data.firstToken): bos (default), or random = a uniformly random ordinary token instead of BOS, drawn as the trainer\'s held-out rows.'),
 });
 
+const multipleChoiceSource = z.strictObject({
+  kind: z.literal('multiple-choice').describe('A multiple-choice task, JSON lines {"context": "...", "choices": ["...", ...], "gold": k} (lm-eval convention): scored per hidden state through the LogitLens, not a set of windows.'),
+  path: z.string().min(1).describe("Path of the JSONL file, relative to the spec file's folder (or absolute)."),
+});
+
+const labelledSource = z.strictObject({
+  kind: z.literal('labelled').describe('A labelled text set, JSON lines {"text": "...", "label": "..."}: probed per hidden state with logistic regression, not a set of windows.'),
+  path: z.string().min(1).describe("Path of the JSONL file, relative to the spec file's folder (or absolute)."),
+});
+
 export const sourceSpecSchema = z.discriminatedUnion('kind', [
   sotuSource,
   mobyDickSource,
@@ -96,6 +106,8 @@ export const sourceSpecSchema = z.discriminatedUnion('kind', [
   randomTokensSource,
   repeatedTokenSource,
   bigramBackcopySource,
+  multipleChoiceSource,
+  labelledSource,
 ]);
 
 export const datasetSpecSchema = z.strictObject({

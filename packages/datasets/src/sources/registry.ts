@@ -21,7 +21,12 @@ export interface SyntheticSourceDefinition<S> {
   generate(spec: S, context: SyntheticContext): SyntheticSet;
 }
 
-export type SourceDefinition<S> = TextSourceDefinition<S> | SyntheticSourceDefinition<S>;
+/** A task source (multiple choice, labelled texts): items for the depth analyses, never windows (tasks/). */
+export interface TaskSourceDefinition {
+  readonly category: 'task';
+}
+
+export type SourceDefinition<S> = TextSourceDefinition<S> | SyntheticSourceDefinition<S> | TaskSourceDefinition;
 
 /** Every source kind and its implementation; the mapped type makes a missing kind a compile error. */
 export const SOURCES: { readonly [K in SourceKind]: SourceDefinition<SourceSpecOf<K>> } = {
@@ -33,11 +38,13 @@ export const SOURCES: { readonly [K in SourceKind]: SourceDefinition<SourceSpecO
   'random-tokens': { category: 'synthetic', generate: generateRandomTokens },
   'repeated-token': { category: 'synthetic', generate: generateRepeatedToken },
   'bigram-backcopy': { category: 'synthetic', generate: generateBigramBackcopy },
+  'multiple-choice': { category: 'task' },
+  labelled: { category: 'task' },
 };
 
 /** Load the documents of a text source (for inspection and tests). */
 export async function loadCorpus<K extends SourceKind>(spec: SourceSpecOf<K>): Promise<Corpus> {
   const definition = SOURCES[spec.kind as K] as SourceDefinition<SourceSpecOf<K>>;
-  if (definition.category !== 'text') throw new Error(`source '${spec.kind}' is synthetic: it has no documents`);
+  if (definition.category !== 'text') throw new Error(`source '${spec.kind}' is ${definition.category}: it has no documents`);
   return definition.load(spec);
 }

@@ -4,6 +4,7 @@ import type { ArchSpec } from '../arch-spec.js';
 import { checkArch, configFieldFor } from '../config/arch-check.js';
 import { ConfigError, ConfigReader } from '../config/config-reader.js';
 import type { FamilyAdapter, WeightReader } from '../families/adapter.js';
+import type { StoredTensor } from '../deferred-array.js';
 import type { HostArray } from '../host-array.js';
 import { familyFor, supportedModelTypes } from '../families/registry.js';
 import { SafetensorsError } from '../safetensors/errors.js';
@@ -89,6 +90,36 @@ export class Checkpoint implements WeightReader {
   }
 
   read(name: string, expectedShape?: readonly number[]): HostArray {
+    const file = this.fileWith(name, expectedShape);
+    this.consumed.add(name);
+    const t = file.readFloat32(name);
+    assertFiniteWeights(file.path, name, t.data);
+    return { shape: t.shape, data: t.data };
+  }
+
+  /**
+   * Where a float tensor's bytes lie in its safetensors file, after the same presence and shape checks
+   * as `read`; nothing is read (`checkFinite` scans the values).
+   */
+  locate(name: string, expectedShape?: readonly number[]): StoredTensor {
+    const file = this.fileWith(name, expectedShape);
+    const entry = file.entry(name);
+    if (entry.dtype !== 'F32' && entry.dtype !== 'F16' && entry.dtype !== 'BF16' && entry.dtype !== 'F64') {
+      throw new SafetensorsError(file.path, name, `dtype ${entry.dtype} is not a float dtype (expected F32, F16, BF16 or F64)`);
+    }
+    this.consumed.add(name);
+    const [begin, end] = entry.dataOffsets;
+    return { file: file.path, name, dtype: entry.dtype, shape: entry.shape, offset: file.header.dataStart + begin, byteLength: end - begin };
+  }
+
+  /** Refuse a tensor holding NaN or an infinity (as `read` does), scanning its stored bytes without a float32 copy. */
+  checkFinite(name: string): void {
+    const file = this.fileWith(name);
+    const bad = file.nonFinite(name);
+    if (bad) throw nonFiniteWeightError(file.path, name, bad);
+  }
+
+  private fileWith(name: string, expectedShape?: readonly number[]): SafetensorsFile {
     const file = this.fileOf.get(name);
     if (!file) {
       const experts = this.expertsPresent(name);
@@ -116,10 +147,7 @@ export class Checkpoint implements WeightReader {
         `${file.path}: tensor '${name}' has shape [${entry.shape.join(', ')}] but config.json implies [${expectedShape.join(', ')}]`,
       );
     }
-    this.consumed.add(name);
-    const t = file.readFloat32(name);
-    assertFiniteWeights(file.path, name, t.data);
-    return { shape: t.shape, data: t.data };
+    return file;
   }
 
   /**
@@ -177,9 +205,12 @@ function assertFiniteWeights(file: string, tensor: string, data: Float32Array): 
       count += 1;
     }
   }
-  if (first >= 0) {
-    throw new SafetensorsError(file, tensor, `holds ${data[first]} at element ${first} (${count} non-finite value${count === 1 ? '' : 's'} of ${data.length}); refusing to load NaN/Inf weights`);
-  }
+  if (first >= 0) throw nonFiniteWeightError(file, tensor, { first, value: data[first], count, total: data.length });
+}
+
+function nonFiniteWeightError(file: string, tensor: string, bad: { first: number; value: number; count: number; total: number }): SafetensorsError {
+  const { first, value, count, total } = bad;
+  return new SafetensorsError(file, tensor, `holds ${value} at element ${first} (${count} non-finite value${count === 1 ? '' : 's'} of ${total}); refusing to load NaN/Inf weights`);
 }
 
 function readJson(file: string): Record<string, unknown> {

@@ -1,4 +1,5 @@
 import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { DTYPE_BYTES, type SafetensorsDtype } from './dtypes.js';
 import { numel } from './tensor-data.js';
 
 export interface TensorToWrite {
@@ -9,22 +10,42 @@ export interface TensorToWrite {
 }
 
 /**
+ * A tensor given as its stored bytes, produced only when the writer reaches it and chunk by chunk (so
+ * a file larger than memory can be written): any dtype, `chunks()` yielding numel x dtype size bytes in all.
+ */
+export interface RawTensorToWrite {
+  readonly name: string;
+  readonly shape: readonly number[];
+  readonly dtype: SafetensorsDtype;
+  readonly chunks: () => Iterable<Uint8Array>;
+}
+
+/**
  * Write tensors as one safetensors file. The file appears atomically (written to a temp file, then
  * renamed), so an interrupted write never leaves a half file under the final name. Header entries
  * are padded with spaces to an 8-byte boundary, as the reference writer does.
  */
 export function writeSafetensors(path: string, tensors: readonly TensorToWrite[], metadata: Record<string, string> = {}): void {
-  const header: Record<string, unknown> = {};
-  if (Object.keys(metadata).length > 0) header.__metadata__ = metadata;
-  let offset = 0;
-  for (const t of tensors) {
+  const raw = tensors.map((t): RawTensorToWrite => {
     if (t.data.length !== numel(t.shape)) {
       throw new Error(`writeSafetensors ${path}: tensor '${t.name}' has ${t.data.length} values for shape [${t.shape.join(', ')}]`);
     }
     const dtype = t.data instanceof Float32Array ? 'F32' : t.data instanceof Int32Array ? 'I32' : 'I64';
-    header[t.name] = { dtype, shape: [...t.shape], data_offsets: [offset, offset + t.data.byteLength] };
-    offset += t.data.byteLength;
-  }
+    return { name: t.name, shape: t.shape, dtype, chunks: () => [new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength)] };
+  });
+  writeRawSafetensors(path, raw, metadata);
+}
+
+/** `writeSafetensors` for tensors given as stored bytes of any dtype, each produced when it is written. */
+export function writeRawSafetensors(path: string, tensors: readonly RawTensorToWrite[], metadata: Record<string, string> = {}): void {
+  const header: Record<string, unknown> = {};
+  if (Object.keys(metadata).length > 0) header.__metadata__ = metadata;
+  let offset = 0;
+  const lengths = tensors.map((t) => numel(t.shape) * DTYPE_BYTES[t.dtype]);
+  tensors.forEach((t, i) => {
+    header[t.name] = { dtype: t.dtype, shape: [...t.shape], data_offsets: [offset, offset + lengths[i]] };
+    offset += lengths[i];
+  });
   let json = JSON.stringify(header);
   json += ' '.repeat((8 - ((8 + Buffer.byteLength(json)) % 8)) % 8);
   const headerBytes = Buffer.from(json, 'utf8');
@@ -35,7 +56,14 @@ export function writeSafetensors(path: string, tensors: readonly TensorToWrite[]
   try {
     writeSync(fd, lengthBytes);
     writeSync(fd, headerBytes);
-    for (const t of tensors) writeSync(fd, new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength));
+    tensors.forEach((t, i) => {
+      let written = 0;
+      for (const chunk of t.chunks()) {
+        for (let done = 0; done < chunk.byteLength; ) done += writeSync(fd, chunk, done, chunk.byteLength - done);
+        written += chunk.byteLength;
+      }
+      if (written !== lengths[i]) throw new Error(`writeSafetensors ${path}: tensor '${t.name}' gave ${written} bytes for ${t.dtype} [${t.shape.join(', ')}] (${lengths[i]} expected)`);
+    });
     fsyncSync(fd);
     closeSync(fd);
     renameSync(tmp, path);

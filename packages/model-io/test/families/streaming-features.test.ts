@@ -20,7 +20,7 @@ describe('sparse MoE (mixtral fixture)', () => {
   it("a streamed block holds that block's experts only: its graph's weights are one layer's", () => {
     const bytes = tracedWeightBytes(extraFixtureDir('mixtral'), () => ({ embed: false, firstLayer: 1, lastLayer: 1, head: false, residualOut: true }));
     expect(bytes.tensorNames.filter((n) => n.startsWith('model.layers.1.'))).toHaveLength(2 + 1 + 4 * 3 + 4); // 2 norms, router, 4 experts x 3, q/k/v/o
-    expect(bytes.graph).toBe(4 * layerParameterCount(bytes.arch));
+    expect(bytes.graph).toBe(2 * layerParameterCount(bytes.arch)); // the fixture is BF16, referenced as stored
     expect(bytes.graph).toBeLessThan(bytes.checkpoint / 2);
   });
 });

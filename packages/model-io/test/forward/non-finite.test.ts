@@ -13,6 +13,7 @@ import {
   NonFiniteActivationError,
   readSafetensors,
   SafetensorsError,
+  writeRawSafetensors,
   writeSafetensors,
   type ArchSpec,
   type EngineChoice,
@@ -132,6 +133,62 @@ describe('non-finite weights are refused at load', () => {
       expect(() => ckpt.read('transformer.h.2.attn.c_proj.weight')).toThrow(
         `${join(dir, 'model.safetensors')}: tensor 'transformer.h.2.attn.c_proj.weight': holds ${label} at element 77 (2 non-finite values of 4096); refusing to load NaN/Inf weights`,
       );
+    } finally {
+      ckpt.close();
+    }
+  });
+
+  // the onnx engine never reads weights as float32: Checkpoint.checkFinite scans the stored bytes, 32 bits
+  // at a time, and must refuse exactly what `read` refuses, with the same message
+  it.each([
+    ['BF16', (v: number) => new Uint32Array(new Float32Array([v]).buffer)[0] >>> 16, 2],
+    ['F16', (v: number) => (Number.isNaN(v) ? 0x7e00 : v === Infinity ? 0x7c00 : v === -Infinity ? 0xfc00 : v === 65504 ? 0x7bff : v === 1 ? 0x3c00 : 0), 2],
+    ['F32', (v: number) => new Uint32Array(new Float32Array([v]).buffer)[0], 4],
+    ['F64', undefined, 8],
+  ] as const)('%s: the scan of the stored bytes refuses what read refuses, with the same message', (dtype, encode, size) => {
+    const cases: [string, number[]][] = [
+      ['finite', [1, 65504, 0, 1, 1]], // odd count: the last 16-bit value has no partner in its word
+      ['nan-last', [1, 1, 0, 1, 1, NaN]], // even count: found by the 32-bit pass
+      ['inf-first', [Infinity, 1, -Infinity, 1, 1]],
+    ];
+    if (dtype === 'F64') cases.push(['overflows-float32', [1, 1e300, 1, 1, 1]]);
+    const file = join(tmp, `scan-${dtype}.safetensors`);
+    writeRawSafetensors(
+      file,
+      cases.map(([name, values]) => ({
+        name,
+        shape: [values.length],
+        dtype,
+        chunks: () => {
+          const bytes = new Uint8Array(values.length * size);
+          const view = new DataView(bytes.buffer);
+          values.forEach((v, i) => (size === 8 ? view.setFloat64(8 * i, v, true) : size === 4 ? view.setUint32(4 * i, encode!(v), true) : view.setUint16(2 * i, encode!(v), true)));
+          return [bytes];
+        },
+      })),
+    );
+    const dir = join(tmp, `scan-${dtype}`);
+    mkdirSync(dir);
+    copyFileSync(file, join(dir, 'model.safetensors'));
+    copyFileSync(join(fixtureDir('gpt2'), 'config.json'), join(dir, 'config.json'));
+    const ckpt = Checkpoint.open(dir);
+    try {
+      for (const [name] of cases) {
+        let readError = '';
+        let scanError = '';
+        try {
+          ckpt.read(name);
+        } catch (err) {
+          readError = (err as Error).message;
+        }
+        try {
+          ckpt.checkFinite(name);
+        } catch (err) {
+          scanError = (err as Error).message;
+        }
+        expect(scanError, name).toBe(readError);
+        expect(readError === '', name).toBe(name === 'finite');
+      }
     } finally {
       ckpt.close();
     }

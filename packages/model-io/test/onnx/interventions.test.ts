@@ -37,6 +37,12 @@ function median(values: number[]): number {
 /** What each kind must make of baseline vector `x` at a chosen position (float64 from the baseline capture). */
 function expectedVector(spec: InterventionSpec, base: HostArray, b: number, t: number, others: number[]): number[] {
   const x = Array.from(vec(base, b, t));
+  const full = fullChange(spec, x, base, b, others);
+  // a dose: x + strength (f(x) - x)
+  return spec.strength === undefined ? full : full.map((f, i) => x[i] + spec.strength! * (f - x[i]));
+}
+
+function fullChange(spec: InterventionSpec, x: number[], base: HostArray, b: number, others: number[]): number[] {
   switch (spec.kind) {
     case 'zero':
       return x.map(() => 0);
@@ -63,6 +69,10 @@ const SPECS: InterventionSpec[] = [
   { kind: 'rescale-norm', hook: 'blocks.2.hook_resid_pre', positions: [0, 5], norm: 'median-of-others' },
   { kind: 'set-dims', hook: 'blocks.1.hook_mlp_out', dims: [3, 17, 40], value: -1.5 },
   { kind: 'add-direction', hook: 'hook_embed', positions: [2], direction, scale: -0.75 },
+  // doses of the same changes (dose-response curves)
+  { kind: 'zero', hook: 'blocks.1.hook_resid_post', strength: 0.25 },
+  { kind: 'rescale-norm', hook: 'blocks.2.hook_resid_pre', positions: [0, 5], norm: 'median-of-others', strength: 0.5 },
+  { kind: 'set-dims', hook: 'blocks.1.hook_mlp_out', dims: [3, 17, 40], value: -1.5, strength: 0.75 },
 ];
 
 describe.each(['llama', 'gpt2'])('declarative interventions: %s', (fixture) => {
@@ -80,7 +90,7 @@ describe.each(['llama', 'gpt2'])('declarative interventions: %s', (fixture) => {
     tfjs?.dispose();
   });
 
-  it.each(SPECS.map((s) => [`${s.kind} at ${s.hook}`, s] as const))('%s: exact at the chosen positions, untouched elsewhere, same on both engines', async (_, spec) => {
+  it.each(SPECS.map((s) => [`${s.kind} at ${s.hook}${s.strength === undefined ? '' : ` (strength ${s.strength})`}`, s] as const))('%s: exact at the chosen positions, untouched elsewhere, same on both engines', async (_, spec) => {
     const capture: HookName[] = [spec.hook, 'blocks.2.hook_resid_post', 'logits'];
     const base = await onnx.run(sequences, { capture });
     const got = await onnx.run(sequences, { capture, interventions: [spec] });
@@ -100,6 +110,19 @@ describe.each(['llama', 'gpt2'])('declarative interventions: %s', (fixture) => {
     // the intervention reached the output (no silent no-op), and tfjs gives the same activations
     expect(scaledDiff(got.get('logits')!, base.get('logits')!)).toBeGreaterThan(1e-3);
     for (const hook of capture) expect(scaledDiff(got.get(hook)!, ref.get(hook)!), hook).toBeLessThanOrEqual(1e-5);
+  });
+
+  it('strength 0 leaves every activation bit-identical; strength 1 is the full change', async () => {
+    const capture: HookName[] = ['blocks.1.hook_resid_post', 'logits'];
+    const base = await onnx.run(sequences, { capture });
+    const none = await onnx.run(sequences, { capture, interventions: [{ kind: 'zero', hook: 'blocks.1.hook_resid_post', strength: 0 }] });
+    const full = await onnx.run(sequences, { capture, interventions: [{ kind: 'zero', hook: 'blocks.1.hook_resid_post' }] });
+    const one = await onnx.run(sequences, { capture, interventions: [{ kind: 'zero', hook: 'blocks.1.hook_resid_post', strength: 1 }] });
+    for (const hook of capture) {
+      expect(Array.from(none.get(hook)!.data)).toEqual(Array.from(base.get(hook)!.data));
+      expect(Array.from(one.get(hook)!.data)).toEqual(Array.from(full.get(hook)!.data));
+    }
+    await expect(onnx.run(sequences, { interventions: [{ kind: 'zero', hook: 'logits', strength: NaN }] })).rejects.toThrow(/field 'strength' must be a finite number/);
   });
 
   it('several interventions apply in list order', async () => {

@@ -59,9 +59,11 @@ describe.each(fixtureNames())('onnx engine matches transformers: %s', (fixture) 
 
 describeReadmeParity('onnx', allDiffs, fixtureNames().length);
 
-describe('the traced graph holds every checkpoint weight exactly once', () => {
-  it.each(fixtureNames())('%s: initializer bytes = the checkpoint as float32 (a tied LM head reuses the embedding)', (fixture) => {
+describe('the traced graph holds every checkpoint weight exactly once, where it lies', () => {
+  it.each(fixtureNames())('%s: external data = every checkpoint tensor as stored, in its own file (a tied LM head reuses the embedding)', (fixture) => {
     const bytes = tracedWeightBytes(fixtureDir(fixture));
     expect(bytes.graph).toBe(bytes.checkpoint);
+    expect(bytes.embedded).toBe(0);
+    expect(bytes.externalDataFolder).toBe(fixtureDir(fixture));
   });
 });

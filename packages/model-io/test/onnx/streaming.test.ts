@@ -55,7 +55,9 @@ describe('layer streaming gives the in-memory numbers', () => {
         },
         onProgress: (p) => progress.push(p.done / p.total),
       });
-      expect(summary).toEqual({ batchSize: 2, batchSizes: [2, 2, 2, 2, 2], batches: 3, tokens: 17 * 3 + 10 + 5, streaming: true });
+      expect(summary).toEqual({ batchSize: 2, batchSizes: [2, 2, 2, 2, 2], batches: 3, tokens: 17 * 3 + 10 + 5, streaming: true, graphSeconds: expect.any(Number), runSeconds: expect.any(Number) });
+      expect(summary.graphSeconds).toBeGreaterThan(0);
+      expect(summary.runSeconds).toBeGreaterThan(0);
       expect(seen).toEqual(
         ['block 0', 'block 1', 'block 2', 'head'].flatMap((stage) =>
           [0, 2, 4].map((start) => `${stage}@${start}:${stage === 'head' ? 'logits' : `blocks.${stage.slice(6)}.hook_resid_post`}`),

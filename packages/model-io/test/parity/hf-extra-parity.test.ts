@@ -70,8 +70,9 @@ for (const engine of ['tfjs', 'onnx', 'onnx streaming'] as const) {
 }
 
 describe('the traced graph of every hf-extra fixture holds every checkpoint weight exactly once', () => {
-  it.each(FIXTURES)('%s: initializer bytes = the checkpoint as float32 (BF16 widened; a tied LM head reuses the embedding)', (fixture) => {
+  it.each(FIXTURES)('%s: external data = every checkpoint tensor as stored (BF16 cast in the graph; a tied LM head reuses the embedding)', (fixture) => {
     const bytes = tracedWeightBytes(extraFixtureDir(fixture));
     expect(bytes.graph).toBe(bytes.checkpoint);
+    expect(bytes.embedded).toBe(0);
   });
 });

@@ -129,7 +129,7 @@ function label(step: StepName, model?: string): string {
 
 /** The extract receipt from what the store holds now (a shard task writes no receipt of its own). */
 function extractReceipt(ctx: PipelineContext, work: readonly ModelWork[], seconds: number): StepReceipt {
-  const artifacts = work.flatMap((w) => w.plan.shards.map((s) => shardReceiptEntry(w.plan, s, !w.missingShards.includes(s.index))));
+  const artifacts = work.flatMap((w) => w.plans.flatMap((plan) => plan.shards.map((s) => shardReceiptEntry(plan, s, !w.missingShards.includes(s.index)))));
   return { pipeline: ctx.spec.name, step: 'extract', ...(ctx.modelName !== undefined ? { model: ctx.modelName } : {}), artifacts, seconds };
 }
 

@@ -1,17 +1,17 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { hashFiles } from '@sinkscope/artifacts';
-import { buildEvalSet, resolveDatasetSpec, type EvalSet } from '@sinkscope/datasets';
+import { buildEvalSet, loadLabelledSet, loadMultipleChoiceSet, resolveDatasetSpec, type EvalSet, type LabelledSet, type MultipleChoiceSet } from '@sinkscope/datasets';
 import { Checkpoint, hasTokenizer, loadTokenizer, resolveEngine, type ArchSpec, type CheckpointLocation, type EngineName, type HookName } from '@sinkscope/model-io';
 import { ACTIVATIONS_KIND } from '../kinds/activations.js';
 import { METRICS_KINDS, type MetricsKind } from '../kinds/step-kinds.js';
 import type { PipelineContext } from '../run/context.js';
-import { activationsKey, combinedActivationsKey, entropyArtifactKey, extractHooks, layersKey, metricsArtifactKey, metricsKey } from '../run/keys.js';
+import { activationsKey, combinedActivationsKey, entropyArtifactKey, entropySequencesKey, extractHooks, layersKey, lensArtifactKeys, metricsArtifactKey, metricsKey, type LensArtifactKeys } from '../run/keys.js';
 import { locateModel, REPO_ROOT } from '../run/paths.js';
 import type { StepReceipt } from '../run/receipt.js';
 import { shardRanges, type ShardRange } from '../run/shards.js';
 import { modelField } from '../schema/load.js';
-import type { DatasetRef, ModelRef, PipelineSpec } from '../schema/pipeline-schema.js';
+import { datasetRefs, type DatasetRef, type ModelRef, type PipelineSpec } from '../schema/pipeline-schema.js';
 
 /** A model of the spec, resolved: its folder, architecture and content hash. */
 export interface ResolvedModel {
@@ -46,7 +46,16 @@ export interface ModelPlan {
   readonly sequencesHash: string;
   readonly firstIsBos: boolean;
   readonly datasetName: string;
-  /** One activations artifact per extract shard, in sequence order. */
+  /** Which of the spec's datasets (0 when it has one), and its label in tables and figures. */
+  readonly datasetIndex: number;
+  readonly datasetLabel: string;
+  /** How many datasets the spec lists (receipts and labels name the dataset when there are several). */
+  readonly datasetCount: number;
+  /**
+   * One activations artifact per extract shard, in sequence order. Shard indices run on across a
+   * model's datasets (dataset 1's first shard follows dataset 0's last), so `--shard i` and a Slurm
+   * array task name one shard of one model.
+   */
   readonly shards: readonly ActivationShard[];
   /** The key of all shards together (the metrics and entropy keys build on it). */
   readonly activationsKey: string;
@@ -54,8 +63,35 @@ export interface ModelPlan {
   readonly metricsKey: string;
   readonly metricsArtifacts: Readonly<Record<MetricsKind, string>>;
   readonly entropyArtifact: string;
+  /** The entropy step's per-sequence `entropy_sequences` table. */
+  readonly entropySequencesArtifact: string;
+  /** The lens step's artifacts (LogitLens, multiple choice, probes), each keyed by its own inputs. */
+  readonly lensArtifacts: LensArtifactKeys;
   /** The report's joined `layers` table. */
   readonly layersArtifact: string;
+  /** The depth analyses' task sets, tokenised with this model's tokenizer (when the spec asks for them). */
+  readonly tasks: { readonly multipleChoice?: MultipleChoiceSet; readonly probes?: LabelledSet };
+}
+
+/** The spec's multiple-choice and labelled sets for one model (their hashes enter the lens keys). */
+async function taskSetsFor(ctx: PipelineContext, model: ResolvedModel): Promise<ModelPlan['tasks']> {
+  const a = ctx.spec.analyses;
+  if (!a.multipleChoice && !a.probes) return {};
+  const tokenizer = hasTokenizer(model.dir) ? await loadTokenizer(model.dir) : null;
+  const load = async <T>(field: 'multipleChoice' | 'probes', build: (spec: Awaited<ReturnType<typeof resolveDatasetSpec>>) => Promise<T>): Promise<T> => {
+    const ref = a[field]!;
+    const spec = await resolveDatasetSpec(resolve(REPO_ROOT, ref.spec)).catch((err: Error) => {
+      throw new Error(`${ctx.specFile}: field 'analyses.${field}.spec': ${err.message}`);
+    });
+    return build(spec).catch((err: Error) => {
+      throw new Error(`${ctx.specFile}: field 'analyses.${field}' (model '${model.ref.name}'): ${err.message}`);
+    });
+  };
+  const options = (ref: { count?: number; seed?: number }) => ({ seqLen: ctx.spec.seqLen, bosPolicy: ctx.spec.bosPolicy, ...(ref.count !== undefined ? { count: ref.count } : {}), ...(ref.seed !== undefined && !('folds' in ref) ? { seed: ref.seed } : {}) });
+  return {
+    ...(a.multipleChoice ? { multipleChoice: await load('multipleChoice', (spec) => loadMultipleChoiceSet(spec, tokenizer, options(a.multipleChoice!))) } : {}),
+    ...(a.probes ? { probes: await load('probes', (spec) => loadLabelledSet(spec, tokenizer, options(a.probes!))) } : {}),
+  };
 }
 
 export async function resolveModel(ctx: PipelineContext, ref: ModelRef): Promise<ResolvedModel> {
@@ -77,17 +113,19 @@ export async function resolveModel(ctx: PipelineContext, ref: ModelRef): Promise
 }
 
 /**
- * A dataset as a spec's `dataset:` names it, built for one checkpoint: text sources go through the
- * checkpoint's own tokenizer, synthetic ones use its vocabulary. The spec file is relative to the
- * repository root. Errors are the dataset package's, for the caller to place.
+ * A dataset as a spec names it, built for one checkpoint: text sources go through the checkpoint's
+ * own tokenizer, synthetic ones use its vocabulary. The spec file is relative to the repository root.
+ * Errors are the dataset package's, for the caller to place (`field` names the spec field of a bad
+ * dataset spec file).
  */
 export async function checkpointEvalSet(
   dataset: DatasetRef,
   settings: { readonly seqLen: number; readonly bosPolicy: PipelineSpec['bosPolicy'] },
   checkpoint: { readonly dir: string; readonly arch: ArchSpec },
+  field = 'dataset',
 ): Promise<EvalSet> {
   const spec = await resolveDatasetSpec(resolve(REPO_ROOT, dataset.spec)).catch((err: Error) => {
-    throw Object.assign(new Error(err.message), { field: 'dataset.spec' });
+    throw Object.assign(new Error(err.message), { field: `${field}.spec` });
   });
   const tokenizer = hasTokenizer(checkpoint.dir) ? await loadTokenizer(checkpoint.dir) : null;
   return buildEvalSet(spec, tokenizer, {
@@ -99,16 +137,16 @@ export async function checkpointEvalSet(
   });
 }
 
-/** The spec's dataset for one model (text sources go through the model's own tokenizer). */
-export async function datasetFor(ctx: PipelineContext, model: ResolvedModel): Promise<EvalSet> {
-  return checkpointEvalSet(ctx.spec.dataset, ctx.spec, model).catch((err: Error & { field?: string }) => {
+/** One of the spec's datasets for one model (`field`: where the spec names it, e.g. 'datasets[1]'). */
+export async function datasetFor(ctx: PipelineContext, model: ResolvedModel, ref: DatasetRef = datasetRefs(ctx.spec)[0], field = 'dataset'): Promise<EvalSet> {
+  return checkpointEvalSet(ref, ctx.spec, model, field).catch((err: Error & { field?: string }) => {
     throw new Error(err.field ? `${ctx.specFile}: field '${err.field}': ${err.message}` : `${ctx.specFile}: model '${model.ref.name}' (${model.dir}): ${err.message}`);
   });
 }
 
-async function buildPlan(ctx: PipelineContext, modelIndex: number): Promise<ModelPlan> {
+/** The plans of one model, one per dataset of the spec (shard indices running on across them). */
+async function buildPlans(ctx: PipelineContext, modelIndex: number): Promise<ModelPlan[]> {
   const model = await resolveModel(ctx, ctx.spec.models[modelIndex]);
-  const dataset = await datasetFor(ctx, model);
   let hooks: HookName[];
   try {
     hooks = extractHooks(ctx.spec, model.arch);
@@ -116,47 +154,91 @@ async function buildPlan(ctx: PipelineContext, modelIndex: number): Promise<Mode
     throw new Error(`${ctx.specFile}: model '${model.ref.name}': ${(err as Error).message}`);
   }
   const { engine, backend } = await resolveEngine(ctx.spec.engine);
-  const ranges = shardRanges(dataset.sequences.length, ctx.spec.shardSize);
-  const base = { modelHash: model.contentHash, sequencesHash: dataset.sequencesHash, hooks, engine, bosPolicy: ctx.spec.bosPolicy };
-  // one shard of everything keeps the key an unsharded run always had
-  const shards = ranges.map((r) => ({ ...r, key: activationsKey(ranges.length === 1 ? base : { ...base, shard: r }) }));
-  const activations = combinedActivationsKey(shards.map((s) => s.key));
-  const metrics = metricsKey(activations, ctx.spec);
-  const metricsArtifacts = Object.fromEntries(METRICS_KINDS.map((kind) => [kind, metricsArtifactKey(metrics, kind)])) as Record<MetricsKind, string>;
-  const entropyArtifact = entropyArtifactKey(activations, ctx.spec);
-  return {
-    model,
-    hooks,
-    engine,
-    backend,
-    sequences: dataset.sequences,
-    sequencesHash: dataset.sequencesHash,
-    firstIsBos: dataset.firstIsBos,
-    datasetName: dataset.name,
-    shards,
-    activationsKey: activations,
-    metricsKey: metrics,
-    metricsArtifacts,
-    entropyArtifact,
-    layersArtifact: layersKey(metrics, entropyArtifact),
-  };
+  const refs = datasetRefs(ctx.spec);
+  // the lens step's task sets belong to the model, not to a dataset: every dataset's plan carries them
+  const tasks = await taskSetsFor(ctx, model);
+  const taskHashes = { ...(tasks.multipleChoice ? { multipleChoice: tasks.multipleChoice.hash } : {}), ...(tasks.probes ? { probes: tasks.probes.hash } : {}) };
+  const plans: ModelPlan[] = [];
+  let shardOffset = 0;
+  for (const [d, ref] of refs.entries()) {
+    const field = ctx.spec.datasets ? `datasets[${d}]` : 'dataset';
+    const dataset = await datasetFor(ctx, model, ref, field);
+    const label = ref.name ?? dataset.name;
+    const clash = plans.find((p) => p.datasetLabel === label);
+    if (clash) throw new Error(`${ctx.specFile}: field '${field}': the label '${label}' is already that of datasets[${clash.datasetIndex}]; give one of them a 'name'`);
+    const ranges = shardRanges(dataset.sequences.length, ctx.spec.shardSize);
+    const base = { modelHash: model.contentHash, sequencesHash: dataset.sequencesHash, hooks, engine, bosPolicy: ctx.spec.bosPolicy };
+    // one shard of everything keeps the key an unsharded run always had
+    const shards = ranges.map((r) => ({ ...r, index: shardOffset + r.index, key: activationsKey(ranges.length === 1 ? base : { ...base, shard: { start: r.start, end: r.end } }) }));
+    shardOffset += shards.length;
+    const activations = combinedActivationsKey(shards.map((s) => s.key));
+    const metrics = metricsKey(activations, ctx.spec);
+    const metricsArtifacts = Object.fromEntries(METRICS_KINDS.map((kind) => [kind, metricsArtifactKey(metrics, kind)])) as Record<MetricsKind, string>;
+    const entropyArtifact = entropyArtifactKey(activations, ctx.spec);
+    const lensArtifacts = lensArtifactKeys({ activations, modelHash: model.contentHash, spec: ctx.spec, taskHashes });
+    plans.push({
+      model,
+      hooks,
+      engine,
+      backend,
+      sequences: dataset.sequences,
+      sequencesHash: dataset.sequencesHash,
+      firstIsBos: dataset.firstIsBos,
+      datasetName: dataset.name,
+      datasetIndex: d,
+      datasetLabel: label,
+      datasetCount: refs.length,
+      shards,
+      activationsKey: activations,
+      metricsKey: metrics,
+      metricsArtifacts,
+      entropyArtifact,
+      entropySequencesArtifact: entropySequencesKey(activations, ctx.spec),
+      lensArtifacts,
+      layersArtifact: layersKey(metrics, entropyArtifact, lensArtifacts.logitLens),
+      tasks,
+    });
+  }
+  return plans;
 }
 
-const plans = new WeakMap<PipelineContext, Map<number, Promise<ModelPlan>>>();
+const plans = new WeakMap<PipelineContext, Map<number, Promise<ModelPlan[]>>>();
 
 /**
- * The plan of model `modelIndex` of the spec, built once per run (per context): the checkpoint is
- * opened and hashed and the dataset built once, however many steps read them.
+ * The plans of model `modelIndex` of the spec, one per dataset, built once per run (per context): the
+ * checkpoint is opened and hashed and each dataset built once, however many steps read them.
  */
-export function modelPlan(ctx: PipelineContext, modelIndex: number): Promise<ModelPlan> {
+export function modelPlans(ctx: PipelineContext, modelIndex: number): Promise<ModelPlan[]> {
   let byModel = plans.get(ctx);
   if (!byModel) plans.set(ctx, (byModel = new Map()));
   let plan = byModel.get(modelIndex);
-  if (!plan) byModel.set(modelIndex, (plan = buildPlan(ctx, modelIndex)));
+  if (!plan) byModel.set(modelIndex, (plan = buildPlans(ctx, modelIndex)));
   return plan;
+}
+
+/** Every plan of the run: each model of the context on each dataset of the spec, model by model. */
+export async function contextPlans(ctx: PipelineContext): Promise<ModelPlan[]> {
+  const out: ModelPlan[] = [];
+  for (const m of ctx.modelIndices) out.push(...(await modelPlans(ctx, m)));
+  return out;
+}
+
+/** The plan of model `modelIndex` on the spec's dataset `datasetIndex` (default the first). */
+export async function modelPlan(ctx: PipelineContext, modelIndex: number, datasetIndex = 0): Promise<ModelPlan> {
+  return (await modelPlans(ctx, modelIndex))[datasetIndex];
+}
+
+/** How a (model, dataset) is named where the spec has several datasets: `model · dataset`; else the model's name. */
+export function unitLabel(plan: Pick<ModelPlan, 'model' | 'datasetLabel' | 'datasetCount'>): string {
+  return plan.datasetCount > 1 ? `${plan.model.ref.name} · ${plan.datasetLabel}` : plan.model.ref.name;
 }
 
 /** A shard's line in the extract step's receipt (the shard index only where the model has several). */
 export function shardReceiptEntry(plan: ModelPlan, shard: ActivationShard, cacheHit: boolean): StepReceipt['artifacts'][number] {
-  return { kind: ACTIVATIONS_KIND, key: shard.key, model: plan.model.ref.name, cacheHit, ...(plan.shards.length > 1 ? { shard: shard.index } : {}) };
+  return { kind: ACTIVATIONS_KIND, key: shard.key, model: plan.model.ref.name, cacheHit, ...(plan.shards.length > 1 || plan.datasetCount > 1 ? { shard: shard.index } : {}), ...datasetOf(plan) };
+}
+
+/** The `dataset` field of a receipt entry: only where the spec lists several datasets, so other receipts keep their bytes. */
+export function datasetOf(plan: Pick<ModelPlan, 'datasetCount' | 'datasetLabel'>): { dataset?: string } {
+  return plan.datasetCount > 1 ? { dataset: plan.datasetLabel } : {};
 }

@@ -9,7 +9,8 @@ export interface StepReceipt {
   readonly step: StepName;
   /** The model of a one-model run (an Nx model project); absent for a whole-pipeline run. */
   readonly model?: string;
-  readonly artifacts: readonly { readonly kind: string; readonly key: string; readonly model?: string; readonly shard?: number; readonly cacheHit: boolean }[];
+  /** `dataset` names the dataset where the spec lists several. */
+  readonly artifacts: readonly { readonly kind: string; readonly key: string; readonly model?: string; readonly dataset?: string; readonly shard?: number; readonly cacheHit: boolean }[];
   readonly seconds: number;
 }
 

@@ -1,4 +1,4 @@
-import { ablationSpecsSchema } from '@sinkscope/ablation';
+import { ablationSpecsSchema, massiveThresholdsSchema } from '@sinkscope/ablation';
 import { isSafeRevision, parseRepoRef } from '@sinkscope/model-io/hf-cache';
 import { z } from 'zod';
 
@@ -53,6 +53,8 @@ export const datasetRefSchema = z
   .object({
     /** A dataset spec file under datasets/ (or a path). */
     spec: z.string().min(1).describe('a dataset spec file, e.g. "datasets/sotu-64.json"'),
+    /** The label in tables and figures when a spec lists several datasets (default: the dataset spec's own name). */
+    name: z.string().regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, ".", "_" and "-" only').optional().describe("label in tables and figures (default: the dataset spec's name)"),
     /** Overrides of the dataset spec's own count / seed. */
     count: z.number().int().positive().optional(),
     seed: z.number().int().nonnegative().optional(),
@@ -99,7 +101,7 @@ export const slurmResourcesSchema = z
 export const slurmSettingsSchema = slurmResourcesSchema
   .extend({
     steps: z
-      .object({ extract: slurmResourcesSchema.optional(), metrics: slurmResourcesSchema.optional(), entropy: slurmResourcesSchema.optional(), ablate: slurmResourcesSchema.optional(), report: slurmResourcesSchema.optional() })
+      .object({ extract: slurmResourcesSchema.optional(), metrics: slurmResourcesSchema.optional(), entropy: slurmResourcesSchema.optional(), lens: slurmResourcesSchema.optional(), ablate: slurmResourcesSchema.optional(), report: slurmResourcesSchema.optional() })
       .strict()
       .default({})
       .describe("per-step resources, merged over the pipeline's (e.g. GPUs for extract only)"),
@@ -110,7 +112,92 @@ export const slurmSettingsSchema = slurmResourcesSchema
   })
   .strict();
 
-export const figureIdSchema = z.enum(['profile', 'heads', 'pattern', 'norms', 'qk', 'sink-sweep', 'sink-models', 'massive', 'ablation', 'training']);
+// ---- issue 16: Queipo-de-Llano et al. 2025's analyses (kept together so merges stay mechanical) ----
+
+/** A dataset spec for one of the depth analyses (multiple choice, probes). */
+const taskDatasetSchema = z
+  .object({
+    spec: z.string().min(1).describe('a dataset spec file whose source is `multiple-choice` or `labelled`'),
+    count: z.number().int().positive().optional().describe("override of the dataset spec's item count"),
+    seed: z.number().int().nonnegative().optional(),
+  })
+  .strict();
+
+export const analysesSettingsSchema = z
+  .object({
+    depthAxis: z.enum(['auto', 'hidden-index', 'relative-depth']).default('auto').describe('x axis of the per-layer figures: relative depth = hidden index / L lets models of different depth overlay; auto = relative depth when the models differ in depth'),
+    band: z.enum(['std', 'iqr', 'none']).default('std').describe('spread over sequences drawn around the per-layer means: +-1 std, the interquartile range, or none'),
+    overlaySequences: z.number().int().min(0).default(20).describe('sequences whose own entropy curves are overlaid (paper Fig. 2)'),
+    phases: z
+      .object({
+        normRatio: z.number().positive().default(10).describe('Mix ends where the first-token norm ratio exceeds this...'),
+        entropyDrop: z.number().gt(0).lt(1).default(0.7).describe('...or where H / ln T drops below this fraction of its embedding value'),
+        refineTolerance: z.number().positive().default(0.1).describe('Refine starts where H / ln T is back within this of its last value'),
+      })
+      .strict()
+      .default({ normRatio: 10, entropyDrop: 0.7, refineTolerance: 0.1 }),
+    logitLens: z.boolean().default(true).describe("LogitLens loss per hidden state on the pipeline's dataset (the lens step)"),
+    multipleChoice: taskDatasetSchema.optional().describe('a multiple-choice task scored per hidden state through the LogitLens (lm-eval convention)'),
+    probes: taskDatasetSchema
+      .extend({
+        folds: z.number().int().min(2).default(5).describe('k of the k-fold cross-validation'),
+        seed: z.number().int().nonnegative().default(0).describe('seed of the fold assignment'),
+        steps: z.number().int().positive().default(500).describe('gradient steps of each one-vs-rest classifier (ml-logistic-regression numSteps)'),
+        learningRate: z.number().positive().default(0.5).describe('step size per example on standardised features'),
+      })
+      .strict()
+      .optional()
+      .describe('a labelled dataset probed per hidden state with logistic regression'),
+    dynamics: z
+      .object({ sinkRate: z.number().gt(0).lt(1).default(0.1).describe('model-level Sink_1 above which the sink signature counts as present') })
+      .strict()
+      .default({ sinkRate: 0.1 }),
+  })
+  .strict();
+
+/** Figures of issue 16 (registered with the others below). */
+export const ANALYSES_FIGURE_IDS = ['bound', 'entropy-overlay', 'phases', 'depth', 'dynamics'] as const;
+
+export const figureIdSchema = z.enum([
+  'profile',
+  'heads',
+  'pattern',
+  'norms',
+  'qk',
+  'sink-sweep',
+  'sink-models',
+  'massive',
+  'ablation',
+  'training',
+  // Gu et al. 2025's remaining views and the ablation's dose-response (issue 17)
+  'sink-k',
+  'sink-params',
+  'qk-grid',
+  'datasets',
+  'dose-response',
+  ...ANALYSES_FIGURE_IDS,
+]);
+
+/** The grid of q-k maps (Gu et al. 2025, figs. 15-18): which (layer, head) maps, how many positions. */
+export const qkMapsSchema = z
+  .object({
+    heads: z
+      .union([z.literal('alpha-extremes'), z.array(z.object({ layer: z.number().int().nonnegative(), head: z.number().int().nonnegative() }).strict()).min(1)])
+      .default('alpha-extremes')
+      .describe("'alpha-extremes' = the heads with the largest and the smallest mean alpha_1, or a list of { layer, head }"),
+    perEnd: z.number().int().positive().default(2).describe("with 'alpha-extremes': this many heads from each end"),
+    maxTokens: z.number().int().min(2).default(32).describe('positions drawn per map (the first ones)'),
+  })
+  .strict();
+
+/** Settings of the ablate step beside the `ablations` list (issue 17). */
+export const ablationSettingsSchema = z
+  .object({
+    massive: massiveThresholdsSchema
+      .default(massiveThresholdsSchema.parse({}))
+      .describe("when the first token has a massive activation to ablate; `layers: auto` ablations run only then (defaults: |a| >= 100 (Sun et al. 2024) and >= 100x the median (Sun et al.'s stricter original: about 1000x), or a first-token norm ratio >= 10)"),
+  })
+  .strict();
 
 export const pipelineSpecSchema = z
   .object({
@@ -118,7 +205,12 @@ export const pipelineSpecSchema = z
     name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'kebab-case'),
     description: z.string().default(''),
     models: z.array(modelRefSchema).min(1),
-    dataset: datasetRefSchema,
+    dataset: datasetRefSchema.optional().describe('the evaluation set (or give several under datasets)'),
+    datasets: z
+      .array(datasetRefSchema)
+      .min(1)
+      .optional()
+      .describe('several evaluation sets (e.g. natural text, random tokens, one token repeated: Gu et al. 2025, Table 1): every step runs on each, the report puts them side by side'),
     seqLen: z.number().int().min(2).default(64).describe('T: tokens per sequence, BOS included when the policy adds one'),
     bosPolicy: z.enum(['auto', 'always', 'never']).default('auto'),
     engine: z.enum(['auto', 'onnx', 'tfjs']).default('auto'),
@@ -129,19 +221,29 @@ export const pipelineSpecSchema = z
     metrics: metricsSettingsSchema.default(metricsSettingsSchema.parse({})),
     entropy: entropySettingsSchema.default(entropySettingsSchema.parse({})),
     ablations: ablationSpecsSchema.default([]).describe('ablations with their controls (see @sinkscope/ablation)'),
-    figures: z.array(figureIdSchema).default(['profile', 'heads', 'pattern', 'norms', 'qk', 'sink-sweep', 'massive']),
+    ablation: ablationSettingsSchema.default(ablationSettingsSchema.parse({})).describe('settings of the ablate step: the massive-activation thresholds'),
+    figures: z.array(figureIdSchema).default(['profile', 'heads', 'pattern', 'norms', 'qk', 'sink-sweep', 'massive', ...ANALYSES_FIGURE_IDS]),
+    analyses: analysesSettingsSchema.default(analysesSettingsSchema.parse({})).describe("Queipo-de-Llano et al. 2025's analyses: Mix-Compress-Refine thresholds, LogitLens, multiple choice, probes, checkpoint dynamics"),
     patternExample: z
       .object({ layer: z.number().int().nonnegative(), head: z.number().int().nonnegative(), sequence: z.number().int().nonnegative() })
       .strict()
       .default({ layer: 0, head: 0, sequence: 0 }),
+    qkMaps: qkMapsSchema.default(qkMapsSchema.parse({})).describe("the 'qk-grid' figure's maps (of patternExample.sequence)"),
   })
-  .strict();
+  .strict()
+  .refine((s) => (s.dataset === undefined) !== (s.datasets === undefined), { message: "give either 'dataset' or 'datasets' (a list), not both and not neither", path: ['dataset'] });
+
+/** The spec's datasets as a list: `dataset:` means a list of one. */
+export function datasetRefs(spec: Pick<PipelineSpec, 'dataset' | 'datasets'>): DatasetRef[] {
+  return spec.datasets ?? [spec.dataset!];
+}
 
 export type PipelineSpecInput = z.input<typeof pipelineSpecSchema>;
 export type PipelineSpec = z.output<typeof pipelineSpecSchema>;
 export type ModelRef = z.output<typeof modelRefSchema>;
 export type DatasetRef = z.output<typeof datasetRefSchema>;
 export type FigureId = z.output<typeof figureIdSchema>;
+export type AnalysesSettings = z.output<typeof analysesSettingsSchema>;
 export type SlurmResourcesSpec = z.output<typeof slurmResourcesSchema>;
 export type SlurmSettings = z.output<typeof slurmSettingsSchema>;
 export type LauncherName = PipelineSpec['launcher'];

@@ -1,6 +1,6 @@
 import { hookRows, loadExtractionModel, sequenceHeads, sequencePattern, sequenceRows, type ArchSpec, type ExtractionModel, type HookName } from '@sinkscope/model-io';
 import { ACTIVATIONS_KIND, ACTIVATIONS_SCHEMA_VERSION, activationsSchema, sequenceBatch, type HookBlock } from '../kinds/activations.js';
-import { modelPlan, shardReceiptEntry } from '../plan/model-plan.js';
+import { contextPlans, shardReceiptEntry, unitLabel } from '../plan/model-plan.js';
 import { artifactMetadata, type PipelineContext } from '../run/context.js';
 import { progressLine } from '../run/progress.js';
 import type { StepReceipt } from '../run/receipt.js';
@@ -37,14 +37,17 @@ function hookBlock(arch: ArchSpec, hook: HookName, t: { shape: readonly number[]
  */
 export async function extractStep(ctx: PipelineContext): Promise<StepReceipt['artifacts']> {
   const out: StepReceipt['artifacts'][number][] = [];
-  for (const m of ctx.modelIndices) {
-    const plan = await modelPlan(ctx, m);
-    const name = plan.model.ref.name;
-    const selected = ctx.shards ? plan.shards.filter((s) => ctx.shards!.includes(s.index)) : plan.shards;
-    if (ctx.shards) {
-      const unknown = ctx.shards.filter((i) => !plan.shards.some((s) => s.index === i));
-      if (unknown.length) throw new Error(`extract ${name}: no shard ${unknown.join(', ')} (the dataset has ${plan.shards.length} shard${plan.shards.length === 1 ? '' : 's'})`);
+  const plans = await contextPlans(ctx);
+  if (ctx.shards) {
+    for (const m of ctx.modelIndices) {
+      const own = plans.filter((p) => p.model.ref === ctx.spec.models[m]).flatMap((p) => p.shards);
+      const unknown = ctx.shards.filter((i) => !own.some((s) => s.index === i));
+      if (unknown.length) throw new Error(`extract ${ctx.spec.models[m].name}: no shard ${unknown.join(', ')} (the model's datasets have ${own.length} shard${own.length === 1 ? '' : 's'})`);
     }
+  }
+  for (const plan of plans) {
+    const name = unitLabel(plan);
+    const selected = ctx.shards ? plan.shards.filter((s) => ctx.shards!.includes(s.index)) : plan.shards;
     let model: ExtractionModel | undefined;
     try {
       for (const shard of selected) {
@@ -57,11 +60,11 @@ export async function extractStep(ctx: PipelineContext): Promise<StepReceipt['ar
           artifactMetadata(ctx, {
             kind: ACTIVATIONS_KIND,
             schemaVersion: ACTIVATIONS_SCHEMA_VERSION,
-            model: name,
+            model: plan.model.ref.name,
             dataset: plan.datasetName,
             engine: plan.engine,
             backend: plan.backend,
-            extra: { hooks: plan.hooks.join(','), first_token_is_bos: plan.firstIsBos, ...(plan.shards.length > 1 ? { shard: shard.index, shard_start: shard.start, shard_end: shard.end } : {}) },
+            extra: { hooks: plan.hooks.join(','), first_token_is_bos: plan.firstIsBos, ...(plan.shards.length > 1 || plan.datasetCount > 1 ? { shard: shard.index, shard_start: shard.start, shard_end: shard.end } : {}) },
           }),
           async (writer) => {
             model ??= await loadExtractionModel(plan.model.dir, { engine: plan.engine });

@@ -1,5 +1,5 @@
 // Building blocks shared by the figure builders: the top-level wrapper and the axes that recur.
-import { THEME } from '../theme.js';
+import { SERIES_COLORS, THEME } from '../theme.js';
 import type {
   Field,
   NonNormalizedSpec,
@@ -100,4 +100,24 @@ export function heatmapStep(cells: number, maxSide: number): number {
 /** Formats a list of numbers for a subtitle: '1, 2, 3'. */
 export function listOf(values: readonly (number | string)[]): string {
   return values.join(', ');
+}
+
+/**
+ * A nominal colour encoding over the colour-blind-safe series palette (never the two token colours);
+ * more series than colours is an error naming the figure.
+ */
+export function seriesColor(figure: string, field: string, title: string, domain: readonly string[]) {
+  if (domain.length > SERIES_COLORS.length) {
+    throw new RangeError(`${figure}: ${domain.length} ${title} values (${domain.join(', ')}) but the colour-blind-safe palette has ${SERIES_COLORS.length} colours; split the table`);
+  }
+  return { field, type: 'nominal' as const, title, scale: { domain: [...domain], range: SERIES_COLORS.slice(0, domain.length) } };
+}
+
+/**
+ * Rows of several kinds in one dataset (a facet splits one data source), each given every field
+ * any of them has (null where it has none), so every encoded field exists in every row.
+ */
+export function uniformRows(rows: readonly Record<string, unknown>[]): Record<string, unknown>[] {
+  const fields = [...new Set(rows.flatMap((r) => Object.keys(r)))];
+  return rows.map((r) => Object.fromEntries(fields.map((f) => [f, r[f] ?? null])));
 }

@@ -5,10 +5,11 @@ import { figureTitle, normaliseCaption } from '../caption.js';
 import type { CaptionContext } from '../caption.js';
 import { distinct, readTable } from '../tables.js';
 import type { RowSource } from '../tables.js';
-import { DIVERGING_SCHEME, PANEL, SEQUENTIAL_SCHEME, TOKEN_GROUP_LABELS, TOKEN_GROUP_SCALE } from '../theme.js';
+import { PANEL, TOKEN_GROUP_LABELS, TOKEN_GROUP_SCALE } from '../theme.js';
 import type { NonNormalizedSpec, TopLevelSpec } from '../vl-types.js';
 import { figureSpec, HIDDEN_INDEX_TITLE, heatmapStep, numberTip, textTip } from './common.js';
-import { mapNote, positionEncoding, selectMap } from './map-selection.js';
+import { mapNote, selectMap } from './map-selection.js';
+import { qkHeatmap } from './qk-heatmaps.js';
 import type { MapSelection } from './map-selection.js';
 
 const FIGURE = 'firstTokenNormsFigure';
@@ -16,7 +17,7 @@ const FIGURE = 'firstTokenNormsFigure';
 /** Columns of the `norms` table this figure reads. */
 export const NORMS_COLUMNS = ['model', 'layer', 'kind', 'head', 'first_token_norm', 'other_tokens_mean_norm'] as const;
 /** Columns of the `qk` table this figure reads. */
-export const QK_COLUMNS = ['model', 'layer', 'head', 'query', 'key', 'cos', 'norm_product'] as const;
+export const QK_COLUMNS = ['model', 'layer', 'head', 'query', 'key', 'dot', 'cos', 'norm_product'] as const;
 
 const KINDS = ['hidden', 'key', 'value'] as const;
 type NormKind = (typeof KINDS)[number];
@@ -27,7 +28,16 @@ const KIND_PANEL: Record<NormKind, { title: string; x: string }> = {
   value: { title: 'values', x: 'attention layer' },
 };
 
+/** The `norms` kind of the last hidden state before the final norm (hidden at layer L is after it). */
+const PRE_NORM_KIND = 'hidden_pre_norm';
+
 export interface FirstTokenNormsOptions extends MapSelection {
+  /**
+   * Which last hidden state the hidden-state panel draws when the table has both: 'before' the final
+   * norm (Gu et al. 2025 plot it so; default) or 'after' it (what `transformers` returns). The panel
+   * title says which.
+   */
+  lastHidden?: 'before' | 'after';
   /** Log y axis for the norms (a sink's first hidden state is often 10-100x longer). Default true. */
   logNorms?: boolean;
   /** Positions of the q-k maps drawn (see attentionPatternFigure). Default 64. */
@@ -49,13 +59,24 @@ function mean(values: readonly (number | null)[]): number | null {
 
 /**
  * Long-format norm points. Per (model, kind, layer): the row with head -1 if present (hidden states
- * always; keys/values when the pipeline stored a head average), otherwise the mean over heads.
+ * always; keys/values when the pipeline stored a head average), otherwise the mean over heads. With
+ * `lastHidden: 'before'`, a model's `hidden_pre_norm` row replaces its hidden point at that layer.
  */
-function normPoints(rows: ReturnType<typeof readNorms>): NormPoint[] {
+function normPoints(all: ReturnType<typeof readNorms>, lastHidden: 'before' | 'after'): { points: NormPoint[]; replaced: Set<string> } {
+  const replaced = new Set<string>();
+  const preNorm = new Map(all.filter((r) => r.kind === PRE_NORM_KIND).map((r) => [JSON.stringify([r.model, r.layer]), r]));
+  const rows = all
+    .filter((r) => r.kind !== PRE_NORM_KIND)
+    .map((r) => {
+      const pre = lastHidden === 'before' && r.kind === 'hidden' ? preNorm.get(JSON.stringify([r.model, r.layer])) : undefined;
+      if (!pre) return r;
+      replaced.add(r.model);
+      return { ...pre, kind: 'hidden' };
+    });
   const groups = new Map<string, typeof rows>();
   for (const [index, row] of rows.entries()) {
     if (!(KINDS as readonly string[]).includes(row.kind)) {
-      throw new RangeError(`${FIGURE}: table 'norms' row ${index} column 'kind' must be one of ${KINDS.join(', ')} (got ${JSON.stringify(row.kind)})`);
+      throw new RangeError(`${FIGURE}: table 'norms' row ${index} column 'kind' must be one of ${[...KINDS, PRE_NORM_KIND].join(', ')} (got ${JSON.stringify(row.kind)})`);
     }
     const key = JSON.stringify([row.model, row.kind, row.layer]);
     groups.set(key, [...(groups.get(key) ?? []), row]);
@@ -73,16 +94,17 @@ function normPoints(rows: ReturnType<typeof readNorms>): NormPoint[] {
       { model, kind: kind as NormKind, layer, token_group: TOKEN_GROUP_LABELS.other, norm: mean(use.map((r) => r.other_tokens_mean_norm)) },
     );
   }
-  return points;
+  return { points, replaced };
 }
 
 function readNorms(norms: RowSource) {
   return readTable(FIGURE, 'norms', norms, NORMS_COLUMNS);
 }
 
-function normPanel(model: string, kind: NormKind, logNorms: boolean): NonNormalizedSpec {
+function normPanel(model: string, kind: NormKind, logNorms: boolean, lastHidden: 'before' | 'after' | undefined): NonNormalizedSpec {
+  const which = kind === 'hidden' && lastHidden ? ` (last: ${lastHidden} the final norm)` : '';
   return {
-    title: { text: KIND_PANEL[kind].title, fontSize: 12 },
+    title: { text: KIND_PANEL[kind].title + which, fontSize: 12 },
     data: { name: 'norms' },
     transform: [{ filter: { and: [{ field: 'model', equal: model }, { field: 'kind', equal: kind }] } }],
     mark: { type: 'line', point: true },
@@ -110,14 +132,18 @@ export function firstTokenNormsFigure(
   options: FirstTokenNormsOptions = {},
 ): TopLevelSpec {
   const context = normaliseCaption(caption, FIGURE);
-  const points = normPoints(readNorms(tables.norms));
+  const all = readNorms(tables.norms);
+  const lastHidden = options.lastHidden ?? 'before';
+  const { points, replaced } = normPoints(all, lastHidden);
+  // the panel names the last state drawn whenever the table holds both
+  const hasBoth = (model: string) => all.some((r) => r.model === model && r.kind === PRE_NORM_KIND);
   const logNorms = options.logNorms ?? true;
   const models = distinct(points.map((p) => p.model));
   const rows: NonNormalizedSpec[] = models.map((model) => {
     const kinds = KINDS.filter((kind) => points.some((p) => p.model === model && p.kind === kind));
     return {
       ...(models.length > 1 ? { title: { text: model, fontSize: 12, anchor: 'start' as const } } : {}),
-      hconcat: kinds.map((kind) => normPanel(model, kind, logNorms)),
+      hconcat: kinds.map((kind) => normPanel(model, kind, logNorms, hasBoth(model) ? (replaced.has(model) ? 'before' : 'after') : undefined)),
       resolve: { scale: { x: 'independent', y: 'independent' } },
     };
   });
@@ -128,24 +154,9 @@ export function firstTokenNormsFigure(
     const map = selectMap(FIGURE, 'qk', qk, { model: options.model, layer: options.layer, head: options.head }, options.maxTokens ?? 64);
     datasets.qk = map.rows
       .filter((row) => row.key <= row.query)
-      .map(({ query, key, cos, norm_product }) => ({ query, key, cos, norm_product }));
-    const step = heatmapStep(map.shown, PANEL.heatmapMaxSide * 0.75);
-    const heatmap = (field: 'cos' | 'norm_product'): NonNormalizedSpec => ({
-      title: { text: field === 'cos' ? 'cos(q, k)' : '|q| |k|', fontSize: 12 },
-      data: { name: 'qk' },
-      width: { step },
-      height: { step },
-      mark: { type: 'rect', aria: false }, // no per-cell ARIA labels: they would triple the SVG of a T × T map
-      encoding: {
-        ...positionEncoding(map.shown),
-        color:
-          field === 'cos'
-            ? { field, type: 'quantitative', title: 'cos(q, k)', scale: { scheme: DIVERGING_SCHEME, domain: [-1, 1] } }
-            : { field, type: 'quantitative', title: '|q| |k|', scale: { scheme: SEQUENTIAL_SCHEME, zero: true } },
-        tooltip: [textTip('query'), textTip('key'), numberTip('cos', 'cos(q, k)'), numberTip('norm_product', '|q| |k|')],
-      },
-    });
-    rows.push({ hconcat: [heatmap('cos'), heatmap('norm_product')], resolve: { scale: { color: 'independent' } } });
+      .map(({ query, key, dot, cos, norm_product }) => ({ query, key, dot, cos, norm_product }));
+    const step = heatmapStep(map.shown, PANEL.heatmapMaxSide * 0.6);
+    rows.push({ hconcat: (['dot', 'cos', 'norm_product'] as const).map((field) => qkHeatmap(field, 'qk', map.shown, step)), resolve: { scale: { color: 'independent' } } });
     notes.push(`q-k maps: ${mapNote(map)}; causal cells (key ≤ query)`);
   }
   return figureSpec({

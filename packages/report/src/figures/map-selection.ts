@@ -91,10 +91,13 @@ export function selectMap<R extends MapRow>(
   };
 }
 
-/** Axis tick values for `n` ordinal positions: all of them up to 24, else every 2^k-th. */
-export function positionTicks(n: number): number[] {
+/**
+ * Axis tick values for `n` ordinal positions: all of them up to 24, else every 2^k-th; with the cell
+ * size `step` (px), also at least 16 px apart so two-digit labels do not run into each other.
+ */
+export function positionTicks(n: number, step?: number): number[] {
   let every = 1;
-  while (n / every > 24) every *= 2;
+  while (n / every > 24 || (step !== undefined && every * step < 16)) every *= 2;
   return Array.from({ length: Math.ceil(n / every) }, (_, i) => i * every);
 }
 
@@ -106,10 +109,10 @@ export function mapNote(map: SelectedMap<unknown>): string {
   return parts.join(' · ') + crop;
 }
 
-/** x = key and y = query as ordinal positions 0..shown-1 (query 0 at the top, like a matrix). */
-export function positionEncoding(shown: number): { x: PositionDef<Field>; y: PositionDef<Field> } {
+/** x = key and y = query as ordinal positions 0..shown-1 (query 0 at the top, like a matrix); `step` = cell size in px. */
+export function positionEncoding(shown: number, step?: number): { x: PositionDef<Field>; y: PositionDef<Field> } {
   const domain = Array.from({ length: shown }, (_, i) => i);
-  const values = positionTicks(shown);
+  const values = positionTicks(shown, step);
   return {
     x: { field: 'key', type: 'ordinal', title: 'key position (token index)', scale: { domain }, axis: { values, labelAngle: 0 } },
     y: { field: 'query', type: 'ordinal', title: 'query position (token index)', scale: { domain }, axis: { values } },

@@ -7,7 +7,8 @@ import { distinct, readTable } from '../tables.js';
 import type { RowSource } from '../tables.js';
 import { BOUND_DASH, REFERENCE_COLOR, SERIES_COLORS } from '../theme.js';
 import type { TopLevelSpec } from '../vl-types.js';
-import { figureSpec, hiddenIndexX, numberTip, ONE_ROW, textTip } from './common.js';
+import { figureSpec, numberTip, ONE_ROW, textTip } from './common.js';
+import { depthX } from './profile-panels.js';
 
 const FIGURE = 'massiveActivationsFigure';
 
@@ -21,6 +22,10 @@ export interface MassiveActivationsOptions {
   topRanks?: number;
   /** |a| threshold drawn as a dotted rule (Sun et al. 2024 use 100); null hides it. Default 100. */
   threshold?: number | null;
+  /** x axis: hidden-state index (default) or relative depth = hidden_index / L, so models of different depth overlay. */
+  depthAxis?: 'hidden-index' | 'relative-depth';
+  /** Number of blocks L per model; required for relative depth. */
+  blocks?: Readonly<Record<string, number>>;
 }
 
 export const MEDIAN_SERIES = 'median |a|';
@@ -28,6 +33,7 @@ export const MEDIAN_SERIES = 'median |a|';
 interface MassivePoint {
   model: string;
   hidden_index: number;
+  relative_depth: number | null;
   series: string;
   abs_value: number | null;
   token: number | null;
@@ -80,10 +86,14 @@ export function massiveActivationsFigure(massive: RowSource, caption: CaptionCon
     const medians = distinct(group.map((row) => row.median_abs));
     if (medians.length > 1) throw new RangeError(`${where}: median_abs differs between rows (${medians.join(', ')}); it is one value per hidden state`);
     const emergence = emergenceFor(model, models, options.emergenceHiddenIndex);
+    const blocks = options.blocks?.[model];
+    if (options.depthAxis === 'relative-depth' && !blocks) throw new RangeError(`${FIGURE}: relative depth needs options.blocks['${model}']`);
+    const relative_depth = blocks ? hidden_index / blocks : null;
     for (const row of ranked.filter((r) => r.rank < topRanks)) {
       points.push({
         model,
         hidden_index,
+        relative_depth,
         series: `top ${row.rank + 1}`,
         abs_value: positive(row.abs_value),
         token: row.token,
@@ -91,8 +101,9 @@ export function massiveActivationsFigure(massive: RowSource, caption: CaptionCon
         emergence_hidden_index: emergence,
       });
     }
-    points.push({ model, hidden_index, series: MEDIAN_SERIES, abs_value: positive(medians[0]), token: null, dim: null, emergence_hidden_index: emergence });
+    points.push({ model, hidden_index, relative_depth, series: MEDIAN_SERIES, abs_value: positive(medians[0]), token: null, dim: null, emergence_hidden_index: emergence });
   }
+  const x = depthX(options.depthAxis);
   const series = [...Array.from({ length: topRanks }, (_, r) => `top ${r + 1}`), MEDIAN_SERIES];
   const emergenceNote = models
     .map((model) => [model, emergenceFor(model, models, options.emergenceHiddenIndex)] as const)
@@ -126,10 +137,10 @@ export function massiveActivationsFigure(massive: RowSource, caption: CaptionCon
                 {
                   transform: [{ filter: `datum.series === 'top 1' && datum.hidden_index === datum.emergence_hidden_index` }],
                   layer: [
-                    { mark: { type: 'rule' as const, color: REFERENCE_COLOR, strokeWidth: 1.5 }, encoding: { x: hiddenIndexX() } },
+                    { mark: { type: 'rule' as const, color: REFERENCE_COLOR, strokeWidth: 1.5 }, encoding: { x } },
                     {
                       mark: { type: 'text' as const, align: 'left' as const, baseline: 'top' as const, dx: 3, dy: 2, color: '#444444', fontSize: 10 },
-                      encoding: { x: hiddenIndexX(), y: { value: 0 }, text: { value: 'emergence' } },
+                      encoding: { x, y: { value: 0 }, text: { value: 'emergence' } },
                     },
                   ],
                 },
@@ -137,7 +148,7 @@ export function massiveActivationsFigure(massive: RowSource, caption: CaptionCon
           {
             mark: { type: 'line', point: true },
             encoding: {
-              x: hiddenIndexX(),
+              x,
               y: { field: 'abs_value', type: 'quantitative', title: '|activation| (log)', scale: { type: 'log' } },
               color: {
                 field: 'series',

@@ -89,13 +89,29 @@ export function trainingFigure(training: RowSource, caption: CaptionContext, opt
         mark: { type: 'line' },
         encoding: { x: step, y: normRatioY(), color: runColor, tooltip: normTip },
       };
+  // the normalised matrix entropy of the hidden state each layer writes, per layer (the valley forming)
+  const entropyRows = readTable(FIGURE, 'training', training, ['entropy_normalized']);
+  const hasEntropy = useLayers && rows.some((row, i) => row.layer >= 0 && entropyRows[i].entropy_normalized !== null);
+  const entropy: NonNormalizedSpec = {
+    transform: [{ filter: { field: 'layer', gte: 0 } }, { filter: 'isValid(datum.entropy_normalized)' }],
+    facet: { column: { field: 'run', type: 'nominal', title: null } },
+    spec: {
+      mark: { type: 'line' },
+      encoding: {
+        x: step,
+        y: { field: 'entropy_normalized', type: 'quantitative', title: 'matrix entropy H / ln T', scale: { zero: false } },
+        color: { field: 'layer', type: 'ordinal', title: 'layer', scale: { scheme: { name: 'viridis', extent: [0, 0.85] } } },
+        tooltip: [textTip('run'), textTip('step'), textTip('layer'), numberTip('entropy_normalized', 'H / ln T')],
+      },
+    },
+  };
   return figureSpec({
-    title: figureTitle('Training dynamics: loss, Sink₁ rate and first-token norm ratio', context, [
+    title: figureTitle('Training dynamics: loss, Sink₁ rate, first-token norm ratio and matrix entropy', context, [
       `runs: ${runs.join(', ')}; norm ratio ${useLayers ? 'per layer' : 'model-level'}`,
     ]),
-    datasets: { training: rows },
+    datasets: { training: rows.map((row, i) => ({ ...row, entropy_normalized: entropyRows[i].entropy_normalized })) },
     data: 'training',
     // loss and Sink_1 share the run colours; the norm panel's layer ramp is a separate scale
-    body: { vconcat: [{ vconcat: [loss, sink] }, norm], resolve: { scale: { color: 'independent' } } },
+    body: { vconcat: [{ vconcat: [loss, sink] }, norm, ...(hasEntropy ? [entropy] : [])], resolve: { scale: { color: 'independent' } } },
   });
 }

@@ -3,24 +3,27 @@
 import type { TopLevelSpec } from '../vl-types.js';
 import { browserBundles } from './browser-bundles.js';
 import { formatCell, isNumericCell } from '../format.js';
+import { escapeHtml } from './escape.js';
+import { markdownToHtml } from './markdown-html.js';
+import type { MetadataEntry } from './metadata.js';
 import type { TableGrid } from './report-table.js';
+
+export { escapeHtml };
 
 export interface PageFigure {
   id: string;
   title: string;
+  paperFigure: string;
   spec: TopLevelSpec;
 }
 
 export interface PageContent {
   title: string;
-  metadata: [string, string][];
+  metadata: readonly MetadataEntry[];
+  /** Markdown (as in summary.md), rendered to HTML. */
   summary?: string;
   figures: readonly PageFigure[];
   tables: readonly TableGrid[];
-}
-
-export function escapeHtml(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
 }
 
 /** JSON safe inside <script type="application/json">: no '<' can close the element. */
@@ -45,6 +48,15 @@ nav { color: var(--muted); font-size: 13px; margin-bottom: 8px; }
 nav a { margin-right: 12px; }
 a { color: #0b5cad; }
 .summary p { margin: 6px 0; max-width: 80ch; }
+.summary table { margin: 8px 0 14px; }
+.summary th { position: static; }
+.summary [align="right"] { text-align: right; }
+.summary [align="center"] { text-align: center; }
+table.figure-index td { white-space: normal; }
+table.figure-index td.files { white-space: nowrap; }
+table.metadata table { font-size: 12px; }
+table.metadata table tr td, table.metadata table tr th { padding: 1px 8px; border-bottom: none; background: none; }
+.paper { color: var(--muted); }
 figure { margin: 18px 0 28px; }
 figcaption { font-size: 13px; color: var(--muted); margin-top: 4px; }
 .figure-view { overflow-x: auto; min-height: 60px; }
@@ -89,13 +101,42 @@ function tableHtml(grid: TableGrid, className = ''): string {
   return `<div class="table-wrap"><table${className ? ` class="${className}"` : ''}><thead><tr>${head}</tr></thead><tbody>\n${body}\n</tbody></table></div>`;
 }
 
-function paragraphs(text: string): string {
-  return text
-    .split(/\n\s*\n/)
-    .map((p) => p.trim())
-    .filter((p) => p !== '')
-    .map((p) => `<p>${escapeHtml(p)}</p>`)
+const FILE_LINKS = [
+  { ext: 'svg', label: 'SVG' },
+  { ext: 'png', label: 'PNG' },
+  { ext: 'vl.json', label: 'Vega-Lite JSON' },
+] as const;
+
+function fileLinks(id: string): string {
+  return FILE_LINKS.map(({ ext, label }) => `<a href="figures/${id}.${ext}">${label}</a>`).join(' · ');
+}
+
+/** The list at the top of the page: each figure's title (a link to it), its paper figure and files. */
+function figureIndex(figures: readonly PageFigure[]): string {
+  const rows = figures
+    .map((figure, i) => {
+      const id = escapeHtml(figure.id);
+      return `<tr><td class="num">${i + 1}</td><td><a href="#figure-${id}">${escapeHtml(figure.title)}</a></td><td>${escapeHtml(figure.paperFigure)}</td><td class="files">${fileLinks(id)}</td></tr>`;
+    })
     .join('\n');
+  return `<section id="figure-index"><h2>Figures in this report</h2>
+<div class="table-wrap"><table class="figure-index"><thead><tr><th>no.</th><th>figure</th><th>paper figure</th><th>files</th></tr></thead><tbody>
+${rows}
+</tbody></table></div></section>`;
+}
+
+/** The run metadata: one row per key; a value that is itself a table (e.g. versions) as a small nested table. */
+function metadataTable(entries: readonly MetadataEntry[]): string {
+  const body = entries
+    .map(([key, value]) => {
+      const cell =
+        typeof value === 'string'
+          ? escapeHtml(value)
+          : `<table><tbody>${value.map(([k, v]) => `<tr><td>${escapeHtml(k)}</td><td>${escapeHtml(v)}</td></tr>`).join('')}</tbody></table>`;
+      return `<tr><td>${escapeHtml(key)}</td><td>${cell}</td></tr>`;
+    })
+    .join('\n');
+  return `<div class="table-wrap"><table class="metadata"><thead><tr><th>key</th><th>value</th></tr></thead><tbody>\n${body}\n</tbody></table></div>`;
 }
 
 export function reportHtml(page: PageContent): string {
@@ -103,14 +144,11 @@ export function reportHtml(page: PageContent): string {
   const figureSections = page.figures
     .map((figure) => {
       const id = escapeHtml(figure.id);
-      const links = ['svg', 'png', 'vl.json']
-        .map((ext) => `<a href="figures/${id}.${ext}">${ext === 'vl.json' ? 'Vega-Lite JSON' : ext.toUpperCase()}</a>`)
-        .join(' · ');
       return `<figure id="figure-${id}">
 <h3>${escapeHtml(figure.title)}</h3>
 <div class="figure-view" data-figure-id="${id}"></div>
 <noscript><img src="figures/${id}.svg" alt="${escapeHtml(figure.title)}"></noscript>
-<figcaption>${links}</figcaption>
+<figcaption><span class="paper">Paper figure: ${escapeHtml(figure.paperFigure)}.</span> ${fileLinks(id)}</figcaption>
 <script type="application/json" id="spec-${id}">${scriptJson(figure.spec)}</script>
 </figure>`;
     })
@@ -122,10 +160,6 @@ export function reportHtml(page: PageContent): string {
       return `<section class="report-table"><h3>${escapeHtml(grid.title)}</h3>${tableHtml(grid)}${note}</section>`;
     })
     .join('\n');
-  const metadata = tableHtml(
-    { title: 'metadata', columns: ['key', 'value'], cells: page.metadata, totalRows: page.metadata.length },
-    'metadata',
-  );
   const versions = bundles.map((b) => `${b.name} ${b.version}`).join(', ');
   return `<!DOCTYPE html>
 <html lang="en">
@@ -139,10 +173,11 @@ ${bundles.map((b) => `<script data-bundle="${b.name}@${b.version}">${scriptSourc
 <body>
 <main>
 <h1>${escapeHtml(page.title)}</h1>
-<nav><a href="#metadata">Run metadata</a>${page.figures.length ? '<a href="#figures">Figures</a>' : ''}${page.tables.length ? '<a href="#tables">Tables</a>' : ''}<a href="summary.md">summary.md</a></nav>
-${page.summary ? `<section class="summary">${paragraphs(page.summary)}</section>` : ''}
+<nav>${page.summary ? '<a href="#summary">Summary</a>' : ''}<a href="#metadata">Run metadata</a>${page.figures.length ? '<a href="#figures">Figures</a>' : ''}${page.tables.length ? '<a href="#tables">Tables</a>' : ''}<a href="summary.md">summary.md</a></nav>
+${page.figures.length ? figureIndex(page.figures) : ''}
+${page.summary ? `<section class="summary" id="summary"><h2>Summary</h2>\n${markdownToHtml(page.summary, 1)}</section>` : ''}
 <h2 id="metadata">Run metadata</h2>
-${page.metadata.length ? metadata : '<p class="note">No metadata.</p>'}
+${page.metadata.length ? metadataTable(page.metadata) : '<p class="note">No metadata.</p>'}
 ${page.figures.length ? `<h2 id="figures">Figures</h2>\n${figureSections}` : ''}
 ${page.tables.length ? `<h2 id="tables">Tables</h2>\n${tableSections}` : ''}
 <p class="note">Figures drawn with ${escapeHtml(versions)}, inlined in this file.</p>

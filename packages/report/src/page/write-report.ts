@@ -7,9 +7,9 @@ import { svgToPng } from '../render/png.js';
 import { renderSvg } from '../render/svg.js';
 import type { TopLevelSpec } from '../vl-types.js';
 import { writeFileAtomic } from './atomic-write.js';
-import { formatCell } from '../format.js';
 import { reportHtml } from './html.js';
 import { reportMarkdown } from './markdown.js';
+import { metadataEntries } from './metadata.js';
 import { tableGrid } from './report-table.js';
 import type { ReportTable } from './report-table.js';
 
@@ -17,6 +17,12 @@ export interface ReportFigure {
   /** File stem and anchor: letters, digits, '-' and '_' (e.g. 'layer-profile'). */
   id: string;
   title: string;
+  /**
+   * The paper figure this one corresponds to, for the page's figure index: e.g.
+   * "Gu et al. 2025, Fig. 5 (middle)", "Queipo-de-Llano et al. 2025, Fig. 1"; a figure with no paper
+   * counterpart says so ("none: sinkscope's training dynamics").
+   */
+  paperFigure: string;
   spec: TopLevelSpec;
 }
 
@@ -24,11 +30,14 @@ export interface WriteReportOptions {
   /** Folder to write into; created if missing. Existing report files in it are replaced. */
   outDir: string;
   title: string;
-  /** Run metadata (spec hash, model, dataset, BOS policy, versions, ...); Arrow schema metadata is a Map. */
+  /**
+   * Run metadata (spec hash, model, dataset, BOS policy, versions, ...); Arrow schema metadata is a Map.
+   * A flat object value (or a JSON string of one, e.g. `versions`) is shown as a small table.
+   */
   metadata?: Readonly<Record<string, unknown>> | ReadonlyMap<string, unknown>;
   figures: readonly ReportFigure[];
   tables?: readonly ReportTable[];
-  /** Free text shown above the metadata; blank lines separate paragraphs. */
+  /** Markdown shown above the metadata (rendered to HTML on the page, as is in summary.md). */
   summary?: string;
   /** PNG pixels per SVG unit. Default 2. */
   pngScale?: number;
@@ -63,14 +72,11 @@ function checkFigures(figures: readonly ReportFigure[]): void {
     if (ids.has(figure.id)) throw new TypeError(`writeReport: figures[${i}].id '${figure.id}' is used twice`);
     ids.add(figure.id);
     if (typeof figure.title !== 'string' || figure.title.trim() === '') throw new TypeError(`writeReport: figures[${i}].title must be a non-empty string`);
+    if (typeof figure.paperFigure !== 'string' || figure.paperFigure.trim() === '') {
+      throw new TypeError(`writeReport: figures[${i}].paperFigure must name the paper figure it corresponds to (or say there is none)`);
+    }
     if (figure.spec === null || typeof figure.spec !== 'object') throw new TypeError(`writeReport: figures[${i}].spec must be a Vega-Lite spec object`);
   });
-}
-
-function metadataEntries(metadata: WriteReportOptions['metadata']): [string, string][] {
-  if (metadata === undefined) return [];
-  const entries = metadata instanceof Map ? [...metadata.entries()] : Object.entries(metadata);
-  return entries.map(([key, value]) => [String(key), formatCell(value)]);
 }
 
 /** Writes index.html, summary.md and figures/<id>.{svg,png,vl.json} under outDir. */

@@ -76,6 +76,9 @@ export function evalRows(set: EvalSet, start: number, b: number): { inputs: Int3
   return { inputs, targets };
 }
 
+/** The Sink_1 threshold of every evaluation: alpha_1 > 0.3 (Gu et al. 2025's eps); recorded in each run's run-info.json. */
+export const EVAL_SINK_EPS = 0.3;
+
 /**
  * The held-out measurements, accumulated chunk by chunk on the host: loss, Sink_1^0.3 (Gu et al.
  * 2025 sec. 3.2) and alpha from @sinkscope/metrics, norm ratios, matrix entropy, copy accuracy.
@@ -111,8 +114,8 @@ export class EvalAccumulator {
     // each query's share of attention on them (the slot takes the rest), so alpha_1 stays that share
     this.unnormalized = config.attention === 'sigmoid';
     const tolerance = patternRowsSumToOne(arch) ? {} : { rowSumTolerance: Infinity };
-    this.sinks = new SinkAccumulator({ layers: this.layers.length, heads: H, eps: [0.3], ks: [1], ...tolerance });
-    this.rowSinks = new SinkAccumulator({ layers: this.layers.length, heads: H, eps: [0.3], ks: [1], normalization: 'abs-sum' });
+    this.sinks = new SinkAccumulator({ layers: this.layers.length, heads: H, eps: [EVAL_SINK_EPS], ks: [1], ...tolerance });
+    this.rowSinks = new SinkAccumulator({ layers: this.layers.length, heads: H, eps: [EVAL_SINK_EPS], ks: [1], normalization: 'abs-sum' });
     this.norms = new NormAccumulator({ states: L + 1 });
     this.entropySum = new Float64Array(L + 1);
     this.slotSum = new Float64Array(this.layers.length);

@@ -1,12 +1,11 @@
-import * as ort from 'onnxruntime-node';
-import { dataSummary } from '../data/training-data.js';
 import type { EvalRecord } from '../eval/evaluate.js';
 import { isGpt2, type ModelConfig } from '../model/config.js';
 import { numParameters } from '../model/params.js';
 import type { TrainConfig } from './config.js';
 import { formatDuration } from './progress.js';
+import type { RunInfo } from './run-info.js';
 
-const ortVersion = () => ort.env.versions.node ?? ort.env.versions.common;
+const NOT_RECORDED = 'not recorded (the run predates run-info.json)';
 
 const pct = (x: number | null) => (x === null ? '-' : `${(100 * x).toFixed(1)} %`);
 
@@ -20,14 +19,15 @@ export interface ModelCardInput {
   /** Median and best tokens/s over the logged windows (the spread shows machine contention). */
   readonly windowTokensPerSecond?: { readonly median: number; readonly best: number };
   readonly finalTrainLoss: number;
+  /** The run's run-info.json: task, data, held-out set, BOS policy, eps, engine, versions (undefined: a run that predates it). */
+  readonly info: RunInfo | undefined;
   /** Markdown appended after the generated card (measurements made outside the trainer, the search appendix). */
   readonly appendix?: string;
 }
 
-/** The opening paragraph's description of the checkpoint folder: a plain `gpt2` one, or the `sinkscope` variant it is. */
-function folderDescription(m: ModelConfig): string[] {
-  const tokenizer = 'WordLevel `tokenizer.json` over `t0`..`t63` + `<bos>`';
-  if (isGpt2(m)) return ['`gpt2` folder (`config.json`, F32 `model.safetensors`, tied lm_head, ' + tokenizer + ').'];
+/** The checkpoint folder: a plain `gpt2` one, or the `sinkscope` variant it is (its config.json's variant fields in words). */
+function folderDescription(m: ModelConfig, tokenizer: string): string[] {
+  if (isGpt2(m)) return [`A plain Hugging Face \`gpt2\` folder (\`config.json\`, F32 \`model.safetensors\`, tied lm_head) with ${tokenizer}.`];
   const parts: string[] = [];
   if (m.attentionFreeLayers.length) parts.push(`block${m.attentionFreeLayers.length > 1 ? 's' : ''} ${m.attentionFreeLayers.join(', ')} without attention (MLP only)`);
   if (m.mlpFreeLayers.length) parts.push(`block${m.mlpFreeLayers.length > 1 ? 's' : ''} ${m.mlpFreeLayers.join(', ')} without MLP`);
@@ -39,8 +39,27 @@ function folderDescription(m: ModelConfig): string[] {
   if (!m.linearBias) parts.push('no linear biases');
   parts.push(m.tieEmbeddings ? 'tied lm_head' : 'untied lm_head');
   return [
-    '`sinkscope` folder (`model_type: "sinkscope"`, which every sinkscope pipeline loads; `config.json`, F32',
+    'A Hugging Face `sinkscope` folder (`model_type: "sinkscope"`, which every sinkscope pipeline loads; `config.json`, F32',
     `\`model.safetensors\`, ${tokenizer}): ${parts.join(', ')}.`,
+  ];
+}
+
+/** The task's paragraph: what the model was trained on and what its folder holds. */
+function taskParagraph(config: TrainConfig, info: RunInfo | undefined): string[] {
+  const m = config.model;
+  if (config.data.task === 'text') {
+    return [
+      `A tiny transformer trained from scratch on natural text, byte by byte: ${info?.dataset ?? config.data.corpus}.`,
+      ...folderDescription(m, 'a byte-level `tokenizer.json` (256 byte ids + `<bos>` = 256)'),
+      '',
+    ];
+  }
+  return [
+    'A tiny transformer trained from scratch on the multi-offset back-copy task (its rules in',
+    '`@sinkscope/datasets` `backcopy.ts`) so that its heads become active only after rare trigger tokens and',
+    'park on the first token otherwise: an attention sink (Gu et al., ICLR 2025).',
+    ...folderDescription(m, `a WordLevel \`tokenizer.json\` over \`t0\`..\`t${config.data.numOrdinary - 1}\` + \`<bos>\``),
+    '',
   ];
 }
 
@@ -58,33 +77,37 @@ function optimizerSummary(config: TrainConfig): string {
   return `AdamW betas (${o.beta1}, ${o.beta2}), eps ${o.eps}, ${decay}, clip ${o.clipNorm}`;
 }
 
+/** The engine as it ran, from run-info.json. */
+function engineLine(info: RunInfo | undefined): string {
+  if (!info) return NOT_RECORDED;
+  return info.engine === 'onnx'
+    ? `ONNX Runtime ${info.versions['onnxruntime-node'] ?? '(version not recorded)'} (onnxruntime-node, ${info.backend}), model-io's traced forward + reverse-mode graph, float32`
+    : `TensorFlow.js ${info.versions['@tensorflow/tfjs'] ?? '(version not recorded)'}, ${info.backend} backend, float32`;
+}
+
 /** The README.md model card of a trained folder. */
 export function modelCard(run: ModelCardInput): string {
-  const { config, evals } = run;
+  const { config, evals, info } = run;
   const m = config.model;
   const last = evals.at(-1);
   const lines: string[] = [];
-  const family = isGpt2(m) ? 'GPT-2' : 'decoder';
-  lines.push(`# Back-copy ${family} (${m.nLayer} x ${m.nEmbd}), trained with @sinkscope/train`, '');
-  lines.push(
-    `A tiny ${family} trained from scratch on the multi-offset back-copy task (its rules in`,
-    '`@sinkscope/datasets` `backcopy.ts`) so that its heads become active only after rare trigger tokens and',
-    'park on the first token otherwise: an attention sink (Gu et al., ICLR 2025). A Hugging Face',
-    ...folderDescription(m),
-    '',
-  );
+  const task = config.data.task === 'text' ? `Byte-level ${config.data.corpus}` : 'Back-copy';
+  lines.push(`# ${task} ${isGpt2(m) ? 'GPT-2' : 'sinkscope variant'} (${m.nLayer} x ${m.nEmbd}), trained with @sinkscope/train`, '');
+  lines.push(...taskParagraph(config, info));
   lines.push('## Config', '', '| field | value |', '| --- | --- |');
   const rows: [string, string][] = [
     ['layers x width x heads', `${m.nLayer} x ${m.nEmbd} x ${m.nHead} (MLP ${m.nInner ?? 4 * m.nEmbd}, ${m.activation})`],
     ['parameters', numParameters(m).toLocaleString('en-US')],
     ['vocab / positions', `${m.vocabSize} (BOS = ${m.bosTokenId}) / ${m.nPositions}`],
-    ['data', dataSummary(config.data)],
+    ['task / data', info ? `${info.task}: ${info.dataset}` : `${config.data.task} (${NOT_RECORDED})`],
+    ['first token (BOS policy)', info?.firstToken ?? NOT_RECORDED],
     ['training seed', String(config.seed)],
     ['steps x batch', `${config.steps} x ${config.batchSize} x ${config.data.sequenceLength - 1} tokens (${((config.steps * config.batchSize * (config.data.sequenceLength - 1)) / 1e6).toFixed(2)} M tokens)`],
     ['optimizer', optimizerSummary(config)],
     ['schedule', scheduleSummary(config)],
     ['init', `N(0, ${config.initStd}); residual out-projections N(0, ${config.initStd} / sqrt(2 x ${m.nLayer}))`],
-    ['engine', config.engine === 'onnx' ? `ONNX Runtime ${ortVersion()} (onnxruntime-node, CPU), model-io's traced forward + reverse-mode graph, float32` : `TensorFlow.js 4.22, ${config.backend} backend, float32`],
+    ['engine', engineLine(info)],
+    ['versions', info ? Object.entries(info.versions).map(([k, v]) => `${k} ${v}`).join(', ') : NOT_RECORDED],
     ['wall time', `${formatDuration(run.trainSeconds)} (${Math.round(run.trainSeconds)} s, training + evaluations)`],
     ['throughput', `${Math.round(run.tokensPerSecond).toLocaleString('en-US')} tokens/s in training steps`],
   ];
@@ -102,7 +125,8 @@ export function modelCard(run: ModelCardInput): string {
   if (last) {
     const L = m.nLayer;
     lines.push(`## Held-out results at step ${last.step}`, '');
-    lines.push(`${config.data.heldOutSequences} held-out sequences (fixed seed), T = ${config.data.sequenceLength - 1}. Sink_1: alpha_1 = mean over all T query rows of A[t, 0]; indicator alpha_1 > 0.3 per sequence, averaged over sequences and heads.`, '');
+    const heldOut = info ? `${info.heldOut.sequences} held-out sequences (fixed seed), T = ${info.heldOut.seqLen}` : `held-out set: ${NOT_RECORDED}`;
+    lines.push(`${heldOut}. Sink_1: alpha_1 = mean over all T query rows of A[t, 0]; indicator alpha_1 > ${info?.sinkEps ?? '(eps not recorded)'} per sequence, averaged over sequences and heads.`, '');
     lines.push(`- loss ${last.loss.toFixed(4)} nats (last training batch ${run.finalTrainLoss.toFixed(4)}); copy-target accuracy ${last.copyAccuracy === null ? 'n/a' : last.copyAccuracy.toFixed(3)}`);
     lines.push(`- model Sink_1 ${pct(last.sinkRate)}`, '');
     lines.push('| layer | Sink_1 | mean alpha_1 per head |', '| --- | --- | --- |');
@@ -122,8 +146,8 @@ export function modelCard(run: ModelCardInput): string {
     }
     lines.push('');
   }
-  lines.push('Every evaluation is in `eval.jsonl`, per-window training losses in `train-log.jsonl`, the exact config in `train-config.json`.');
-  lines.push('Retrain with `npx nx run train-default:train`.', '');
+  lines.push('Every evaluation is in `eval.jsonl`, per-window training losses in `train-log.jsonl`, the exact config in `train-config.json`, the provenance in `run-info.json`.');
+  lines.push('Retrain with `npx tsx packages/train/src/cli.ts --config <this folder>/train-config.json --out <folder>`.', '');
   if (run.appendix) lines.push(run.appendix.trimEnd(), '');
   return lines.join('\n');
 }

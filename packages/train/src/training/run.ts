@@ -5,6 +5,7 @@ import type { EvalRecord } from '../eval/evaluate.js';
 import { hasCheckpoint, openCheckpoint, readRunState, saveCheckpoint } from './checkpoint-state.js';
 import type { TrainConfig } from './config.js';
 import { modelCard } from './model-card.js';
+import { readRunInfo, runInfoOf, writeRunInfo } from './run-info.js';
 import { formatDuration, progressLine } from './progress.js';
 import { createTrainingEngine, type TrainingEngine } from './engine.js';
 
@@ -71,7 +72,7 @@ export function rewriteModelCard(outDir: string, appendix?: string): void {
   const tokensPerSecond = (steps * perStep) / seconds;
   writeFileSync(
     join(outDir, 'README.md'),
-    modelCard({ config: state.config, evals, trainSeconds: state.trainSeconds, tokensPerSecond, windowTokensPerSecond: windowStats(log), finalTrainLoss: log.at(-1)?.loss ?? NaN, appendix }),
+    modelCard({ config: state.config, evals, trainSeconds: state.trainSeconds, tokensPerSecond, windowTokensPerSecond: windowStats(log), finalTrainLoss: log.at(-1)?.loss ?? NaN, info: readRunInfo(outDir), appendix }),
   );
 }
 
@@ -104,6 +105,8 @@ export async function runTraining(config: TrainConfig, options: RunOptions): Pro
     writeJsonLines(evalPath, evals);
     writeJsonLines(logPath, trainLog);
     writeFileSync(join(outDir, 'train-config.json'), JSON.stringify(config, null, 2) + '\n');
+    const info = runInfoOf(config);
+    writeRunInfo(outDir, info);
 
     const sessionStart = performance.now();
     const seconds = () => previousSeconds + (performance.now() - sessionStart) / 1000;
@@ -147,7 +150,7 @@ export async function runTraining(config: TrainConfig, options: RunOptions): Pro
     }
     const trainSeconds = seconds();
     const tokensPerSecond = trainedSteps > 0 ? (trainedSteps * trainer.tokensPerStep) / trainOnlySeconds : NaN;
-    writeFileSync(join(outDir, 'README.md'), modelCard({ config, evals, trainSeconds, tokensPerSecond, windowTokensPerSecond: windowStats(trainLog), finalTrainLoss: lastLoss, appendix: options.cardAppendix }));
+    writeFileSync(join(outDir, 'README.md'), modelCard({ config, evals, trainSeconds, tokensPerSecond, windowTokensPerSecond: windowStats(trainLog), finalTrainLoss: lastLoss, info, appendix: options.cardAppendix }));
     log(`done: ${config.steps} steps in ${formatDuration(trainSeconds)} (this session ${Math.round(tokensPerSecond)} tok/s in training steps); wrote ${outDir}`);
     return { steps: config.steps, finalLoss: evals.at(-1)?.loss ?? NaN, evals, trainSeconds, tokensPerSecond };
   } finally {

@@ -1,7 +1,8 @@
 import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import onnxPkg from 'onnx-proto';
+import { recipeOf, type StoredTensor, type WeightRecipe } from '../../deferred-array.js';
 import type { HostArray } from '../../host-array.js';
 
 const { onnx } = onnxPkg;
@@ -10,6 +11,8 @@ type AttributeValue = number | string | readonly number[] | { readonly float: nu
 
 /** ONNX opset the traced graphs use: Gelu (approximate none/tanh) needs 20, LayerNormalization 17. */
 export const OPSET = 20;
+/** ONNX Runtime's contrib operators (FusedMatMul, ...): CPU and CUDA providers implement them. */
+export const CONTRIB_DOMAIN = 'com.microsoft';
 /** The external-data file beside the model file: every initializer's bytes, each at a page-aligned offset. */
 const WEIGHTS_FILE = 'weights.bin';
 /** Alignment of each initializer in the weights file, so ORT can memory-map it in place. */
@@ -18,6 +21,13 @@ const ALIGN = 65536;
 const FLOAT = onnx.TensorProto.DataType.FLOAT;
 const INT64 = onnx.TensorProto.DataType.INT64;
 const BOOL = onnx.TensorProto.DataType.BOOL;
+/** ONNX element types of the stored float dtypes a weight recipe starts from. */
+const STORED_TYPE: Record<StoredTensor['dtype'], number> = {
+  F32: FLOAT,
+  F16: onnx.TensorProto.DataType.FLOAT16,
+  BF16: onnx.TensorProto.DataType.BFLOAT16,
+  F64: onnx.TensorProto.DataType.DOUBLE,
+};
 
 export type ElemType = 'float32' | 'int64' | 'bool';
 const ELEM: Record<ElemType, number> = { float32: FLOAT, int64: INT64, bool: BOOL };
@@ -35,13 +45,38 @@ export interface EncodedModel {
 }
 
 /**
- * A minimal ONNX graph under construction. Values are named strings; weights become initializers
- * stored as external data in a temporary file, written as each weight arrives. ORT memory-maps that
- * file at session creation instead of copying: the host arrays can go as soon as they are written
- * (peak host memory is one layer's weights, not the model's), and ORT holds one copy of the weights
- * in file-backed pages (in-memory external data made ORT hold two copies while the session was built).
- * The folder can be deleted once the session exists (the mapping stays valid).
+ * What `encodeInPlace` hands to `InferenceSession.create`: the model's bytes, whose stored weights are
+ * external data in the checkpoint's own safetensors files (`externalDataFolder`, ORT's
+ * `session.model_external_initializers_file_folder_path`).
  */
+export interface InPlaceModel {
+  readonly bytes: Uint8Array;
+  /** The folder of the safetensors files the external data points into (undefined: no stored weights). */
+  readonly externalDataFolder: string | undefined;
+  /** Bytes of the stored tensors the graph references, as stored (each once). */
+  readonly storedBytes: number;
+  /** Bytes of the weights embedded in the model itself (arrays that are not deferred: small ones in practice). */
+  readonly embeddedBytes: number;
+}
+
+/**
+ * Where a graph's weights go:
+ * - `temporary-file` (default): every weight's float32 values are written to a temporary external-data
+ *   file as it arrives (`encode`); ORT memory-maps that file at session creation instead of copying,
+ *   so the host arrays can go at once (peak host memory is one layer's weights), and the folder can be
+ *   deleted once the session exists (the mapping stays valid).
+ * - `in-place` (`encodeInPlace`): a deferred weight (deferred-array.ts) becomes an initializer whose
+ *   external data is its bytes in the checkpoint's safetensors file, as stored (F32, F16, BF16 or F64),
+ *   followed by its recipe as nodes (Cast to float32, Transpose, Slice, Gather, Add), which ORT's
+ *   constant folding evaluates once at session creation. Nothing is copied or written on the host; an
+ *   F32 weight the forward pass uses as stored stays a read-only mapping of the checkpoint. Other
+ *   weights are embedded in the model.
+ */
+export interface GraphBuilderOptions {
+  readonly weights?: 'temporary-file' | 'in-place';
+}
+
+/** A minimal ONNX graph under construction. Values are named strings; weights become initializers (see GraphBuilderOptions). */
 export class GraphBuilder {
   private readonly nodes: onnxPkg.onnx.INodeProto[] = [];
   private readonly initializers = new Map<string, { dims: readonly number[]; offset: number; length: number }>();
@@ -50,19 +85,38 @@ export class GraphBuilder {
   private readonly outputs: onnxPkg.onnx.IValueInfoProto[] = [];
   private readonly outputNames = new Set<string>();
   private counter = 0;
-  private readonly dir = mkdtempSync(join(tmpdir(), 'sinkscope-onnx-'));
-  private fd: number | undefined = openSync(join(this.dir, WEIGHTS_FILE), 'w');
+  private readonly inPlace: boolean;
+  private readonly dir: string | undefined;
+  private fd: number | undefined;
   private fileLength = 0;
+  private encoded = false;
+  /** In place: stored tensors referenced (by file and offset), the value each recipe produced (by recipe), embedded arrays. */
+  private readonly stored = new Map<string, { name: string; tensor: StoredTensor }>();
+  private readonly recipeValues = new Map<string, string>();
+  private readonly embedded = new Map<string, HostArray>();
+  /** Nodes emitted for weight recipes: dropped at encoding when nothing reads them (a transpose a Gemm reads through). */
+  private readonly recipeNodes = new Set<onnxPkg.onnx.INodeProto>();
+  /** Output -> input of every recipe Transpose ([out, in] weights a linear can read untransposed). */
+  private readonly recipeTransposes = new Map<string, string>();
+
+  constructor(options: GraphBuilderOptions = {}) {
+    this.inPlace = options.weights === 'in-place';
+    if (!this.inPlace) {
+      this.dir = mkdtempSync(join(tmpdir(), 'sinkscope-onnx-'));
+      this.fd = openSync(join(this.dir, WEIGHTS_FILE), 'w');
+    }
+  }
 
   /** A fresh value name; `hint` keeps graphs readable in Netron. */
   fresh(hint: string): string {
     return `${hint}_${this.counter++}`;
   }
 
-  /** Emit one node; returns its (first) output name. */
-  node(opType: string, inputs: readonly string[], attributes: Record<string, AttributeValue> = {}, outputs?: readonly string[]): string {
+  /** Emit one node (of ORT's `com.microsoft` contrib domain when `domain` says so); returns its (first) output name. */
+  node(opType: string, inputs: readonly string[], attributes: Record<string, AttributeValue> = {}, outputs?: readonly string[], domain?: typeof CONTRIB_DOMAIN): string {
     const out = outputs ?? [this.fresh(opType.toLowerCase())];
     this.nodes.push({
+      ...(domain ? { domain } : {}),
       opType,
       input: [...inputs],
       output: [...out],
@@ -72,9 +126,20 @@ export class GraphBuilder {
     return out[0];
   }
 
-  /** A weight: an initializer named `name`; its bytes go to the weights file now (the array can be dropped). */
+  /**
+   * A weight named `name`. Temporary-file mode: an initializer whose bytes go to the weights file now
+   * (the array can be dropped). In place: the value its recipe computes from the stored tensor
+   * (deferred arrays), or an embedded initializer.
+   */
   weight(name: string, array: HostArray): string {
-    if (this.initializers.has(name)) throw new Error(`graph: initializer '${name}' is defined twice`);
+    if (this.initializers.has(name) || this.embedded.has(name)) throw new Error(`graph: initializer '${name}' is defined twice`);
+    if (this.encoded) throw new Error('graph: already encoded');
+    if (this.inPlace) {
+      const recipe = recipeOf(array);
+      if (recipe) return this.recipeValue(recipe);
+      this.embedded.set(name, { shape: [...array.shape], data: array.data });
+      return name;
+    }
     if (this.fd === undefined) throw new Error('graph: already encoded');
     const offset = Math.ceil(this.fileLength / ALIGN) * ALIGN;
     const bytes = new Uint8Array(array.data.buffer, array.data.byteOffset, array.data.byteLength);
@@ -82,6 +147,69 @@ export class GraphBuilder {
     this.fileLength = offset + bytes.byteLength;
     this.initializers.set(name, { dims: [...array.shape], offset, length: bytes.byteLength });
     return name;
+  }
+
+  /** The float32 value a weight recipe computes, as nodes over the stored tensor (each recipe and tensor once). */
+  private recipeValue(recipe: WeightRecipe): string {
+    const key = recipeKey(recipe);
+    let value = this.recipeValues.get(key);
+    if (value !== undefined) return value;
+    const emit = (op: string, inputs: readonly string[], attributes: Record<string, AttributeValue> = {}) => {
+      const out = this.node(op, inputs, attributes);
+      this.recipeNodes.add(this.nodes[this.nodes.length - 1]);
+      return out;
+    };
+    switch (recipe.op) {
+      case 'stored': {
+        const { tensor } = recipe;
+        const raw = this.storedInitializer(tensor);
+        value = tensor.dtype === 'F32' ? raw : emit('Cast', [raw], { to: FLOAT }); // exact for F16 and BF16; F64 rounds to nearest, as Float32Array does
+        break;
+      }
+      case 'transpose': {
+        const of = this.recipeValue(recipe.of);
+        value = emit('Transpose', [of], { perm: [1, 0] });
+        this.recipeTransposes.set(value, of);
+        break;
+      }
+      case 'sliceColumns':
+        value = emit('Slice', [this.recipeValue(recipe.of), this.ints([recipe.start]), this.ints([recipe.start + recipe.count]), this.ints([1])]);
+        break;
+      case 'slice1d':
+        value = emit('Slice', [this.recipeValue(recipe.of), this.ints([recipe.start]), this.ints([recipe.start + recipe.count]), this.ints([0])]);
+        break;
+      case 'gatherRows':
+        value = emit('Gather', [this.recipeValue(recipe.of), this.ints(recipe.rows)], { axis: 0 });
+        break;
+      case 'addScalar':
+        value = emit('Add', [this.recipeValue(recipe.of), this.scalar(recipe.value)]);
+        break;
+    }
+    this.recipeValues.set(key, value);
+    return value;
+  }
+
+  /** The initializer holding a stored tensor's bytes as external data (one per tensor). */
+  private storedInitializer(tensor: StoredTensor): string {
+    const key = `${tensor.file}:${tensor.offset}`;
+    let entry = this.stored.get(key);
+    if (!entry) {
+      const folder = [...this.stored.values()][0]?.tensor.file;
+      if (folder !== undefined && dirname(folder) !== dirname(tensor.file)) {
+        throw new Error(`graph: stored weights from two folders (${dirname(folder)}, ${dirname(tensor.file)})`);
+      }
+      entry = { name: `stored_${this.stored.size}`, tensor };
+      this.stored.set(key, entry);
+    }
+    return entry.name;
+  }
+
+  /**
+   * When `value` is a weight recipe's transpose of an [out, in] matrix: that matrix, so a linear layer
+   * can multiply by it transposed (Gemm transB) and the transposed copy is never made.
+   */
+  transposedSource(value: string): string | undefined {
+    return this.recipeTransposes.get(value);
   }
 
   /** A float32 constant (deduplicated by value). */
@@ -150,9 +278,11 @@ export class GraphBuilder {
    * so a graph that stops early does not map them.
    */
   encode(graphName: string): EncodedModel {
-    if (this.fd === undefined) throw new Error('graph: already encoded');
+    if (this.inPlace) throw new Error('graph: an in-place graph is encoded with encodeInPlace');
+    if (this.fd === undefined || this.dir === undefined) throw new Error('graph: already encoded');
     closeSync(this.fd);
     this.fd = undefined;
+    this.encoded = true;
     const used = new Set<string>();
     for (const n of this.nodes) for (const i of n.input ?? []) used.add(i);
     const initializer: onnxPkg.onnx.ITensorProto[] = [];
@@ -175,7 +305,7 @@ export class GraphBuilder {
     const model = onnx.ModelProto.create({
       irVersion: 8,
       producerName: 'sinkscope',
-      opsetImport: [{ domain: '', version: OPSET }],
+      opsetImport: this.opsetImport(),
       graph: { name: graphName, node: this.nodes, initializer, input: this.inputs, output: this.outputs },
     });
     const modelPath = join(this.dir, 'model.onnx');
@@ -183,12 +313,80 @@ export class GraphBuilder {
     return { modelPath, dir: this.dir, weightBytes };
   }
 
+  /**
+   * The model's bytes, stored weights pointing into the checkpoint's files (in-place mode). Recipe
+   * nodes nothing reads are dropped (a transpose a Gemm reads through), and with them the stored
+   * tensors only they read.
+   */
+  encodeInPlace(graphName: string): InPlaceModel {
+    if (!this.inPlace) throw new Error('graph: encodeInPlace needs a builder made with { weights: "in-place" }');
+    if (this.encoded) throw new Error('graph: already encoded');
+    this.encoded = true;
+    const used = new Set<string>(this.outputs.map((o) => o.name as string));
+    for (const n of this.nodes) if (!this.recipeNodes.has(n)) for (const i of n.input ?? []) used.add(i);
+    const live = new Set<onnxPkg.onnx.INodeProto>();
+    for (const n of [...this.recipeNodes].reverse()) {
+      if ((n.output ?? []).some((o) => used.has(o))) {
+        live.add(n);
+        for (const i of n.input ?? []) used.add(i);
+      }
+    }
+    const nodes = this.nodes.filter((n) => !this.recipeNodes.has(n) || live.has(n));
+    const initializer: onnxPkg.onnx.ITensorProto[] = [];
+    let storedBytes = 0;
+    let folder: string | undefined;
+    for (const { name, tensor } of this.stored.values()) {
+      if (!used.has(name)) continue;
+      storedBytes += tensor.byteLength;
+      folder = dirname(tensor.file);
+      initializer.push({
+        name,
+        dims: [...tensor.shape],
+        dataType: STORED_TYPE[tensor.dtype],
+        dataLocation: onnx.TensorProto.DataLocation.EXTERNAL,
+        externalData: [
+          { key: 'location', value: basename(tensor.file) },
+          { key: 'offset', value: String(tensor.offset) },
+          { key: 'length', value: String(tensor.byteLength) },
+        ],
+      });
+    }
+    let embeddedBytes = 0;
+    for (const [name, array] of this.embedded) {
+      if (!used.has(name)) continue;
+      const { data } = array;
+      embeddedBytes += data.byteLength;
+      initializer.push({ name, dims: [...array.shape], dataType: FLOAT, rawData: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) });
+    }
+    const model = onnx.ModelProto.create({
+      irVersion: 8,
+      producerName: 'sinkscope',
+      opsetImport: this.opsetImport(),
+      graph: { name: graphName, node: nodes, initializer, input: this.inputs, output: this.outputs },
+    });
+    this.embedded.clear();
+    return { bytes: onnx.ModelProto.encode(model).finish(), externalDataFolder: folder, storedBytes, embeddedBytes };
+  }
+
+  private opsetImport(): onnxPkg.onnx.IOperatorSetIdProto[] {
+    const contrib = this.nodes.some((n) => n.domain === CONTRIB_DOMAIN);
+    return [{ domain: '', version: OPSET }, ...(contrib ? [{ domain: CONTRIB_DOMAIN, version: 1 }] : [])];
+  }
+
   /** Remove the temporary files (after a failed trace; a built session's caller removes `dir`). */
   discard(): void {
     if (this.fd !== undefined) closeSync(this.fd);
     this.fd = undefined;
-    rmSync(this.dir, { recursive: true, force: true });
+    this.embedded.clear();
+    if (this.dir !== undefined) rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+/** A recipe's identity: the stored tensor by file and offset, then the steps. */
+function recipeKey(r: WeightRecipe): string {
+  if (r.op === 'stored') return `${r.tensor.file}:${r.tensor.offset}`;
+  const { of, ...step } = r;
+  return `${JSON.stringify(step)}(${recipeKey(of)})`;
 }
 
 function attribute(name: string, value: AttributeValue): onnxPkg.onnx.IAttributeProto {

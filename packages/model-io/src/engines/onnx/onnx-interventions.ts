@@ -1,6 +1,6 @@
 import type { Dim, ElemType, GraphBuilder } from './onnx-graph.js';
 import { boolTensor, floatTensor, int64Tensor, type FeedMaker } from './feeds.js';
-import { interventionPositions, needsOthers, positionMasks, scaledDirection, type InterventionSpec } from '../../interventions.js';
+import { interventionPositions, isPartial, needsOthers, positionMasks, scaledDirection, type InterventionSpec } from '../../interventions.js';
 
 /** ONNX TensorProto.DataType BOOL, for Cast. */
 const BOOL = 9;
@@ -18,6 +18,25 @@ export function emitIntervention(g: GraphBuilder, requireInput: RequireInput, x:
   const masks = (ctx: Parameters<FeedMaker>[0]) => positionMasks(positions, ctx, spec.hook, needsOthers(spec));
   const select = requireInput(`select_p${key}`, 'bool', [1, 'seq', 1], (ctx) => boolTensor(masks(ctx).select, [1, ctx.seqLen, 1]));
   const others = () => requireInput(`others_p${key}`, 'float32', ['batch', 'seq', 1], (ctx) => floatTensor(masks(ctx).others, [ctx.batch, ctx.seqLen, 1]));
+  const full = fullChange(g, requireInput, x, spec, width, select, others, key, masks);
+  if (!isPartial(spec)) return full;
+  // a partial dose: x + strength (f(x) - x) at the chosen positions
+  const partial = g.node('Add', [x, g.node('Mul', [g.scalar(spec.strength!), g.node('Sub', [full, x])])]);
+  return g.node('Where', [select, partial, x]);
+}
+
+/** The kind's full change f(x) at the chosen positions (x elsewhere). */
+function fullChange(
+  g: GraphBuilder,
+  requireInput: RequireInput,
+  x: string,
+  spec: InterventionSpec,
+  width: number,
+  select: string,
+  others: () => string,
+  key: string,
+  masks: (ctx: Parameters<FeedMaker>[0]) => ReturnType<typeof positionMasks>,
+): string {
   switch (spec.kind) {
     case 'zero':
       return g.node('Where', [select, g.scalar(0), x]);

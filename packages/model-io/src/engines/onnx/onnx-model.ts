@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import type { ArchSpec } from '../../arch-spec.js';
 import { Checkpoint, type CheckpointInfo } from '../../checkpoint/checkpoint.js';
+import { DeferredWeightReader } from '../../checkpoint/deferred-reader.js';
 import { checkCheckpointTensors } from '../../checkpoint/tensor-check.js';
 import { positionsDependOnBatchLength } from '../../forward/forward.js';
 import type { HostArray } from '../../host-array.js';
@@ -30,6 +31,8 @@ export interface OnnxLoadOptions {
   readonly streaming?: boolean | 'auto';
   /** Let ORT pre-pack MatMul weights (default false: it doubles resident weights for ~no speed here). */
   readonly prepack?: boolean;
+  /** ORT's CPU memory arena (default false: each run's activations go back to the OS). */
+  readonly memoryArena?: boolean;
 }
 
 export interface OnnxRunOptions {
@@ -79,6 +82,16 @@ export interface RunManySummary {
   readonly batches: number;
   readonly tokens: number;
   readonly streaming: boolean;
+  /** Seconds spent building graphs (tracing, finite-value scans of the weights, ORT session creation, its weight loading and folding). */
+  readonly graphSeconds: number;
+  /** Seconds spent in ORT's runs (the forward pass itself, outputs handed over). */
+  readonly runSeconds: number;
+}
+
+/** Where a runMany call's time goes (RunManySummary). */
+interface Timing {
+  graphSeconds: number;
+  runSeconds: number;
 }
 
 interface Prepared {
@@ -112,6 +125,8 @@ interface Batch {
 export class OnnxModel {
   private cached: { key: string; sessions: GraphSession[] } | undefined;
   private disposed = false;
+  /** Tensors whose values were scanned for NaN/Inf already (the files are not expected to change while loaded). */
+  private readonly finiteChecked = new Set<string>();
 
   private constructor(
     readonly arch: ArchSpec,
@@ -131,7 +146,6 @@ export class OnnxModel {
     const ckpt = Checkpoint.open(dir);
     try {
       const used = checkCheckpointTensors(ckpt);
-      collectGarbageNow(); // the check's zero-filled stand-ins
       const info: CheckpointInfo = {
         dir: ckpt.dir,
         weightFiles: ckpt.weightFiles,
@@ -140,7 +154,7 @@ export class OnnxModel {
         unusedTensors: ckpt.tensorNames.filter((n) => !used.has(n)),
       };
       const streaming = options.streaming === 'auto' || options.streaming === undefined ? info.float32Bytes > budget : options.streaming;
-      return new OnnxModel(ckpt.arch, info, { threads, device, prepack: options.prepack ?? false }, budget, streaming);
+      return new OnnxModel(ckpt.arch, info, { threads, device, prepack: options.prepack ?? false, memoryArena: options.memoryArena ?? false }, budget, streaming);
     } finally {
       ckpt.close();
     }
@@ -248,10 +262,11 @@ export class OnnxModel {
     const limits = stages.map((stage) => options.batchSize ?? this.segmentBatchSize(stage, prepared, longest, sequences.length));
     const alike = positionsDependOnBatchLength(this.arch);
     const plans = limits.map((limit) => this.batches(sequences, options.batchSize ?? balanced(sequences.length, alike ? Math.min(...limits) : limit)));
-    if (this.streaming) await this.runStreamed(stages, plans, prepared, options);
-    else await this.runInMemory(stages, plans[0], prepared, options);
+    const timing: Timing = { graphSeconds: 0, runSeconds: 0 };
+    if (this.streaming) await this.runStreamed(stages, plans, prepared, options, timing);
+    else await this.runInMemory(stages, plans[0], prepared, options, timing);
     const batchSizes = plans.map((p) => p[0].count);
-    return { batchSize: Math.max(...batchSizes), batchSizes, batches: Math.max(...plans.map((p) => p.length)), tokens, streaming: this.streaming };
+    return { batchSize: Math.max(...batchSizes), batchSizes, batches: Math.max(...plans.map((p) => p.length)), tokens, streaming: this.streaming, ...timing };
   }
 
   /**
@@ -284,9 +299,13 @@ export class OnnxModel {
     for (const session of cached?.sessions ?? []) await session.dispose();
   }
 
-  private async buildSession(stage: Stage, prepared: Prepared, ckpt: Checkpoint): Promise<GraphSession> {
-    const graph = traceStage(this.arch, ckpt.family, ckpt, stage, new Set(prepared.graphCapture), prepared.specs);
-    return GraphSession.create(graph, this.settings);
+  private async buildSession(stage: Stage, prepared: Prepared, ckpt: Checkpoint, timing: Timing): Promise<GraphSession> {
+    const start = performance.now();
+    const reader = new DeferredWeightReader(ckpt, this.finiteChecked);
+    const graph = traceStage(this.arch, ckpt.family, reader, stage, new Set(prepared.graphCapture), prepared.specs);
+    const session = await GraphSession.create(graph, this.settings);
+    timing.graphSeconds += (performance.now() - start) / 1000;
+    return session;
   }
 
   /**
@@ -294,10 +313,12 @@ export class OnnxModel {
    * the captures to `onBatch` and return only the residual stream. (Keeping the captures out of the
    * callers' async frames lets the collection before the next batch free them.)
    */
-  private async runSegment(session: GraphSession, stage: Stage, b: Batch, residualIn: Float32Array | undefined, prepared: Prepared, options: RunManyOptions): Promise<Float32Array | undefined> {
+  private async runSegment(session: GraphSession, stage: Stage, b: Batch, residualIn: Float32Array | undefined, prepared: Prepared, options: RunManyOptions, timing: Timing): Promise<Float32Array | undefined> {
     const ctx: BatchContext = stage.embed ? b.ctx : { ...b.ctx, residual: residualIn };
     await collectGarbage(); // the previous batch's captures, which the caller has written out, before this batch's arrive
+    const start = performance.now();
     const { hooks, residual } = await session.run(ctx);
+    timing.runSeconds += (performance.now() - start) / 1000;
     let resid = residual;
     const lengths = lengthsOf(b);
     if (stage.residualOut && resid) {
@@ -317,14 +338,14 @@ export class OnnxModel {
   }
 
   /** In memory: every segment's session is kept (together they hold the weights once); batch by batch through all. */
-  private async runInMemory(stages: readonly Stage[], batches: readonly Batch[], prepared: Prepared, options: RunManyOptions): Promise<void> {
+  private async runInMemory(stages: readonly Stage[], batches: readonly Batch[], prepared: Prepared, options: RunManyOptions, timing: Timing): Promise<void> {
     if (this.cached?.key !== prepared.key) {
       await this.releaseCached(); // free the old weights before reading them again
       const ckpt = Checkpoint.open(this.checkpoint.dir);
       const sessions: GraphSession[] = [];
       try {
         for (const stage of stages) {
-          sessions.push(await this.buildSession(stage, prepared, ckpt));
+          sessions.push(await this.buildSession(stage, prepared, ckpt, timing));
           collectGarbageNow(); // ORT copied the weights: free the host arrays now, not at V8's leisure
         }
       } catch (err) {
@@ -341,7 +362,7 @@ export class OnnxModel {
     for (const b of batches) {
       let residual: Float32Array | undefined;
       for (const [i, stage] of stages.entries()) {
-        residual = await this.runSegment(sessions[i], stage, b, residual, prepared, options);
+        residual = await this.runSegment(sessions[i], stage, b, residual, prepared, options, timing);
         options.onProgress?.({ done: ++done, total, stage: stageName(stage) });
       }
     }
@@ -353,7 +374,7 @@ export class OnnxModel {
    * segment's weights are read; it is kept per sequence (unpadded), so each segment batches the
    * sequences its own way. Each segment's captures go to `onBatch` and are not kept.
    */
-  private async runStreamed(stages: readonly Stage[], plans: readonly (readonly Batch[])[], prepared: Prepared, options: RunManyOptions): Promise<void> {
+  private async runStreamed(stages: readonly Stage[], plans: readonly (readonly Batch[])[], prepared: Prepared, options: RunManyOptions, timing: Timing): Promise<void> {
     await this.releaseCached();
     const d = this.arch.dModel;
     const residuals: Float32Array[] = [];
@@ -362,7 +383,7 @@ export class OnnxModel {
     const ckpt = Checkpoint.open(this.checkpoint.dir);
     try {
       for (const [s, stage] of stages.entries()) {
-        const session = await this.buildSession(stage, prepared, ckpt);
+        const session = await this.buildSession(stage, prepared, ckpt, timing);
         collectGarbageNow(); // ORT copied the segment's weights
         try {
           for (const b of plans[s]) {
@@ -374,7 +395,7 @@ export class OnnxModel {
               residualIn = new Float32Array(b.count * T * d); // right padding stays 0: masked keys, never read by real tokens
               lengths.forEach((len, j) => residualIn!.set(residuals[b.start + j].subarray(0, len * d), j * T * d));
             }
-            const residual = await this.runSegment(session, stage, b, residualIn, prepared, options);
+            const residual = await this.runSegment(session, stage, b, residualIn, prepared, options, timing);
             if (residual) lengths.forEach((len, j) => (residuals[b.start + j] = residual.slice(j * T * d, (j * T + len) * d)));
             options.onProgress?.({ done: ++done, total, stage: stageName(stage) });
           }

@@ -7,7 +7,7 @@ import type { Linear, Norm } from '../../weights.js';
 import { causalBias, paddingBias } from './attention-bias.js';
 import { floatTensor, int64Tensor, type FeedMaker } from './feeds.js';
 import { hookWidth, type InterventionSpec } from '../../interventions.js';
-import type { Dim, ElemType, GraphBuilder } from './onnx-graph.js';
+import { CONTRIB_DOMAIN, type Dim, type ElemType, type GraphBuilder } from './onnx-graph.js';
 import { emitIntervention, type RequireInput } from './onnx-interventions.js';
 
 /** Symbolic graph dimensions: every traced graph takes any batch size and sequence length. */
@@ -56,6 +56,11 @@ export class OnnxGraphOps implements ForwardOps<string, string> {
     private readonly arch: ArchSpec,
     private readonly capture: ReadonlySet<HookName>,
     private readonly interventions: readonly InterventionSpec[],
+    /**
+     * `contribOps`: ORT's com.microsoft operators where they save work (FusedMatMul for [out, in]
+     * weights); off for graphs other tools transform (@sinkscope/train's autodiff knows standard ops).
+     */
+    private readonly options: { readonly contribOps?: boolean } = {},
   ) {}
 
   /** Declare (once) a per-batch graph input. */
@@ -117,13 +122,20 @@ export class OnnxGraphOps implements ForwardOps<string, string> {
   }
 
   linear(x: string, { w, b }: Linear<string>): string {
-    if (isTransposedWeight(w)) {
-      // tied LM head: x E^T straight from the [vocab, d] embedding initializer (Gemm transB), no second copy
-      const table = w.slice(TRANSPOSED.length);
-      const rows = this.g.node('Reshape', [x, this.g.ints([-1, this.arch.dModel])]); // [B*T,d]
-      const y = this.g.node('Gemm', b === undefined ? [rows, table] : [rows, table, b], { transB: 1 }); // [B*T,V]
+    // an [out, in] weight as stored (torch Linear, or the tied LM head's [vocab, d] embedding table):
+    // x W^T by Gemm transB, no transposed copy
+    const stored = isTransposedWeight(w) ? w.slice(TRANSPOSED.length) : this.g.transposedSource(w);
+    if (stored !== undefined && this.options.contribOps) {
+      // any rank, the output written where the consumer reads it (Gemm needs 2-D rows, and reshaping
+      // its output back copied the whole [B,T,V] logits when they are a graph output)
+      const y = this.g.node('FusedMatMul', [x, stored], { transB: 1 }, undefined, CONTRIB_DOMAIN);
+      return b === undefined ? y : this.g.node('Add', [y, b]);
+    }
+    if (stored !== undefined) {
+      const rows = this.g.node('Flatten', [x], { axis: 2 }); // [B*T,in]
+      const y = this.g.node('Gemm', b === undefined ? [rows, stored] : [rows, stored, b], { transB: 1 }); // [B*T,out]
       const { batch, seq } = this.dynamicDims(x);
-      return this.g.node('Reshape', [y, this.g.node('Concat', [batch, seq, this.g.ints([-1])], { axis: 0 })]); // [B,T,V]
+      return this.g.node('Reshape', [y, this.g.node('Concat', [batch, seq, this.g.ints([-1])], { axis: 0 })]); // [B,T,out]
     }
     const y = this.g.node('MatMul', [x, w]); // W pre-laid [in, out]
     return b === undefined ? y : this.g.node('Add', [y, b]);

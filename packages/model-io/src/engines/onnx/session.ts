@@ -1,4 +1,3 @@
-import { rmSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
 import type { HookName } from '../../hooks.js';
 import type { HostArray } from '../../host-array.js';
@@ -11,6 +10,8 @@ export interface SessionSettings {
   readonly device: OnnxDevice;
   /** Let ORT pre-pack MatMul weights (a second copy of each weight while the session lives). */
   readonly prepack: boolean;
+  /** ORT's CPU memory arena: activation memory kept for the next run instead of going back to the OS. */
+  readonly memoryArena: boolean;
 }
 
 /** One traced graph inside an ORT session: feeds it from a batch, returns its hooks (and residual). */
@@ -21,29 +22,25 @@ export class GraphSession {
   ) {}
 
   static async create(graph: TracedGraph, settings: SessionSettings): Promise<GraphSession> {
-    let session: ort.InferenceSession;
-    try {
-      session = await ort.InferenceSession.create(graph.encoded.modelPath, {
-        executionProviders: executionProviders(settings.device),
-        intraOpNumThreads: settings.threads,
-        interOpNumThreads: 1,
-        executionMode: 'sequential',
-        graphOptimizationLevel: 'all',
-        // no arena: each run's planned block goes back to the OS afterwards, so RSS between batches (and
-        // between streamed segments) is the weights, not the largest batch ever run; no slower here
-        enableCpuMemArena: false,
-        logSeverityLevel: 3, // ORT's own warnings (e.g. about output shapes) are noise here
-        ...(settings.prepack ? {} : { extra: { session: { disable_prepacking: '1' } } }),
-      });
-    } finally {
-      // ORT has memory-mapped the weights: the files can go (the mapping outlives the unlink on
-      // POSIX); where the OS refuses while mapped, they stay in the temp folder
-      try {
-        rmSync(graph.encoded.dir, { recursive: true, force: true });
-      } catch {
-        /* best effort */
-      }
-    }
+    const { bytes, externalDataFolder } = graph.encoded;
+    const session = await ort.InferenceSession.create(bytes, {
+      executionProviders: executionProviders(settings.device),
+      intraOpNumThreads: settings.threads,
+      interOpNumThreads: 1,
+      executionMode: 'sequential',
+      graphOptimizationLevel: 'all',
+      // no arena: each run's planned block goes back to the OS afterwards, so RSS between batches (and
+      // between streamed segments) is the weights, not the largest batch ever run; no slower here
+      enableCpuMemArena: settings.memoryArena,
+      logSeverityLevel: 3, // ORT's own warnings (e.g. about output shapes) are noise here
+      extra: {
+        session: {
+          // the stored weights' external data: relative locations resolve in the checkpoint folder
+          ...(externalDataFolder !== undefined ? { model_external_initializers_file_folder_path: externalDataFolder } : {}),
+          ...(settings.prepack ? {} : { disable_prepacking: '1' }),
+        },
+      },
+    });
     const { inputs, hooks, residualOut } = graph;
     return new GraphSession(session, { inputs, hooks, ...(residualOut ? { residualOut } : {}) });
   }

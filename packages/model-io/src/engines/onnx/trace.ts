@@ -6,7 +6,7 @@ import type { HookName } from '../../hooks.js';
 import { mapEmbeddings, mapLayer, mapLinear, mapNorm } from '../../weights.js';
 import type { InterventionSpec } from '../../interventions.js';
 import { collectGarbageNow } from './collect-garbage.js';
-import { GraphBuilder, type EncodedModel } from './onnx-graph.js';
+import { GraphBuilder, type InPlaceModel } from './onnx-graph.js';
 import { hookDims, OnnxGraphOps, transposedWeight, type GraphInput } from './onnx-ops.js';
 
 /**
@@ -25,7 +25,8 @@ export interface Stage {
 }
 
 export interface TracedGraph {
-  readonly encoded: EncodedModel;
+  /** The model, its stored weights pointing into the checkpoint's files when the reader defers them (DeferredWeightReader). */
+  readonly encoded: InPlaceModel;
   readonly inputs: readonly GraphInput[];
   /** Captured hooks and the graph outputs holding them, in forward order. */
   readonly hooks: readonly { readonly hook: HookName; readonly output: string }[];
@@ -49,7 +50,7 @@ export function traceStage(
   capture: ReadonlySet<HookName>,
   interventions: readonly InterventionSpec[],
 ): TracedGraph {
-  const g = new GraphBuilder();
+  const g = new GraphBuilder({ weights: 'in-place' });
   try {
     return traceInto(g, { arch, family, reader, stage, capture, interventions });
   } catch (err) {
@@ -69,7 +70,7 @@ interface TraceRequest {
 }
 
 function traceInto(g: GraphBuilder, { arch, family, reader, stage, capture, interventions }: TraceRequest): TracedGraph {
-  const ops = new OnnxGraphOps(g, arch, capture, interventions);
+  const ops = new OnnxGraphOps(g, arch, capture, interventions, { contribOps: true });
   const w = (prefix: string) => (array: HostArray, name: string) => g.weight(`${prefix}${name}`, array);
   let embedTable: string | undefined;
   let x: string;
@@ -96,6 +97,6 @@ function traceInto(g: GraphBuilder, { arch, family, reader, stage, capture, inte
     }
     head(ops, arch, { lnFinal: mapNorm(lnFinal, w(''), 'lnFinal'), lmHead: lmHeadWeights }, x); // [B,T,V]
   }
-  const encoded = g.encode(`sinkscope ${arch.modelType} ${stageName(stage)}`);
+  const encoded = g.encodeInPlace(`sinkscope ${arch.modelType} ${stageName(stage)}`);
   return { encoded, inputs: [...ops.feeds.values()], hooks: ops.capturedHooks, ...(residualOut ? { residualOut } : {}) };
 }

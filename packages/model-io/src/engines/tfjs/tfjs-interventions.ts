@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { ArchSpec } from '../../arch-spec.js';
 import { hookRows, type HookName } from '../../hooks.js';
-import { interventionPositions, needsOthers, positionMasks, scaledDirection, type InterventionSpec } from '../../interventions.js';
+import { interventionPositions, isPartial, needsOthers, positionMasks, scaledDirection, type InterventionSpec } from '../../interventions.js';
 import type { TfIntervention } from './tfjs-ops.js';
 
 /**
@@ -22,29 +22,37 @@ export function compileTfIntervention(spec: InterventionSpec, tokenLengths?: rea
     const masks = positionMasks(positions, { batch, seqLen, ...(lengths ? { lengths } : {}) }, hook, needsOthers(spec));
     const select = tf.broadcastTo(tf.tensor3d(masks.select, [1, seqLen, 1], 'bool'), x.shape); // [B,T,W]
     const others = () => tf.tensor3d(masks.others, [batch, seqLen, 1]);
-    switch (spec.kind) {
-      case 'zero':
-        return tf.where(select, tf.zerosLike(x), x);
-      case 'mean-of-others': {
-        const sum = tf.sum(tf.mul(x, others()), 1, true); // [B,1,W]
-        const mean = tf.div(sum, tf.tensor3d(masks.otherCount, [batch, 1, 1]));
-        return tf.where(select, tf.broadcastTo(mean, x.shape), x);
-      }
-      case 'rescale-norm': {
-        const norms = tf.sqrt(tf.sum(tf.mul(x, x), -1, true)); // [B,T,1]
-        const target = spec.norm === 'median-of-others' ? medianOfOthers(norms, masks) : tf.scalar(spec.norm);
-        return tf.where(select, tf.mul(x, tf.div(target, norms)), x);
-      }
-      case 'set-dims': {
-        const dimMask = new Uint8Array(width);
-        for (const d of spec.dims) dimMask[d] = 1;
-        const chosen = tf.logicalAnd(select, tf.broadcastTo(tf.tensor1d(dimMask, 'bool'), x.shape));
-        return tf.where(chosen, tf.fill(x.shape, spec.value), x);
-      }
-      case 'add-direction':
-        return tf.where(select, tf.add(x, tf.tensor1d(scaledDirection(spec))), x);
-    }
+    const full = fullChange(spec, x, select, others, masks, width);
+    // a partial dose: x + strength (f(x) - x) at the chosen positions, as the ONNX graph computes it
+    return isPartial(spec) ? tf.where(select, tf.add(x, tf.mul(tf.scalar(spec.strength!), tf.sub(full, x))), x) : full;
   };
+}
+
+/** The kind's full change f(x) at the chosen positions (x elsewhere). */
+function fullChange(spec: InterventionSpec, x: tf.Tensor, select: tf.Tensor, others: () => tf.Tensor, masks: ReturnType<typeof positionMasks>, width: number): tf.Tensor {
+  const [batch] = x.shape as [number, number, number];
+  switch (spec.kind) {
+    case 'zero':
+      return tf.where(select, tf.zerosLike(x), x);
+    case 'mean-of-others': {
+      const sum = tf.sum(tf.mul(x, others()), 1, true); // [B,1,W]
+      const mean = tf.div(sum, tf.tensor3d(masks.otherCount, [batch, 1, 1]));
+      return tf.where(select, tf.broadcastTo(mean, x.shape), x);
+    }
+    case 'rescale-norm': {
+      const norms = tf.sqrt(tf.sum(tf.mul(x, x), -1, true)); // [B,T,1]
+      const target = spec.norm === 'median-of-others' ? medianOfOthers(norms, masks) : tf.scalar(spec.norm);
+      return tf.where(select, tf.mul(x, tf.div(target, norms)), x);
+    }
+    case 'set-dims': {
+      const dimMask = new Uint8Array(width);
+      for (const d of spec.dims) dimMask[d] = 1;
+      const chosen = tf.logicalAnd(select, tf.broadcastTo(tf.tensor1d(dimMask, 'bool'), x.shape));
+      return tf.where(chosen, tf.fill(x.shape, spec.value), x);
+    }
+    case 'add-direction':
+      return tf.where(select, tf.add(x, tf.tensor1d(scaledDirection(spec))), x);
+  }
 }
 
 /** Per-sequence median of the others' norms, in float32 as the graph's TopK + middle-pair mean: [B,1,1]. */

@@ -1,3 +1,4 @@
+import { markdownTable } from '@sinkscope/report';
 import type { ModelTables } from './layers-table.js';
 
 function fmt(x: unknown, digits: number): string {
@@ -6,15 +7,24 @@ function fmt(x: unknown, digits: number): string {
   return Math.abs(v) >= 1e4 ? v.toExponential(2) : v.toFixed(digits);
 }
 
-/** The per-layer table printed at the end of a run (and pasted into summary.md). */
+const HEADER = ['hidden state', 'layer', 'Sink_1 %', 'first-token norm ratio', 'top abs activation', 'entropy (norm.)', 'bound (norm.)', 'mean cosine', 'p1 (anisotropy)', 'phase'];
+
+/** The per-layer table printed at the end of a run (and pasted into summary.md), rounded for reading. */
 export function layerTableMarkdown(model: ModelTables): string {
-  const header = ['hidden state', 'layer', 'Sink_1 %', 'first-token norm ratio', 'top |activation|', 'entropy (norm.)', 'bound (norm.)', 'anisotropy'];
-  const lines = [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`];
-  for (const r of model.tables.layers) {
+  const cells = model.tables.layers.map((r) => {
     const T = Number(r.seq_len);
-    lines.push(
-      `| ${r.hidden_index} | ${Number(r.layer) < 0 ? 'embed' : r.layer} | ${Number.isFinite(Number(r.sink_rate)) ? (100 * Number(r.sink_rate)).toFixed(2) : '-'} | ${fmt(r.norm_ratio, 2)} | ${fmt(r.top_activation, 2)} | ${fmt(r.entropy_normalized, 3)} | ${fmt(Number(r.entropy_bound) / Math.log(T), 3)} | ${fmt(r.anisotropy, 3)} |`,
-    );
-  }
-  return lines.join('\n');
+    return [
+      String(r.hidden_index),
+      Number(r.layer) < 0 ? 'embed' : String(r.layer),
+      Number.isFinite(Number(r.sink_rate)) ? (100 * Number(r.sink_rate)).toFixed(2) : '-',
+      fmt(r.norm_ratio, 2),
+      fmt(r.top_activation, 2),
+      fmt(r.entropy_normalized, 3),
+      fmt(Number(r.entropy_bound) / Math.log(T), 3),
+      fmt(r.mean_cosine, 3),
+      fmt(r.p1, 3),
+      `${r.phase ?? '-'}${r.transition ? ' (transition)' : ''}`,
+    ];
+  });
+  return markdownTable(HEADER, cells, [true, false, true, true, true, true, true, true, true, false]);
 }

@@ -1,6 +1,6 @@
 import { type Activations, requireMatrix } from './validate.js';
 
-export interface Anisotropy {
+export interface MeanCosine {
   /** Mean cos(x_i, x_j) over ordered pairs i != j of the non-zero tokens; null with fewer than 2. */
   includingBos: number | null;
   /** The same with row 0 (BOS) left out; null when fewer than 2 non-zero tokens remain. */
@@ -13,11 +13,12 @@ export interface Anisotropy {
 }
 
 /**
- * Anisotropy as mean pairwise cosine similarity of tokens (Ethayarajh 2019). With unit vectors u_i
- * and S = sum u_i, sum_{i != j} u_i . u_j = |S|^2 - n, so the cost is O(T d), not O(T^2 d).
+ * The mean pairwise cosine similarity of tokens (Ethayarajh 2019 calls it anisotropy; here
+ * "anisotropy" is Queipo-de-Llano et al.'s p_1, see theorem1.ts). With unit vectors u_i and
+ * S = sum u_i, sum_{i != j} u_i . u_j = |S|^2 - n, so the cost is O(T d), not O(T^2 d).
  */
-export function anisotropy(x: Activations, seqLen: number, dim: number): Anisotropy {
-  requireMatrix('anisotropy', x, seqLen, dim, 2);
+export function meanCosine(x: Activations, seqLen: number, dim: number): MeanCosine {
+  requireMatrix('meanCosine', x, seqLen, dim, 2);
   // Unit tokens 1..T-1 summed into sumRest; BOS (row 0) is added afterwards for sumAll.
   const sumRest = new Float64Array(dim);
   const bos = new Float64Array(dim);
@@ -27,7 +28,7 @@ export function anisotropy(x: Activations, seqLen: number, dim: number): Anisotr
     const row = t * dim;
     let s = 0;
     for (let c = 0; c < dim; c++) s += x[row + c] * x[row + c];
-    if (!Number.isFinite(s)) throw new RangeError(`anisotropy: token ${t} contains NaN or Infinity`);
+    if (!Number.isFinite(s)) throw new RangeError(`meanCosine: token ${t} contains NaN or Infinity`);
     if (s === 0) continue;
     const inv = 1 / Math.sqrt(s);
     if (t === 0) {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { randomMatrix } from '../test/random.js';
-import { anisotropy } from './anisotropy.js';
+import { meanCosine } from './mean-cosine.js';
 
 /** Mean cosine over ordered pairs i != j by the direct O(T^2 d) definition, rows first..T-1. */
 function directMeanCos(x: Float64Array, T: number, d: number, first: number): number {
@@ -19,17 +19,17 @@ function directMeanCos(x: Float64Array, T: number, d: number, first: number): nu
   return sum / pairs;
 }
 
-describe('anisotropy', () => {
+describe('meanCosine', () => {
   it('identical directions give 1, orthogonal tokens 0', () => {
     const same = new Float32Array([1, 2, 2, 4, 3, 6]);
-    expect(anisotropy(same, 3, 2).includingBos).toBeCloseTo(1, 15);
+    expect(meanCosine(same, 3, 2).includingBos).toBeCloseTo(1, 15);
     const eye = new Float32Array([1, 0, 0, 0, 1, 0, 0, 0, 1]);
-    expect(anisotropy(eye, 3, 3)).toEqual({ includingBos: 0, excludingBos: 0, zeroTokens: 0 });
+    expect(meanCosine(eye, 3, 3)).toEqual({ includingBos: 0, excludingBos: 0, zeroTokens: 0 });
   });
 
   it('excluding BOS: BOS orthogonal to three identical tokens', () => {
     const x = new Float32Array([5, 0, 0, 1, 0, 2, 0, 3]); // BOS e1, then e2, 2 e2, 3 e2
-    const a = anisotropy(x, 4, 2);
+    const a = meanCosine(x, 4, 2);
     expect(a.includingBos).toBeCloseTo(6 / 12, 15); // 6 of 12 ordered pairs have cos 1
     expect(a.excludingBos).toBeCloseTo(1, 15);
   });
@@ -38,12 +38,12 @@ describe('anisotropy', () => {
     const T = 9;
     const d = 5;
     const x = randomMatrix(T, d, 4).map((v, i) => v + (i % d === 0 ? 1 : 0));
-    const a = anisotropy(x, T, d);
+    const a = meanCosine(x, T, d);
     expect(a.includingBos).toBeCloseTo(directMeanCos(x, T, d, 0), 14);
     expect(a.excludingBos).toBeCloseTo(directMeanCos(x, T, d, 1), 14);
     const withZero = new Float64Array([...x, 0, 0, 0, 0, 0]);
-    expect(anisotropy(withZero, T + 1, d)).toEqual({ ...a, zeroTokens: 1 });
-    expect(anisotropy(new Float32Array([1, 0, 0, 1]), 2, 2).excludingBos).toBeNull();
-    expect(() => anisotropy(new Float32Array([1, NaN, 0, 1]), 2, 2)).toThrow(/token 0 contains NaN/);
+    expect(meanCosine(withZero, T + 1, d)).toEqual({ ...a, zeroTokens: 1 });
+    expect(meanCosine(new Float32Array([1, 0, 0, 1]), 2, 2).excludingBos).toBeNull();
+    expect(() => meanCosine(new Float32Array([1, NaN, 0, 1]), 2, 2)).toThrow(/token 0 contains NaN/);
   });
 });

@@ -1,0 +1,64 @@
+/**
+ * Small generated tasks with known answers from the back-copy grammar (backcopy.ts), for the depth
+ * analyses' tests and the sink-valley pipeline's defaults (the embedded model was trained on it):
+ * - multiple choice: a context that ends on a trigger whose copy rule applies; the gold choice is
+ *   the token the rule copies, the three others distinct non-trigger tokens;
+ * - labelled: a prefix ending on a token whose next one the copy rule decides ("copy") or the
+ *   bigram table decides ("bigram"), half and half.
+ * Texts are in the default model's word-level vocabulary ("t0".."t63"; BOS is added by the policy).
+ */
+import { SeededRandom } from '../random.js';
+import { backcopyHeldOutSet, createBackcopyWorld, type BackcopyWorld } from '../synthetic/backcopy.js';
+
+const word = (id: number) => `t${id}`;
+
+/** Copy positions of a sampled sequence: t with x_t a trigger of group g and t - o_g >= 1. */
+function copyPositions(world: BackcopyWorld, ids: Int32Array, at: number, length: number): number[] {
+  const out: number[] = [];
+  for (let t = 1; t + 1 < length; t++) {
+    const g = world.groupOf[ids[at + t]];
+    if (g >= 0 && t - world.offsets[g] >= 1) out.push(t);
+  }
+  return out;
+}
+
+export function backcopyChoiceItems(count: number, options: { taskSeed?: number; seed?: number } = {}): { context: string; choices: string[]; gold: number }[] {
+  const world = createBackcopyWorld({ taskSeed: options.taskSeed ?? 0 });
+  const rng = new SeededRandom(0xc401ce, options.seed ?? 1);
+  const length = 48;
+  const set = backcopyHeldOutSet(world, count * 2, length, 0x7a5c0 + (options.seed ?? 1));
+  const items: { context: string; choices: string[]; gold: number }[] = [];
+  for (let s = 0; s < set.count && items.length < count; s++) {
+    const at = s * length;
+    const positions = copyPositions(world, set.ids, at, length).filter((t) => t >= 8);
+    if (positions.length === 0) continue;
+    const t = positions[rng.nextInt(positions.length)];
+    const answer = set.ids[at + t + 1];
+    const distractors = rng.shuffled(world.nonTriggers.filter((id) => id !== answer)).slice(0, 3);
+    const gold = rng.nextInt(4);
+    const choices = [...distractors];
+    choices.splice(gold, 0, answer);
+    items.push({ context: Array.from(set.ids.subarray(at + 1, at + t + 1), word).join(' '), choices: choices.map((id) => ` ${word(id)}`), gold });
+  }
+  if (items.length < count) throw new Error(`backcopyChoiceItems: only ${items.length} of ${count} items found`);
+  return items;
+}
+
+export function backcopyLabelledExamples(count: number, options: { taskSeed?: number; seed?: number } = {}): { text: string; label: string }[] {
+  const world = createBackcopyWorld({ taskSeed: options.taskSeed ?? 0 });
+  const rng = new SeededRandom(0x1abe1, options.seed ?? 1);
+  const length = 40;
+  const set = backcopyHeldOutSet(world, count * 2, length, 0x1abe1 + (options.seed ?? 1));
+  const out: { text: string; label: string }[] = [];
+  for (let s = 0; s < set.count && out.length < count; s++) {
+    const at = s * length;
+    const copy = new Set(copyPositions(world, set.ids, at, length));
+    const wantCopy = out.length % 2 === 0;
+    const candidates = Array.from({ length: length - 10 }, (_, i) => i + 8).filter((t) => copy.has(t) === wantCopy);
+    if (candidates.length === 0) continue;
+    const t = candidates[rng.nextInt(candidates.length)];
+    out.push({ text: Array.from(set.ids.subarray(at + 1, at + t + 1), word).join(' '), label: wantCopy ? 'copy' : 'bigram' });
+  }
+  if (out.length < count) throw new Error(`backcopyLabelledExamples: only ${out.length} of ${count} examples found`);
+  return out;
+}
