@@ -37,10 +37,16 @@ export type PerSequence = (s: SequenceReadings) => number;
 
 /** The per-sequence readings of the window (see `RunEffects`). */
 export function windowReadings(window: number, layers: number): { normRatio: PerSequence; sinkRate: PerSequence | null; entropy: PerSequence; loss: PerSequence } {
+  // over the layers from `from` on; a block without attention has no sink rate (NaN) and is left out
   const avg = (xs: Float64Array, from: number) => {
     let s = 0;
-    for (let i = from; i < xs.length; i++) s += xs[i];
-    return s / (xs.length - from);
+    let n = 0;
+    for (let i = from; i < xs.length; i++) {
+      if (Number.isNaN(xs[i])) continue;
+      s += xs[i];
+      n++;
+    }
+    return n > 0 ? s / n : NaN;
   };
   return {
     normRatio: (s) => s.firstTokenNorm[window] / s.otherTokensMeanNorm[window],

@@ -1,6 +1,6 @@
 import { LayerEntropyAccumulator } from '@sinkscope/entropy';
 import { medianInPlace } from '@sinkscope/metrics';
-import { hiddenStateHooks, type ExtractionModel, type HookName, type HostArray } from '@sinkscope/model-io';
+import { hasAttention, hiddenStateHooks, hookRows, type ExtractionModel, type HookName, type HostArray } from '@sinkscope/model-io';
 import type { InterventionSpec } from '@sinkscope/model-io';
 import { nextTokenLoss } from './loss.js';
 
@@ -25,7 +25,7 @@ export interface SequenceReadings {
   readonly entropyBound: Float64Array;
   /** Mean pairwise cosine of all tokens, first included. */
   readonly meanCosine: Float64Array;
-  /** Fraction of heads of each attention layer with alpha_1 = (1/T) sum_t A[t, 1] > eps. */
+  /** Fraction of heads of each attention layer with alpha_1 = (1/T) sum_t A[t, 1] > eps (NaN for a block without attention). */
   readonly sinkRate: Float64Array;
   /** Summed next-token cross-entropy (nats) and how many tokens were predicted (T - 1). */
   readonly nllSum: number;
@@ -61,8 +61,9 @@ export async function runReadings(
   const L = arch.nLayers;
   const d = arch.dModel;
   const hidden = hiddenStateHooks(arch);
-  const patterns = Array.from({ length: L }, (_, l) => `blocks.${l}.attn.hook_pattern` as HookName);
-  const capture: HookName[] = [...hidden, ...patterns, 'logits'];
+  // a block without attention has no pattern (its sink rate is NaN)
+  const patterns = Array.from({ length: L }, (_, l) => (hasAttention(arch, l) ? (`blocks.${l}.attn.hook_pattern` as HookName) : undefined));
+  const capture: HookName[] = [...hidden, ...patterns.filter((p): p is HookName => p !== undefined), 'logits'];
   const entropy = new LayerEntropyAccumulator({ states: L + 1, center: settings.entropy?.center ?? false, normalize: settings.entropy?.normalizeRows ?? false });
   const minT = Math.min(...sequences.map((s) => s.length));
   const positionSum = settings.firstTokenStats ? hidden.map(() => new Float64Array(minT * d)) : undefined;
@@ -82,8 +83,8 @@ export async function runReadings(
       return t;
     };
     chunk.forEach((seq, b) => {
-      const T = seq.length;
-      if (T < 2) throw new Error(`runReadings: sequence ${start + b} has ${T} token(s); first-vs-rest norms and next-token loss need at least 2`);
+      const T = hookRows(arch, 'blocks.0.hook_resid_pre', seq.length); // rows inside the blocks (a sink token is row 0)
+      if (seq.length < 2) throw new Error(`runReadings: sequence ${start + b} has ${seq.length} token(s); first-vs-rest norms and next-token loss need at least 2`);
       const m = {
         firstTokenNorm: new Float64Array(L + 1),
         otherTokensMeanNorm: new Float64Array(L + 1),
@@ -116,6 +117,10 @@ export async function runReadings(
         }
       });
       patterns.forEach((hook, l) => {
+        if (hook === undefined) {
+          m.sinkRate[l] = NaN;
+          return;
+        }
         const t = get(hook); // [B, H, Tmax, Tmax]
         const [, heads, tMax] = t.shape;
         let sinks = 0;

@@ -104,6 +104,24 @@ describe('bigram back-copy', () => {
     await expect(buildEvalSet(backcopy('auto'), charTokenizer())).rejects.toThrow('the back-copy world has 65 ids but the tokenizer has 256');
   });
 
+  it('firstToken random: a random ordinary token at position 0 instead of BOS, then x_1..x_{T-1}; no BOS, and always is refused', async () => {
+    const random = (bosPolicy: 'auto' | 'never' | 'always', seed = BACKCOPY_HELD_OUT_SEED) =>
+      spec({ kind: 'bigram-backcopy', taskSeed: 0, firstToken: 'random' }, { count: 100, seqLen: 64, seed, bosPolicy });
+    const set = await buildEvalSet(random('auto'), null);
+    expect(set.firstIsBos).toBe(false);
+    expect(set.prefixIds).toEqual([]);
+    expect(set.sequences.every((row, s) => row.length === 64 && row.slice(1).every((id, t) => id === heldOutRow(s)[t + 1]))).toBe(true);
+    const firsts = set.sequences.map((row) => row[0]);
+    expect(firsts.every((id) => Number.isInteger(id) && id >= 0 && id < 64)).toBe(true);
+    expect(new Set(firsts).size).toBeGreaterThan(40); // 100 uniform draws over 64 ids: ~50 distinct
+    expect((await buildEvalSet(random('never'), null)).sequences).toEqual(set.sequences);
+    const other = await buildEvalSet(random('auto', 7), null);
+    expect(other.sequences.map((row) => row[0])).not.toEqual(firsts);
+    expect(other.sourceHash).toBe(set.sourceHash);
+    expect(set.sourceHash).not.toBe((await buildEvalSet(backcopy('auto'), null)).sourceHash);
+    await expect(buildEvalSet(random('always'), null)).rejects.toThrow(`dataset 'syn': bosPolicy "always" contradicts the source's firstToken "random"`);
+  });
+
   it('hashes the world: another task seed is another source', async () => {
     const a = await buildEvalSet(backcopy('auto'), null);
     const b = await buildEvalSet({ ...backcopy('auto'), source: { kind: 'bigram-backcopy', taskSeed: 1 } }, null);

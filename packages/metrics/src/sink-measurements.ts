@@ -14,6 +14,12 @@ export interface SinkMeasurementSettings {
   readonly seqLenSweep: readonly number[];
   readonly massiveTopK: number;
   readonly scoreNormalization: 'none' | 'abs-sum';
+  /**
+   * With `none`: how far a causal row may be from summing to 1 (default 1e-2). `Infinity` when the
+   * maps are shares that need not sum to 1 (the real keys' weights beside an attention slot, raw
+   * sigmoid weights, a prefix-LM's causal half): alpha is then the raw weight on the key.
+   */
+  readonly rowSumTolerance?: number;
 }
 
 /**
@@ -29,10 +35,15 @@ export class SinkMeasurements {
   /** Mix-Compress-Refine attention scores per layer (Queipo-de-Llano et al. 2025, Fig. 6). */
   readonly attention: AttentionScoreAccumulator;
 
+  /**
+   * `layers`: attention maps per sequence (the blocks with attention); `states`: hidden states per
+   * sequence (default layers + 1; more when some blocks have no attention).
+   */
   constructor(
     readonly layers: number,
     readonly heads: number,
     readonly settings: SinkMeasurementSettings,
+    states = layers + 1,
   ) {
     const epsList = [...new Set([settings.eps, ...settings.epsSweep])];
     this.sinks = new Map(
@@ -47,11 +58,12 @@ export class SinkMeasurements {
           primaryK: 1,
           prefixLengths: [...settings.seqLenSweep],
           normalization: settings.scoreNormalization,
+          ...(settings.rowSumTolerance !== undefined ? { rowSumTolerance: settings.rowSumTolerance } : {}),
         }),
       ]),
     );
-    this.norms = new NormAccumulator({ states: layers + 1 });
-    this.massive = new MassiveActivationAccumulator({ states: layers + 1, topK: settings.massiveTopK });
+    this.norms = new NormAccumulator({ states });
+    this.massive = new MassiveActivationAccumulator({ states, topK: settings.massiveTopK });
     this.attention = new AttentionScoreAccumulator(layers, heads);
   }
 

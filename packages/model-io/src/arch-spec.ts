@@ -78,6 +78,24 @@ export type MlpKind =
   /** down(act(gate(x)) * up(x)) — Llama/Mistral/Qwen2 (SiLU), Gemma (gelu-tanh) */
   | { readonly kind: 'gated'; readonly activation: Activation };
 
+/**
+ * How attention weights come from the scores (Gu et al. 2025, sec. 7, table 4): `softmax`;
+ * `sigmoid` = sigmoid(scores) on the causal keys, not normalised; `sigmoid_norm` = that over its causal
+ * row sum; `elu1` = linear attention with kernel phi(x) = elu(x) + 1 (Katharopoulos et al. 2020):
+ * phi(q) phi(k)^T x attnScale over its causal row sum.
+ */
+export type AttentionOp = 'softmax' | 'sigmoid' | 'sigmoid_norm' | 'elu1';
+
+/**
+ * One extra key/value slot per head that every query attends besides the real keys (Gu et al. 2025,
+ * sec. 7.1, "attention bias"): `kv` = learnable k* and v*; `k` = learnable k*, v* = 0; `v` = learnable
+ * v*, k* = 0 (its score is 0).
+ */
+export type AttentionSlot = 'kv' | 'k' | 'v';
+
+/** Where a block's norms sit: `pre` x + f(norm(x)) (every family here); `post` norm(x + f(x)) (Vaswani et al. 2017). */
+export type NormPlacement = 'pre' | 'post';
+
 export interface ArchSpec {
   /** `config.json` model_type, e.g. "gpt_neox". */
   readonly modelType: string;
@@ -133,6 +151,26 @@ export interface ArchSpec {
   readonly moe?: MixtureOfExperts;
   readonly bosTokenId: number | undefined;
   readonly eosTokenId: number | undefined;
+  // Variants of Gu et al.'s sink-emergence experiments (model_type "sinkscope"): optional, absent = the
+  // standard block (defaults and accessors in families/arch-defaults.ts).
+  /** Default `pre`. `post` needs the sequential layout; the final norm applies in both. */
+  readonly normPlacement?: NormPlacement;
+  /** Default `softmax`. */
+  readonly attentionOp?: AttentionOp;
+  /**
+   * A learnable embedding prepended as row 0 of every sequence (Gu et al. 2025, sec. 7.1), after the
+   * position embeddings (it gets none; rotary/ALiBi count it as position 0). Every hook after the
+   * embeddings has one row more than the input (`hookRows`); the logits do not.
+   */
+  readonly sinkToken?: boolean;
+  /** An extra key/value slot per head; absent = none. */
+  readonly attentionSlot?: AttentionSlot;
+  /** Prefix-LM mask: the first `prefixLength` positions also see each other bidirectionally (Raffel et al. 2020). */
+  readonly prefixLength?: number;
+  /** Blocks (0-based) without the attention sublayer: MLP only (norm, q/k/v/o and their hooks absent). */
+  readonly attentionFreeLayers?: readonly number[];
+  /** Blocks (0-based) without the MLP sublayer. */
+  readonly mlpFreeLayers?: readonly number[];
 }
 
 /** Norm parameters of one norm over the model width. */
@@ -145,29 +183,47 @@ export function sublayerNormsOf(a: ArchSpec): { readonly input: boolean; readonl
   return a.sublayerNorms ?? { input: true, output: false };
 }
 
-/** Parameters of one block, as loaded (every expert of an MoE block). */
+/**
+ * Parameters of one block with both sublayers, as loaded (every expert of an MoE block; the slot vectors
+ * of `attentionSlot`). Blocks in attentionFreeLayers / mlpFreeLayers hold less: an upper bound for them.
+ */
 export function layerParameterCount(a: ArchSpec): number {
+  const attention = attentionParameters(a);
+  const mlp = mlpParameters(a);
+  const norms = sublayerNormsOf(a);
+  let n = attention + mlp;
+  if (norms.input) n += (a.residual === 'parallel-shared-norm' ? 1 : 2) * normParameters(a);
+  if (norms.output) n += 2 * normParameters(a);
+  return n;
+}
+
+/** Attention sublayer parameters of one block without its norms: projections, biases, q/k norms, slot vectors. */
+function attentionParameters(a: ArchSpec): number {
   const d = a.dModel;
   const qDim = a.nHeads * a.headDim;
   const kvDim = a.nKvHeads * a.headDim;
   let n = d * qDim + 2 * d * kvDim + qDim * d;
   if (a.bias.qkv) n += qDim + 2 * kvDim;
   if (a.bias.attnOut) n += d;
-  const mlp = (a.mlp.kind === 'gated' ? 3 : 2) * d * a.dMlp + (a.bias.mlp ? a.dMlp + d : 0);
-  n += a.moe ? a.moe.experts * mlp + d * a.moe.experts : mlp;
-  const norms = sublayerNormsOf(a);
-  if (norms.input) n += (a.residual === 'parallel-shared-norm' ? 1 : 2) * normParameters(a);
-  if (norms.output) n += 2 * normParameters(a);
   if (a.qkNorm === 'head') n += 2 * normParameters(a, a.headDim);
   if (a.qkNorm === 'projection') n += normParameters(a, qDim) + normParameters(a, kvDim);
+  if (a.attentionSlot) n += a.attentionSlot === 'kv' ? 2 * qDim : qDim; // k* and/or v*, [H*hd] each
   return n;
 }
 
-/** Parameters before block 0: token table, learned positions, embedding norm. */
+/** MLP sublayer parameters of one block without its norm (every expert and the router of an MoE block). */
+function mlpParameters(a: ArchSpec): number {
+  const d = a.dModel;
+  const mlp = (a.mlp.kind === 'gated' ? 3 : 2) * d * a.dMlp + (a.bias.mlp ? a.dMlp + d : 0);
+  return a.moe ? a.moe.experts * mlp + d * a.moe.experts : mlp;
+}
+
+/** Parameters before block 0: token table, learned positions, embedding norm, sink token. */
 export function embeddingParameterCount(a: ArchSpec): number {
   let n = a.vocabSize * a.dModel;
   if (a.positional.kind === 'learned') n += (a.maxPositions + a.positional.offset) * a.dModel;
   if (a.embeddingNorm) n += normParameters(a);
+  if (a.sinkToken) n += a.dModel;
   return n;
 }
 
@@ -176,8 +232,13 @@ export function headParameterCount(a: ArchSpec): number {
   return normParameters(a) + a.vocabSize * a.dModel + (a.bias.lmHead ? a.vocabSize : 0);
 }
 
-/** Parameter count of an ArchSpec as loaded (tied embeddings counted once). */
+/** Parameter count of an ArchSpec as loaded (tied embeddings counted once; blocks without attention or MLP less their sublayer). */
 export function parameterCount(a: ArchSpec): number {
   const tied = a.tiedEmbeddings ? a.vocabSize * a.dModel : 0;
-  return embeddingParameterCount(a) + a.nLayers * layerParameterCount(a) + headParameterCount(a) - tied;
+  const norms = sublayerNormsOf(a);
+  const sublayerNorms = ((norms.input ? 1 : 0) + (norms.output ? 1 : 0)) * normParameters(a);
+  const removed =
+    (a.attentionFreeLayers?.length ?? 0) * (attentionParameters(a) + sublayerNorms) +
+    (a.mlpFreeLayers?.length ?? 0) * (mlpParameters(a) + sublayerNorms);
+  return embeddingParameterCount(a) + a.nLayers * layerParameterCount(a) + headParameterCount(a) - tied - removed;
 }

@@ -7,6 +7,10 @@
  * - `blocks.{l}.hook_attn_out`, `blocks.{l}.hook_mlp_out` [B,T,d] (after the sublayer's output norm, where the family has one)
  * - `blocks.{l}.mlp.hook_router_probs` [B,T,E] (sparse MoE only): the router's softmax over all E experts, before top-k
  * - `ln_final.hook_normalized` [B,T,d] (transformers' last hidden state), `logits` [B,T,V]
+ * - `blocks.{l}.attn.hook_slot` [B,H,T,1]: with an extra key/value slot (ArchSpec.attentionSlot), each
+ *   query's weight on it; `hook_pattern` then holds the weights on the real keys only
+ * With a learnable sink token every hook after the embeddings has one row more (`hookRows`); blocks
+ * without attention or MLP (ArchSpec.attentionFreeLayers / mlpFreeLayers) lack that sublayer's hooks.
  */
 export type BlockHook =
   | 'hook_resid_pre'
@@ -18,6 +22,7 @@ export type BlockHook =
   | 'attn.hook_k'
   | 'attn.hook_v'
   | 'attn.hook_pattern'
+  | 'attn.hook_slot'
   | 'mlp.hook_router_probs';
 
 export type HookName = 'hook_embed' | 'hook_pos_embed' | `blocks.${number}.${BlockHook}` | 'ln_final.hook_normalized' | 'logits';
@@ -36,6 +41,10 @@ export const BLOCK_HOOKS: readonly BlockHook[] = [
 ];
 
 import type { ArchSpec } from './arch-spec.js';
+import { hasAttention, hasMlp, sinkRows } from './families/arch-defaults.js';
+
+/** Block hooks of the attention sublayer (absent in a block without attention). */
+const ATTENTION_HOOKS: readonly BlockHook[] = ['hook_resid_mid', 'attn.hook_q', 'attn.hook_k', 'attn.hook_v', 'attn.hook_pattern', 'hook_attn_out'];
 
 /** Every hook name a model with this architecture exposes, in forward order. */
 export function hookNames(arch: ArchSpec): HookName[] {
@@ -44,9 +53,12 @@ export function hookNames(arch: ArchSpec): HookName[] {
   for (let l = 0; l < arch.nLayers; l++) {
     for (const h of BLOCK_HOOKS) {
       if (h === 'hook_resid_mid' && arch.residual !== 'sequential') continue;
+      if (!hasAttention(arch, l) && ATTENTION_HOOKS.includes(h)) continue;
+      if (!hasMlp(arch, l) && (h === 'hook_mlp_out' || h === 'mlp.hook_router_probs')) continue;
       if (h === 'mlp.hook_router_probs' && !arch.moe) continue;
       names.push(`blocks.${l}.${h}`);
     }
+    if (arch.attentionSlot && hasAttention(arch, l)) names.push(`blocks.${l}.attn.hook_slot`);
   }
   names.push('ln_final.hook_normalized', 'logits');
   return names;
@@ -71,6 +83,15 @@ export function resolveHooks(arch: ArchSpec, patterns: string | readonly string[
     for (const m of matches) chosen.add(m);
   }
   return all.filter((n) => chosen.has(n));
+}
+
+/**
+ * Rows (positions) hook `hook` holds for a sequence of `tokens` tokens: one more than the tokens
+ * inside the blocks of a model with a learnable sink token (row 0 is the sink token); the token
+ * embeddings and the logits have exactly one row per token.
+ */
+export function hookRows(arch: ArchSpec, hook: HookName, tokens: number): number {
+  return hook === 'logits' || hook === 'hook_embed' || hook === 'hook_pos_embed' ? tokens : tokens + sinkRows(arch);
 }
 
 function escapeRegExp(s: string): string {

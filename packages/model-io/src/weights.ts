@@ -27,14 +27,17 @@ export interface MlpWeights<W> {
 }
 
 export interface LayerWeights<W> {
-  /** The norm before attention; absent when the family norms only sublayer outputs (OLMo 2). */
+  /** The norm before attention; absent when the family norms only sublayer outputs (OLMo 2), and in a block without attention (ArchSpec.attentionFreeLayers), as q, k, v and o. */
   readonly ln1?: Norm<W>;
-  /** The norm before the MLP; absent when the residual layout shares one norm (Phi) or norms only outputs (OLMo 2). */
+  /** The norm before the MLP; absent when the residual layout shares one norm (Phi) or norms only outputs (OLMo 2), and in a block without MLP. */
   readonly ln2?: Norm<W>;
-  readonly q: Linear<W>;
-  readonly k: Linear<W>;
-  readonly v: Linear<W>;
-  readonly o: Linear<W>;
+  readonly q?: Linear<W>;
+  readonly k?: Linear<W>;
+  readonly v?: Linear<W>;
+  readonly o?: Linear<W>;
+  /** The extra slot's key k* and value v* [nHeads * headDim] (ArchSpec.attentionSlot; a zero one is absent). */
+  readonly slotKey?: W;
+  readonly slotValue?: W;
   /** q/k norms (ArchSpec.qkNorm): gains over head_dim, or over the whole q / k projection. */
   readonly qNorm?: Norm<W>;
   readonly kNorm?: Norm<W>;
@@ -43,7 +46,7 @@ export interface LayerWeights<W> {
   readonly postMlpNorm?: Norm<W>;
   /** Gated MLPs only. */
   readonly gate?: Linear<W>;
-  /** The dense MLP (absent in MoE blocks). */
+  /** The dense MLP: absent in MoE blocks and in a block without MLP (ArchSpec.mlpFreeLayers). */
   readonly up?: Linear<W>;
   readonly down?: Linear<W>;
   /** A sparse MoE block (ArchSpec.moe): the router [d, experts] and each expert's MLP. */
@@ -57,6 +60,8 @@ export interface ModelWeights<W> {
   readonly posEmbed?: W;
   /** The norm on the embeddings (ArchSpec.embeddingNorm: Bloom). */
   readonly embedNorm?: Norm<W>;
+  /** [d_model], the learnable sink token (ArchSpec.sinkToken). */
+  readonly sinkToken?: W;
   readonly layers: readonly LayerWeights<W>[];
   readonly lnFinal: Norm<W>;
   /** [d_model, vocab]; for tied embeddings the transposed embedding. */
@@ -84,13 +89,16 @@ export function mapMlp<A, B>(m: MlpWeights<A>, f: (w: A, name: string) => B, pre
 export function mapLayer<A, B>(l: LayerWeights<A>, f: (w: A, name: string) => B, prefix: string): LayerWeights<B> {
   const norm = (n: Norm<A> | undefined, name: string) => (n ? { [name]: mapNorm(n, f, `${prefix}${name}`) } : {});
   const linear = (x: Linear<A> | undefined, name: string) => (x ? { [name]: mapLinear(x, f, `${prefix}${name}`) } : {});
+  const vector = (x: A | undefined, name: string) => (x !== undefined ? { [name]: f(x, `${prefix}${name}`) } : {});
   return {
     ...norm(l.ln1, 'ln1'),
     ...norm(l.ln2, 'ln2'),
-    q: mapLinear(l.q, f, `${prefix}q`),
-    k: mapLinear(l.k, f, `${prefix}k`),
-    v: mapLinear(l.v, f, `${prefix}v`),
-    o: mapLinear(l.o, f, `${prefix}o`),
+    ...linear(l.q, 'q'),
+    ...linear(l.k, 'k'),
+    ...linear(l.v, 'v'),
+    ...linear(l.o, 'o'),
+    ...vector(l.slotKey, 'slotKey'),
+    ...vector(l.slotValue, 'slotValue'),
     ...norm(l.qNorm, 'qNorm'),
     ...norm(l.kNorm, 'kNorm'),
     ...norm(l.postAttnNorm, 'postAttnNorm'),
@@ -104,15 +112,16 @@ export function mapLayer<A, B>(l: LayerWeights<A>, f: (w: A, name: string) => B,
   };
 }
 
-/** The weights before block 0: token table, learned positions, embedding norm. */
-export type EmbeddingWeights<W> = Pick<ModelWeights<W>, 'embed' | 'posEmbed' | 'embedNorm'>;
+/** The weights before block 0: token table, learned positions, embedding norm, a learnable sink token. */
+export type EmbeddingWeights<W> = Pick<ModelWeights<W>, 'embed' | 'posEmbed' | 'embedNorm' | 'sinkToken'>;
 
-/** Apply `f` to the embedding weights; names are `embed`, `posEmbed`, `embedNorm.g`, ... */
+/** Apply `f` to the embedding weights; names are `embed`, `posEmbed`, `embedNorm.g`, `sinkToken`, ... */
 export function mapEmbeddings<A, B>(m: EmbeddingWeights<A>, f: (w: A, name: string) => B): EmbeddingWeights<B> {
   return {
     embed: f(m.embed, 'embed'),
     ...(m.posEmbed !== undefined ? { posEmbed: f(m.posEmbed, 'posEmbed') } : {}),
     ...(m.embedNorm !== undefined ? { embedNorm: mapNorm(m.embedNorm, f, 'embedNorm') } : {}),
+    ...(m.sinkToken !== undefined ? { sinkToken: f(m.sinkToken, 'sinkToken') } : {}),
   };
 }
 

@@ -1,6 +1,6 @@
 import { LayerEntropyAccumulator } from '@sinkscope/entropy';
 import { SinkMeasurements, type SinkMeasurementSettings } from '@sinkscope/metrics';
-import { hiddenStateHooks, sequencePattern, sequenceRows, type ExtractionModel, type HookName, type LensHead } from '@sinkscope/model-io';
+import { attentionLayers, hiddenStateHooks, hookRows, patternRowsSumToOne, sequencePattern, sequenceRows, type ExtractionModel, type HookName, type LensHead } from '@sinkscope/model-io';
 
 /** The sink settings and the entropy preprocessing of one in-memory pass. */
 export interface MeasurementSettings extends SinkMeasurementSettings {
@@ -8,6 +8,8 @@ export interface MeasurementSettings extends SinkMeasurementSettings {
 }
 
 export interface MeasureResult {
+  /** Per-layer sink results cover these blocks (those with attention), in order. */
+  readonly attentionLayers: readonly number[];
   readonly sinks: SinkMeasurements;
   readonly entropy: LayerEntropyAccumulator;
   readonly seqLen: number;
@@ -30,8 +32,9 @@ export async function measureModel(
 ): Promise<MeasureResult> {
   const arch = model.arch;
   const hidden = hiddenStateHooks(arch);
-  const patterns = Array.from({ length: arch.nLayers }, (_, l) => `blocks.${l}.attn.hook_pattern` as HookName);
-  const sinks = new SinkMeasurements(arch.nLayers, arch.nHeads, settings);
+  const layers = attentionLayers(arch);
+  const patterns = layers.map((l) => `blocks.${l}.attn.hook_pattern` as HookName);
+  const sinks = new SinkMeasurements(layers.length, arch.nHeads, { ...(patternRowsSumToOne(arch) ? {} : { rowSumTolerance: Infinity }), ...settings }, arch.nLayers + 1);
   const { center, normalizeRows, renyiAlphas } = settings.entropy;
   const entropy = new LayerEntropyAccumulator({ states: arch.nLayers + 1, center, normalize: normalizeRows, renyiAlphas: [...renyiAlphas] });
   const batchSize = options.batchSize ?? 8;
@@ -41,7 +44,7 @@ export async function measureModel(
     const chunk = sequences.slice(start, start + batchSize);
     const out = await model.run(chunk, { capture: [...hidden, ...patterns] });
     chunk.forEach((seq, b) => {
-      const len = seq.length;
+      const len = hookRows(arch, 'blocks.0.hook_resid_pre', seq.length); // rows inside the blocks (+ a sink token's)
       sinks.addPatterns(patterns.map((p) => sequencePattern(out.get(p)!, b, len)), len);
       const xs = hidden.map((hook) => sequenceRows(out.get(hook)!, b, len));
       xs.forEach((x, i) => {
@@ -50,12 +53,13 @@ export async function measureModel(
       });
       if (options.lens) {
         options.lens.readout(xs, seq).forEach((r, i) => r.targetLogProbs.forEach((lp) => (lensNll[i] -= lp)));
-        lensTokens += len - 1;
+        lensTokens += seq.length - 1; // a sink token's row predicts nothing (the readout drops it)
       }
     });
     options.onBatch?.(Math.min(start + batchSize, sequences.length), sequences.length);
   }
   return {
+    attentionLayers: layers,
     sinks,
     entropy,
     seqLen: Math.max(...sequences.map((s) => s.length)),

@@ -3,8 +3,8 @@ import { parseArgs } from 'node:util';
 import { normaliseTrainConfig, type TrainConfigInput } from './training/config.js';
 import { rewriteModelCard, runTraining } from './training/run.js';
 
-const USAGE = `usage: tsx packages/train/src/cli.ts --config <train.json> --out <folder> [--resume] [--steps N] [--seed N] [--engine tfjs|onnx]
-       tsx packages/train/src/cli.ts --card --out <folder>     (rewrite the README.md model card only)
+const USAGE = `usage: tsx packages/train/src/cli.ts --config <train.json> --out <folder> [--resume] [--steps N] [--seed N] [--engine tfjs|onnx] [--card-appendix <file.md>]
+       tsx packages/train/src/cli.ts --card --out <folder> [--card-appendix <file.md>]     (rewrite the README.md model card only)
 
 Trains a GPT-2-layout model on the back-copy task (or byte-level text) with TensorFlow.js (--engine tfjs,
 the default and reference) or ONNX Runtime (--engine onnx: model-io's forward, its backward graph and
@@ -22,6 +22,7 @@ async function main(): Promise<void> {
       seed: { type: 'string' },
       engine: { type: 'string' },
       card: { type: 'boolean', default: false },
+      'card-appendix': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -29,9 +30,18 @@ async function main(): Promise<void> {
     console.log(USAGE);
     return;
   }
+  const appendixPath = values['card-appendix'];
+  let cardAppendix: string | undefined;
+  if (appendixPath !== undefined) {
+    try {
+      cardAppendix = readFileSync(appendixPath, 'utf8');
+    } catch (err) {
+      throw new Error(`cannot read --card-appendix ${appendixPath}: ${(err as Error).message}`);
+    }
+  }
   if (values.card) {
     if (!values.out) throw new Error(`--card needs --out <folder>\n${USAGE}`);
-    rewriteModelCard(values.out);
+    rewriteModelCard(values.out, cardAppendix);
     return;
   }
   if (!values.config || !values.out) throw new Error(`--config and --out are required\n${USAGE}`);
@@ -51,7 +61,7 @@ async function main(): Promise<void> {
   }
   const engine = values.engine === undefined ? {} : { engine: values.engine as TrainConfigInput['engine'] };
   const config = normaliseTrainConfig({ ...input, ...overrides, ...engine }, values.engine === undefined ? values.config : `${values.config} (with --engine)`);
-  await runTraining(config, { outDir: values.out, resume: values.resume });
+  await runTraining(config, { outDir: values.out, resume: values.resume, cardAppendix });
 }
 
 main().catch((err: unknown) => {

@@ -1,5 +1,4 @@
 export { useBackend, type BackendName } from './engine/backend.js';
-export { matmul, conv1d, layerNorm, rmsNorm, geluErf, geluTanh } from './engine/ops.js';
 export {
   DEFAULT_MODEL_CONFIG,
   GPT2_VARIANT,
@@ -17,14 +16,16 @@ export {
   type PositionEncoding,
 } from './model/config.js';
 export { disposeParams, initParams, numParameters, parameterSpecs, paramValues, type ModelParams, type ParamSpec } from './model/params.js';
-export { forward, languageModelLoss, type CaptureOptions, type ForwardResult } from './model/forward.js';
+export { archOf } from './model/config.js';
+export { forward, languageModelLoss, type CaptureOptions, type ForwardResult } from './model/tfjs-forward.js';
+export { fixedPositionTable, trainerWeights, type WeightHandles } from './model/weights.js';
 export { fromHfTensors, loadModelFolder, loadModelValues, saveModelFolder, saveModelValues, toHfTensors, type SaveModelOptions } from './model/checkpoint.js';
 export { BOS_TOKEN, symbolName, tokenizerConfigJson, wordLevelTokenizerJson } from './model/tokenizer.js';
-export { AdamW, DEFAULT_ADAMW, type AdamWConfig, type AdamWState } from './optim/adamw.js';
+export { AdamW, DEFAULT_ADAMW, PARAM_GROUPS, paramGroup, weightDecayOf, type AdamWConfig, type AdamWState, type ParamGroupName } from './optim/adamw.js';
 export { learningRateAt, type ScheduleConfig } from './optim/schedule.js';
-export { evaluate, EvalAccumulator, EVAL_SINK_EPS, evalRows, type EvalChunk, type EvalRecord, type EvalSet } from './eval/evaluate.js';
-export { normaliseTrainConfig, TRAIN_ENGINES, type BackcopyDataConfig, type TrainConfig, type TrainConfigInput, type TrainEngine } from './training/config.js';
-export { applyFirstTokenPolicy, type FirstTokenPolicy } from './training/first-token.js';
+export { evaluate, EvalAccumulator, EVAL_SINK_EPS, evalRows, lossWeights, type EvalChunk, type EvalRecord, type EvalSet } from './eval/evaluate.js';
+export { normaliseTrainConfig, TRAIN_ENGINES, type RowPolicyConfig, type BackcopyDataConfig, type TrainConfig, type TrainConfigInput, type TrainEngine } from './training/config.js';
+export { applyFirstTokenPolicy, applyFixedToken, type FirstTokenPolicy } from './training/first-token.js';
 export { Trainer, type StepResult } from './training/trainer.js';
 export { hasCheckpoint, loadCheckpoint, openCheckpoint, readCheckpoint, saveCheckpoint, RESUME_DIR, type CheckpointSource, type RunState } from './training/checkpoint-state.js';
 export { createTrainingEngine, type TrainingEngine } from './training/engine.js';

@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { readSafetensors } from '@sinkscope/model-io';
 import { checkReadmeRow, parityOutDir, PARITY_TOLERANCE, readReadme, summarizeParity, writeParityFigures } from '@sinkscope/model-io/testing';
 import { useBackend } from '../src/engine/backend.js';
-import { forward } from '../src/model/forward.js';
+import { forward } from '../src/model/tfjs-forward.js';
 import { loadModelFolder } from '../src/model/checkpoint.js';
 import { disposeParams } from '../src/model/params.js';
 import { HF_FIXTURES } from './fixture-path.js';

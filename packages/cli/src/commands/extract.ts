@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { resolveHooks, writeSafetensors, type HookName, type HostArray, type TensorToWrite } from '@sinkscope/model-io';
+import { hookRows, resolveHooks, writeSafetensors, type HookName, type HostArray, type TensorToWrite } from '@sinkscope/model-io';
 import { CliError } from '../cli-error.js';
 import { ENGINE_FLAGS_USAGE, loadModelRun, MODEL_INPUT_OPTIONS, modelRunInput } from '../model-flags.js';
 import { info, progress } from '../progress.js';
@@ -9,16 +9,18 @@ export const extractUsage =
 
 /**
  * Copy sequence b of a chunk's output (padded to the chunk's own length) into row `row` of the
- * whole job's tensor (padded to the longest sequence): [B,T,...] hooks, and [B,H,T,T] patterns.
+ * whole job's tensor (padded to the longest sequence): [B,T,...] hooks, and per-head [B,H,T,keys]
+ * maps (attention patterns, keys = T; an attention slot's weights, keys = 1).
  */
 function placeSequence(dst: { shape: number[]; data: Float32Array }, row: number, src: HostArray, b: number, len: number, isPattern: boolean): void {
   if (isPattern) {
-    const [, heads, tDst] = dst.shape;
-    const tSrc = src.shape[2];
+    const [, heads, tDst, kDst] = dst.shape;
+    const [, , tSrc, kSrc] = src.shape;
+    const keys = Math.min(len, kSrc);
     for (let h = 0; h < heads; h++)
       for (let q = 0; q < len; q++) {
-        const from = ((b * heads + h) * tSrc + q) * tSrc;
-        dst.data.set(src.data.subarray(from, from + len), ((row * heads + h) * tDst + q) * tDst);
+        const from = ((b * heads + h) * tSrc + q) * kSrc;
+        dst.data.set(src.data.subarray(from, from + keys), ((row * heads + h) * tDst + q) * kDst);
       }
     return;
   }
@@ -57,13 +59,15 @@ export async function extract(argv: string[]): Promise<number> {
       const chunk = input.sequences.slice(start, start + batchSize);
       const out = await model.run(chunk, { capture: hooks });
       for (const [name, t] of out) {
+        const perHead = /attn\.hook_(pattern|slot)$/.test(name);
+        const rows = hookRows(model.arch, name, seqLen); // a sink-token model has one row more inside its blocks
         let buf = buffers.get(name);
         if (!buf) {
-          const shape = name.endsWith('hook_pattern') ? [batch, t.shape[1], seqLen, seqLen] : [batch, seqLen, ...t.shape.slice(2)];
+          const shape = perHead ? [batch, t.shape[1], rows, name.endsWith('hook_slot') ? 1 : rows] : [batch, rows, ...t.shape.slice(2)];
           buf = { shape, data: new Float32Array(shape.reduce((a, b) => a * b, 1)) };
           buffers.set(name, buf);
         }
-        chunk.forEach((seq, b) => placeSequence(buf!, start + b, t, b, seq.length, name.endsWith('hook_pattern')));
+        chunk.forEach((seq, b) => placeSequence(buf!, start + b, t, b, hookRows(model.arch, name, seq.length), perHead));
       }
       progress('extract', Math.min(start + batchSize, batch), batch, 'sequences');
     }

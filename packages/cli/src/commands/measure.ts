@@ -62,14 +62,14 @@ export async function measure(argv: string[]): Promise<number> {
       sinkRate: sink.sinkRate,
       sinkRateOfMeanAlpha: sink.sinkRateOfMeanAlpha,
       heads: sink.perHead.meanAlpha,
-      layers: sink.perLayer.rate.map((rate, layer) => ({
-        layer,
+      layers: sink.perLayer.rate.map((rate, j) => ({
+        layer: r.attentionLayers[j],
         sinkRate: rate,
-        meanAlpha: sink.perLayer.meanAlpha[layer],
-        mixingScore: finite(attention[layer].mixing),
-        identityScore: finite(attention[layer].identity),
-        prevTokenScore: finite(attention[layer].prevToken),
-        bosScore: finite(attention[layer].bos),
+        meanAlpha: sink.perLayer.meanAlpha[j],
+        mixingScore: finite(attention[j].mixing),
+        identityScore: finite(attention[j].identity),
+        prevTokenScore: finite(attention[j].prevToken),
+        bosScore: finite(attention[j].bos),
       })),
       hiddenStates: norms.map((n, i) => ({
         index: i,

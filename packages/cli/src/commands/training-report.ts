@@ -15,7 +15,8 @@ interface EvalRecord {
   step: number;
   loss: number;
   sinkRate: number;
-  perLayerSinkRate: number[];
+  /** null for a block without attention. */
+  perLayerSinkRate: (number | null)[];
   normRatio: number[];
   entropyNormalized: number[];
 }
@@ -34,7 +35,7 @@ export function trainingRows(run: string, records: readonly EvalRecord[]): Recor
       loss: r.loss,
       sink_rate: r.sinkRate,
       layer: l,
-      layer_sink_rate: s,
+      layer_sink_rate: s ?? NaN, // a block without attention has no Sink_1
       norm_ratio: r.normRatio[l + 1],
       entropy_normalized: r.entropyNormalized[l + 1],
     })),

@@ -81,6 +81,10 @@ const bigramBackcopySource = z.strictObject({
   triggersPerGroup: z.number().int().min(1).optional(),
   successorsPerToken: z.number().int().min(1).optional(),
   triggerProb: z.number().min(0).max(1).optional(),
+  firstToken: z
+    .enum(['bos', 'random'])
+    .optional()
+    .describe('What the model read at position 0 in training (the trainer\'s data.firstToken): bos (default), or random = a uniformly random ordinary token instead of BOS, drawn as the trainer\'s held-out rows.'),
 });
 
 const multipleChoiceSource = z.strictObject({

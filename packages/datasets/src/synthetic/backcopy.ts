@@ -183,6 +183,20 @@ export function backcopyTrainingBatch(world: BackcopyWorld, trainSeed: number, s
   return sampleBatch(world, new SeededRandom(STREAM_BATCH, world.taskSeed, trainSeed, step), count, length);
 }
 
+/** Seed-stream tag of random first tokens (the row policy `firstToken: "random"`). */
+export const FIRST_TOKEN_STREAM = 0xf1;
+
+/**
+ * Seed words of the uniformly random ordinary first tokens that replace BOS in held-out rows drawn
+ * with `seed` (the row policy `firstToken: "random"`): the trainer's held-out set (seed
+ * BACKCOPY_HELD_OUT_SEED) and the `bigram-backcopy` eval set with `firstToken: "random"` draw them
+ * from the same stream, so that eval set with the held-out seed is the trainer's held-out set.
+ */
+export function heldOutFirstTokenSeedWords(seed: number = BACKCOPY_HELD_OUT_SEED): number[] {
+  checkSeed('seed', seed);
+  return seed === BACKCOPY_HELD_OUT_SEED ? [FIRST_TOKEN_STREAM, 0xe7a1] : [FIRST_TOKEN_STREAM, 0xe7a1, seed];
+}
+
 /** The fixed held-out set: `count` sequences from BACKCOPY_HELD_OUT_SEED, the same at every call. */
 export function backcopyHeldOutSet(world: BackcopyWorld, count = 100, length = BACKCOPY_SEQUENCE_LENGTH, seed = BACKCOPY_HELD_OUT_SEED): BackcopyBatch {
   checkSeed('seed', seed);

@@ -39,7 +39,7 @@ export async function loadTfjsExtractionModel(dir: string, backend?: BackendName
     run: async (batch, options = {}) => {
       const lengths = batch.map((s) => s.length);
       const ragged = lengths.some((n) => n !== lengths[0]);
-      const interventions = options.interventions?.length ? tfInterventionMap(options.interventions, ragged ? lengths : undefined) : undefined;
+      const interventions = options.interventions?.length ? tfInterventionMap(options.interventions, ragged ? lengths : undefined, model.arch) : undefined;
       const out = model.run(batch, { ...(options.capture ? { capture: options.capture } : {}), ...(interventions ? { interventions } : {}) });
       assertFiniteActivations(model.arch, out, lengths, dir); // NaN/Inf never reaches a metric
       return out;

@@ -1,5 +1,5 @@
 import type { HostArray } from '../host-array.js';
-import { hookNames, type BlockHook, type HookName } from '../hooks.js';
+import { hookNames, hookRows, type BlockHook, type HookName } from '../hooks.js';
 import type { ArchSpec } from '../arch-spec.js';
 
 /**
@@ -30,6 +30,7 @@ const FORWARD_RANK: Record<BlockHook, number> = {
   'attn.hook_k': 2,
   'attn.hook_v': 3,
   'attn.hook_pattern': 4,
+  'attn.hook_slot': 4.5,
   hook_attn_out: 5,
   hook_resid_mid: 6,
   'mlp.hook_router_probs': 7,
@@ -68,7 +69,8 @@ export function assertFiniteActivations(arch: ArchSpec, outputs: ReadonlyMap<Hoo
   for (const hook of hooksInForwardOrder(arch)) {
     const t = outputs.get(hook);
     if (t === undefined) continue;
-    const found = hook.endsWith('attn.hook_pattern') ? firstNonFinitePattern(t, lengths) : firstNonFiniteTokens(t, lengths);
+    const rows = lengths.map((n) => hookRows(arch, hook, n)); // a sink-token model has one row more inside its blocks
+    const found = /attn\.hook_(pattern|slot)$/.test(hook) ? firstNonFinitePattern(t, rows) : firstNonFiniteTokens(t, rows);
     if (found === undefined) continue;
     const layer = layerOfHook(hook, arch.nLayers);
     throw new NonFiniteActivationError(
@@ -105,14 +107,15 @@ function firstNonFiniteTokens(t: HostArray, lengths: readonly number[]): Found |
   return undefined;
 }
 
+/** [B,H,T,keys]: attention patterns (keys = T) and an attention slot's weights (keys = 1). */
 function firstNonFinitePattern(t: HostArray, lengths: readonly number[]): Found | undefined {
-  const [batch, heads, seqLen] = t.shape;
+  const [batch, heads, seqLen, keys] = t.shape;
   for (let b = 0; b < batch; b++) {
     const n = Math.min(lengths[b] ?? seqLen, seqLen);
     for (let h = 0; h < heads; h++) {
       for (let q = 0; q < n; q++) {
-        const row = ((b * heads + h) * seqLen + q) * seqLen;
-        for (let k = 0; k < n; k++) {
+        const row = ((b * heads + h) * seqLen + q) * keys;
+        for (let k = 0; k < Math.min(n, keys); k++) {
           const v = t.data[row + k];
           if (!Number.isFinite(v)) return { sequence: b, position: q, value: v, detail: `, head ${h}, key ${k}` };
         }

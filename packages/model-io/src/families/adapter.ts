@@ -19,6 +19,7 @@ export interface FamilyAdapter {
   /** One line for `sinkscope inspect` and error messages. */
   readonly summary: string;
   archFromConfig(config: ConfigReader): ArchSpec;
+  /** The token table, a learned (or fixed) position table, an embedding norm, a learnable sink token [d] (ArchSpec.sinkToken). */
   embeddings(arch: ArchSpec, r: WeightReader): EmbeddingWeights<HostArray>;
   layer(arch: ArchSpec, r: WeightReader, layer: number): LayerWeights<HostArray>;
   head(arch: ArchSpec, r: WeightReader): { lnFinal: Norm<HostArray>; lmHead: Linear<HostArray> };

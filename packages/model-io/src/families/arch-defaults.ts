@@ -84,6 +84,48 @@ export function archSpec(c: ConfigReader, modelType: string, sizes: ArchSizes, f
   };
 }
 
+/**
+ * ArchSpec's optional variant fields (Gu et al.'s sink-emergence variants, `model_type: "sinkscope"`)
+ * and what their absence means: the standard block every other family has.
+ */
+export const ARCH_VARIANT_DEFAULTS = {
+  normPlacement: 'pre',
+  attentionOp: 'softmax',
+  sinkToken: false,
+  attentionFreeLayers: [] as readonly number[],
+  mlpFreeLayers: [] as readonly number[],
+} as const satisfies Partial<ArchSpec>;
+
+/** Whether block `layer` has an attention sublayer. */
+export function hasAttention(arch: ArchSpec, layer: number): boolean {
+  return !(arch.attentionFreeLayers ?? ARCH_VARIANT_DEFAULTS.attentionFreeLayers).includes(layer);
+}
+
+/** Blocks (0-based) that have attention, in order: the layers whose patterns every Sink_1 reads. */
+export function attentionLayers(arch: ArchSpec): number[] {
+  return Array.from({ length: arch.nLayers }, (_, l) => l).filter((l) => hasAttention(arch, l));
+}
+
+/** Whether block `layer` has an MLP sublayer. */
+export function hasMlp(arch: ArchSpec, layer: number): boolean {
+  return !(arch.mlpFreeLayers ?? ARCH_VARIANT_DEFAULTS.mlpFreeLayers).includes(layer);
+}
+
+/** Rows the blocks see before a sequence's first token: 1 with a learnable sink token, else 0. */
+export function sinkRows(arch: ArchSpec): number {
+  return (arch.sinkToken ?? ARCH_VARIANT_DEFAULTS.sinkToken) ? 1 : 0;
+}
+
+/**
+ * Whether every causal row of the attention pattern (keys 0..t of query t) sums to 1: softmax or
+ * normalised attention without an extra slot and without a prefix-LM mask. Raw sigmoid weights do
+ * not, nor the real keys' share when a slot takes the rest, nor a prefix query's causal keys when it
+ * also sees later prefix keys.
+ */
+export function patternRowsSumToOne(arch: ArchSpec): boolean {
+  return (arch.attentionOp ?? ARCH_VARIANT_DEFAULTS.attentionOp) !== 'sigmoid' && arch.attentionSlot === undefined && !arch.prefixLength;
+}
+
 /** `fields` without the keys whose value is undefined (an absent optional feature stays absent). */
 function withoutUndefined<X extends object>(fields: X): X {
   return Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)) as X;

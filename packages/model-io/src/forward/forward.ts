@@ -1,5 +1,6 @@
 import { sublayerNormsOf, type ArchSpec, type RotaryScheme } from '../arch-spec.js';
-import type { EmbeddingWeights, LayerWeights, MlpWeights, ModelWeights, Norm } from '../weights.js';
+import { hasAttention, hasMlp, sinkRows } from '../families/arch-defaults.js';
+import type { EmbeddingWeights, LayerWeights, Linear, MlpWeights, ModelWeights, Norm } from '../weights.js';
 import type { AttentionScores, ForwardOps } from './ops.js';
 import { alibiSlopes, rotaryDependsOnLength } from './position-tables.js';
 
@@ -18,6 +19,7 @@ export function embed<T, W>(ops: ForwardOps<T, W>, arch: ArchSpec, w: EmbeddingW
     // Bloom: word_embeddings_layernorm; its output is hidden_states[0] (blocks.0.hook_resid_pre)
     x = ops.norm(x, required(w.embedNorm, 'an embedding norm'), arch.norm.kind, arch.norm.eps);
   }
+  if (arch.sinkToken) x = ops.prependRow(x, required(w.sinkToken, 'a learnable sink token')); // [B,1+T,d], no position of its own
   return x;
 }
 
@@ -40,14 +42,31 @@ export function positionsDependOnBatchLength(arch: ArchSpec): boolean {
   return [arch.positional.kind === 'rotary' ? arch.positional : undefined, arch.localRotary].some((r) => r !== undefined && rotaryDependsOnLength(r));
 }
 
-/** How layer `l` forms its attention scores (scale, window, ALiBi, soft-cap). */
+/** How layer `l` forms its attention scores and weights (scale, window, ALiBi, soft-cap, operation, prefix-LM, sink rows). */
 function attentionScores(arch: ArchSpec, l: number): AttentionScores {
   return {
     scale: arch.attnScale,
     ...(isSlidingLayer(arch, l) ? { slidingWindow: arch.slidingWindow } : {}),
     ...(arch.positional.kind === 'alibi' ? { alibiSlopes: alibiSlopes(arch.nHeads) } : {}),
     ...(arch.softCap?.attention !== undefined ? { softCap: arch.softCap.attention } : {}),
+    ...(arch.attentionOp !== undefined ? { op: arch.attentionOp } : {}),
+    ...(arch.prefixLength !== undefined ? { prefixLength: arch.prefixLength } : {}),
+    ...(arch.sinkToken ? { sinkRows: sinkRows(arch) } : {}),
   };
+}
+
+/**
+ * Attention weights and output with one extra key/value slot (Gu et al. 2025, sec. 7.1): the slot
+ * competes with the real keys for each query's weight; its value v* joins the output (k-only: v* = 0).
+ */
+function slottedAttention<T, W>(ops: ForwardOps<T, W>, arch: ArchSpec, w: LayerWeights<W>, l: number, q: T, k: T, v: T, o: Linear<W>): T {
+  const p = `blocks.${l}.attn` as const;
+  const slot = arch.attentionSlot;
+  const weights = ops.slottedAttentionPattern(q, k, attentionScores(arch, l), slot === 'v' ? undefined : required(w.slotKey, 'an attention slot key'));
+  const pattern = ops.hook(`${p}.hook_pattern`, weights.pattern); // [B,H,T,T]
+  const slotWeight = ops.hook(`${p}.hook_slot`, weights.slot); // [B,H,T,1]
+  const z = ops.attend(pattern, v); // [B,T,H*hd]
+  return ops.linear(slot === 'k' ? z : ops.add(z, ops.attendSlot(slotWeight, required(w.slotValue, 'an attention slot value'))), o);
 }
 
 function attention<T, W>(ops: ForwardOps<T, W>, arch: ArchSpec, w: LayerWeights<W>, l: number, h: T): T {
@@ -55,8 +74,9 @@ function attention<T, W>(ops: ForwardOps<T, W>, arch: ArchSpec, w: LayerWeights<
   const { kind, eps } = arch.norm;
   const scheme = rotaryOf(arch, l);
   const rope = (x: T): T => (scheme ? ops.rotary(x, scheme) : x);
-  let q = ops.linear(h, w.q); // [B,T,H*hd]
-  let k = ops.linear(h, w.k); // [B,T,Hkv*hd]
+  const [wq, wk, wv, wo] = [w.q, w.k, w.v, w.o].map((x) => required(x, `attention of block ${l}`));
+  let q = ops.linear(h, wq); // [B,T,H*hd]
+  let k = ops.linear(h, wk); // [B,T,Hkv*hd]
   // OLMo 2: q_norm / k_norm over the whole projection, before the head split
   if (arch.qkNorm === 'projection') [q, k] = [ops.norm(q, required(w.qNorm, 'q norm'), kind, eps), ops.norm(k, required(w.kNorm, 'k norm'), kind, eps)];
   q = ops.splitHeads(q, arch.nHeads, arch.headDim); // [B,T,H,hd]
@@ -65,9 +85,10 @@ function attention<T, W>(ops: ForwardOps<T, W>, arch: ArchSpec, w: LayerWeights<
   if (arch.qkNorm === 'head') [q, k] = [ops.norm(q, required(w.qNorm, 'q norm'), kind, eps), ops.norm(k, required(w.kNorm, 'k norm'), kind, eps)];
   q = ops.hook(`${p}.hook_q`, rope(q));
   k = ops.hook(`${p}.hook_k`, rope(k));
-  const v = ops.hook(`${p}.hook_v`, ops.splitHeads(ops.linear(h, w.v), arch.nKvHeads, arch.headDim)); // [B,T,Hkv,hd]
+  const v = ops.hook(`${p}.hook_v`, ops.splitHeads(ops.linear(h, wv), arch.nKvHeads, arch.headDim)); // [B,T,Hkv,hd]
+  if (arch.attentionSlot) return slottedAttention(ops, arch, w, l, q, k, v, wo);
   const pattern = ops.hook(`${p}.hook_pattern`, ops.attentionPattern(q, k, attentionScores(arch, l))); // [B,H,T,T]
-  return ops.linear(ops.attend(pattern, v), w.o); // [B,T,H*hd] -> [B,T,d]
+  return ops.linear(ops.attend(pattern, v), wo); // [B,T,H*hd] -> [B,T,d]
 }
 
 function denseMlp<T, W>(ops: ForwardOps<T, W>, arch: ArchSpec, w: MlpWeights<W>, h: T): T {
@@ -77,6 +98,25 @@ function denseMlp<T, W>(ops: ForwardOps<T, W>, arch: ArchSpec, w: MlpWeights<W>,
     return ops.linear(hidden, w.down); // [B,T,d]
   }
   return ops.linear(ops.activation(ops.linear(h, w.up), act), w.down); // [B,T,d]
+}
+
+/**
+ * A sequential block of the sink-emergence variants: post-norm (x = norm(x + f(x)), Vaswani et al.
+ * 2017) and/or without its attention or MLP sublayer (the sublayer and its hooks are absent).
+ */
+function variantBlock<T, W>(ops: ForwardOps<T, W>, arch: ArchSpec, w: LayerWeights<W>, l: number, input: T): T {
+  const b = `blocks.${l}` as const;
+  if (arch.residual !== 'sequential') throw new Error(`block ${l}: post-norm and blocks without attention or MLP need the sequential residual layout`);
+  const { kind, eps } = arch.norm;
+  const post = arch.normPlacement === 'post';
+  const sublayer = (x: T, norm: LayerWeights<W>['ln1'], f: (h: T) => T): T => {
+    const n = required(norm, `block ${l}'s norm`);
+    return post ? ops.norm(ops.add(x, f(x)), n, kind, eps) : ops.add(x, f(ops.norm(x, n, kind, eps)));
+  };
+  let x = ops.hook(`${b}.hook_resid_pre`, input); // [B,T,d]
+  if (hasAttention(arch, l)) x = ops.hook(`${b}.hook_resid_mid`, sublayer(x, w.ln1, (h) => ops.hook(`${b}.hook_attn_out`, attention(ops, arch, w, l, h))));
+  if (hasMlp(arch, l)) x = sublayer(x, w.ln2, (h) => ops.hook(`${b}.hook_mlp_out`, mlp(ops, arch, w, l, h)));
+  return ops.hook(`${b}.hook_resid_post`, x); // [B,T,d]
 }
 
 /**
@@ -104,6 +144,7 @@ function mlp<T, W>(ops: ForwardOps<T, W>, arch: ArchSpec, w: LayerWeights<W>, l:
 }
 
 export function block<T, W>(ops: ForwardOps<T, W>, arch: ArchSpec, w: LayerWeights<W>, l: number, input: T): T {
+  if (arch.normPlacement === 'post' || !hasAttention(arch, l) || !hasMlp(arch, l)) return variantBlock(ops, arch, w, l, input);
   const b = `blocks.${l}` as const;
   const { kind, eps } = arch.norm;
   const norms = sublayerNormsOf(arch);
@@ -140,7 +181,8 @@ export function block<T, W>(ops: ForwardOps<T, W>, arch: ArchSpec, w: LayerWeigh
 
 export function head<T, W>(ops: ForwardOps<T, W>, arch: ArchSpec, w: Pick<ModelWeights<W>, 'lnFinal' | 'lmHead'>, x: T): T {
   const normalized = ops.hook('ln_final.hook_normalized', ops.norm(x, w.lnFinal, arch.norm.kind, arch.norm.eps)); // [B,T,d]
-  const logits = ops.linear(normalized, w.lmHead); // [B,T,V]
+  const tokens = arch.sinkToken ? ops.dropRows(normalized, sinkRows(arch)) : normalized; // the sink token predicts nothing
+  const logits = ops.linear(tokens, w.lmHead); // [B,T,V]
   // Gemma 2: final_logit_softcapping
   return ops.hook('logits', arch.softCap?.logits !== undefined ? ops.softCap(logits, arch.softCap.logits) : logits);
 }

@@ -1,8 +1,8 @@
-import type { Activation, NormKind, RotaryScheme } from '../arch-spec.js';
+import type { Activation, AttentionOp, NormKind, RotaryScheme } from '../arch-spec.js';
 import type { HookName } from '../hooks.js';
 import type { Linear, Norm } from '../weights.js';
 
-/** How one layer's attention scores are formed from q.k before the causal softmax. */
+/** How one layer's attention scores are formed from q.k and turned into weights. */
 export interface AttentionScores {
   /** Multiplier on q.k (1/sqrt(head_dim) in most families). */
   readonly scale: number;
@@ -13,6 +13,12 @@ export interface AttentionScores {
    * bloom `baddbmm(alibi, q, k^T, alpha=1/sqrt(hd))`: the bias is not scaled).
    */
   readonly alibiSlopes?: readonly number[];
+  /** Weights from scores (default softmax; ArchSpec.attentionOp). */
+  readonly op?: AttentionOp;
+  /** Prefix-LM: rows 0..prefixLength-1 of the real tokens also see each other (ArchSpec.prefixLength). */
+  readonly prefixLength?: number;
+  /** Leading rows every query sees (a learnable sink token: 1); the real tokens follow them. */
+  readonly sinkRows?: number;
   /** Gemma 2 soft-capping cap * tanh(s / cap) of the scaled (and biased) scores, before the mask. */
   readonly softCap?: number;
 }
@@ -39,12 +45,25 @@ export interface ForwardOps<T, W> {
   /** Half-split rotary on the first `rotaryDim` dims of each head of [B,T,heads,hd], positions 0..T-1 (rotaryTables). */
   rotary(x: T, scheme: RotaryScheme): T;
   /**
-   * Causal softmax attention probabilities [B,H,T,T] from q [B,T,H,hd] and k [B,T,Hkv,hd]
-   * (kv head j serves query heads j*g..(j+1)*g-1), scores formed as `scores` says, padding keys masked.
+   * Causal attention weights [B,H,T,T] (softmax probabilities unless `scores.op` says otherwise) from
+   * q [B,T,H,hd] and k [B,T,Hkv,hd] (kv head j serves query heads j*g..(j+1)*g-1), scores formed as
+   * `scores` says, padding keys masked.
    */
   attentionPattern(q: T, k: T, scores: AttentionScores): T;
   /** pattern [B,H,T,T] x v [B,T,Hkv,hd] -> [B,T,H*hd] */
   attend(pattern: T, v: T): T;
+  /**
+   * Attention with one extra key slot every query sees (ArchSpec.attentionSlot), weights formed over
+   * [slot, keys] as `scores` says; `slotKey` [H*hd] is the slot's key (undefined: a zero key).
+   * Returns the real keys' weights [B,H,T,T] and the slot's [B,H,T,1].
+   */
+  slottedAttentionPattern(q: T, k: T, scores: AttentionScores, slotKey: W | undefined): { pattern: T; slot: T };
+  /** The slot's value in each head's output: slot [B,H,T,1] x v* [H*hd] -> [B,T,H*hd]. */
+  attendSlot(slot: T, slotValue: W): T;
+  /** A learned row [d] prepended to every sequence: [B,T,d] -> [B,1+T,d] (ArchSpec.sinkToken). */
+  prependRow(x: T, row: W): T;
+  /** Drop the first `count` rows: [B,count+T,...] -> [B,T,...]. */
+  dropRows(x: T, count: number): T;
   /** Softmax over the last axis. */
   softmax(x: T): T;
   /** cap * tanh(x / cap), elementwise (Gemma 2's soft-capping). */

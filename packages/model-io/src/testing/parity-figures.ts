@@ -17,7 +17,7 @@ export const PARITY_TOLERANCE = 5e-6;
 export const PARITY_SUITES = {
   tfjs: 'model-io, tfjs engine (wasm backend)',
   onnx: 'model-io, onnx engine (CPU, 1 thread)',
-  train: '@sinkscope/train forward pass (tfjs wasm)',
+  train: '@sinkscope/train: the forward pass through its tfjs training kernels (wasm)',
   tfjsExtra: 'model-io, tfjs engine, hf-extra fixtures (v4.57.1 float64 reference)',
   onnxExtra: 'model-io, onnx engine, hf-extra fixtures',
   onnxStreamingExtra: 'model-io, onnx engine streamed block by block, hf-extra fixtures',

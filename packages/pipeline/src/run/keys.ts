@@ -1,5 +1,5 @@
 import { hashInputs, type JsonValue } from '@sinkscope/artifacts';
-import { hiddenStateHooks, resolveHooks, type ArchSpec, type HookName } from '@sinkscope/model-io';
+import { attentionLayers, hasAttention, hiddenStateHooks, resolveHooks, type ArchSpec, type HookName } from '@sinkscope/model-io';
 import { LAYER_ENTROPY, type MetricsKind } from '../kinds/step-kinds.js';
 import type { PipelineSpec } from '../schema/pipeline-schema.js';
 
@@ -7,11 +7,12 @@ import type { PipelineSpec } from '../schema/pipeline-schema.js';
 export const STEP_CODE_VERSIONS = { extract: 1, metrics: 4, entropy: 2, lens: 1 } as const;
 
 /**
- * The layers whose queries the q-k maps need: the example's, and those of the grid (every layer for
+ * The layers whose queries the q-k maps need: the example's, and those of the grid (every layer with attention for
  * 'alpha-extremes': the heads are chosen once alpha_1 is measured).
  */
 export function qkLayers(spec: PipelineSpec, arch: ArchSpec): number[] {
-  const grid = spec.qkMaps.heads === 'alpha-extremes' ? Array.from({ length: arch.nLayers }, (_, l) => l) : spec.qkMaps.heads.map((h) => h.layer);
+  // alpha-extremes may pick any head of a block with attention (a block without attention has no q)
+  const grid = spec.qkMaps.heads === 'alpha-extremes' ? attentionLayers(arch) : spec.qkMaps.heads.map((h) => h.layer);
   return [...new Set([spec.patternExample.layer, ...grid])].sort((a, b) => a - b);
 }
 
@@ -24,12 +25,16 @@ export function extractHooks(spec: PipelineSpec, arch: ArchSpec): HookName[] {
   const hooks = new Set<HookName>(hiddenStateHooks(arch));
   hooks.add(preFinalNormHook(arch));
   for (let l = 0; l < arch.nLayers; l++) {
+    if (!hasAttention(arch, l)) continue; // a block without attention (MLP only) has no pattern, keys or values
     hooks.add(`blocks.${l}.attn.hook_pattern`);
     hooks.add(`blocks.${l}.attn.hook_k`);
     hooks.add(`blocks.${l}.attn.hook_v`);
   }
   if (spec.patternExample.layer >= arch.nLayers) {
     throw new Error(`field 'patternExample.layer': ${spec.patternExample.layer} does not exist (the model has ${arch.nLayers} layers)`);
+  }
+  if (!hasAttention(arch, spec.patternExample.layer)) {
+    throw new Error(`field 'patternExample.layer': block ${spec.patternExample.layer} of this model has no attention (blocks without attention: ${arch.attentionFreeLayers!.join(', ')})`);
   }
   if (spec.patternExample.head >= arch.nHeads) {
     throw new Error(`field 'patternExample.head': ${spec.patternExample.head} does not exist (the model has ${arch.nHeads} heads)`);
@@ -39,6 +44,7 @@ export function extractHooks(spec: PipelineSpec, arch: ArchSpec): HookName[] {
       if (layer >= arch.nLayers || head >= arch.nHeads) {
         throw new Error(`field 'qkMaps.heads[${i}]': layer ${layer}, head ${head} does not exist (the model has ${arch.nLayers} layers of ${arch.nHeads} heads)`);
       }
+      if (!hasAttention(arch, layer)) throw new Error(`field 'qkMaps.heads[${i}]': block ${layer} of this model has no attention (blocks without attention: ${arch.attentionFreeLayers!.join(', ')})`);
     });
   }
   for (const l of qkLayers(spec, arch)) hooks.add(`blocks.${l}.attn.hook_q`);

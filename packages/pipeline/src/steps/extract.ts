@@ -1,15 +1,26 @@
-import { loadExtractionModel, sequenceHeads, sequencePattern, sequenceRows, type ExtractionModel, type HookName } from '@sinkscope/model-io';
+import { hookRows, loadExtractionModel, sequenceHeads, sequencePattern, sequenceRows, type ArchSpec, type ExtractionModel, type HookName } from '@sinkscope/model-io';
 import { ACTIVATIONS_KIND, ACTIVATIONS_SCHEMA_VERSION, activationsSchema, sequenceBatch, type HookBlock } from '../kinds/activations.js';
 import { contextPlans, shardReceiptEntry, unitLabel } from '../plan/model-plan.js';
 import { artifactMetadata, type PipelineContext } from '../run/context.js';
 import { progressLine } from '../run/progress.js';
 import type { StepReceipt } from '../run/receipt.js';
 
-/** One hook of one sequence as rows of the activations artifact. */
-function hookBlock(hook: HookName, t: { shape: readonly number[]; data: Float32Array }, b: number, len: number): HookBlock {
+/**
+ * One hook of one sequence of `tokens` tokens as rows of the activations artifact (inside the blocks
+ * of a sink-token model a sequence has one row more: `hookRows`).
+ */
+function hookBlock(arch: ArchSpec, hook: HookName, t: { shape: readonly number[]; data: Float32Array }, b: number, tokens: number): HookBlock {
+  const len = hookRows(arch, hook, tokens);
   if (hook.endsWith('hook_pattern')) {
     const heads = t.shape[1];
     return { hook, heads, rows: heads * len, width: len, data: sequencePattern(t, b, len) };
+  }
+  if (hook.endsWith('hook_slot')) {
+    // [B,H,T,1]: each query's weight on the attention slot, as [H, len] rows of width 1
+    const [, heads, tMax] = t.shape;
+    const data = new Float32Array(heads * len);
+    for (let h = 0; h < heads; h++) data.set(t.data.subarray((b * heads + h) * tMax, (b * heads + h) * tMax + len), h * len);
+    return { hook, heads, rows: heads * len, width: 1, data };
   }
   if (t.shape.length === 4) {
     const heads = t.shape[2];
@@ -64,7 +75,7 @@ export async function extractStep(ctx: PipelineContext): Promise<StepReceipt['ar
               const chunk = sequences.slice(start, start + batchSize);
               const captured = await model.run(chunk, { capture: plan.hooks });
               chunk.forEach((seq, b) => {
-                writer.append(sequenceBatch(shard.start + start + b, plan.hooks.map((h) => hookBlock(h, captured.get(h)!, b, seq.length))));
+                writer.append(sequenceBatch(shard.start + start + b, plan.hooks.map((h) => hookBlock(model!.arch, h, captured.get(h)!, b, seq.length))));
               });
               progressLine(label, Math.min(start + batchSize, sequences.length), sequences.length, started);
             }

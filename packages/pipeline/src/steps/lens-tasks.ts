@@ -1,6 +1,6 @@
 import { MULTIPLE_CHOICE, PROBES, buildRecordBatchFromRows } from '@sinkscope/artifacts';
 import { choiceCorrect, probeAccuracy } from '@sinkscope/metrics';
-import { hiddenStateHooks, loadExtractionModel, sequenceRows, type ExtractionModel, type LensHead } from '@sinkscope/model-io';
+import { hiddenStateHooks, loadExtractionModel, sequenceRows, sinkRows, type ExtractionModel, type LensHead } from '@sinkscope/model-io';
 import type { ModelPlan } from '../plan/model-plan.js';
 import { artifactMetadata, type PipelineContext } from '../run/context.js';
 import { progressLine } from '../run/progress.js';
@@ -22,7 +22,10 @@ async function* hiddenStates(model: ExtractionModel, sequences: readonly (readon
   let done = 0;
   for (const batch of batches) {
     const out = await model.run(batch.map((i) => sequences[i]), { capture: hooks });
-    for (const [b, i] of batch.entries()) yield { index: i, xs: hooks.map((h) => sequenceRows(out.get(h)!, b, sequences[i].length)) };
+    // the token rows only: a sink-token model's states hold the sink token's row first
+    const sink = sinkRows(model.arch);
+    const d = model.arch.dModel;
+    for (const [b, i] of batch.entries()) yield { index: i, xs: hooks.map((h) => sequenceRows(out.get(h)!, b, sequences[i].length + sink).subarray(sink * d)) };
     done += batch.length;
     progressLine(label, done, sequences.length, started);
   }

@@ -1,6 +1,6 @@
 import { HEADS, MASSIVE, METRICS_SEQUENCES, NORMS, PATTERN, QK, SINK_SWEEP, buildRecordBatchFromRows, type BatchTarget } from '@sinkscope/artifacts';
 import { HeadNormAccumulator, MassiveActivationAccumulator, NormAccumulator, SinkMeasurements, emergenceLayer, largestJump, massiveActivations, qkDecomposition, type TopActivation } from '@sinkscope/metrics';
-import { hiddenStateHooks } from '@sinkscope/model-io';
+import { attentionLayers, hiddenStateHooks, patternRowsSumToOne } from '@sinkscope/model-io';
 import { readSequenceBatch } from '../kinds/activations.js';
 import { LAYER_METRICS, METRICS_KINDS, SINK_K, type MetricsKind } from '../kinds/step-kinds.js';
 import { contextPlans, datasetOf, unitLabel, type ModelPlan } from '../plan/model-plan.js';
@@ -37,16 +37,23 @@ async function computeMetrics(ctx: PipelineContext, plan: ModelPlan): Promise<Ta
   const s = ctx.spec;
   const name = plan.model.ref.name;
   const label = unitLabel(plan);
-  const sinks = new SinkMeasurements(arch.nLayers, arch.nHeads, {
+  // blocks without attention (ArchSpec.attentionFreeLayers) have no pattern, keys or values: the
+  // per-layer sink measurements and attention scores cover the blocks with attention, reported under
+  // their block index (NaN for the others)
+  const layers = attentionLayers(arch);
+  const attentionIndex = (block: number) => layers.indexOf(block); // -1: no attention (or the embedding)
+  const sinks = new SinkMeasurements(layers.length, arch.nHeads, {
     eps: s.metrics.eps,
     epsSweep: s.metrics.epsSweep,
     ks: s.metrics.ks.filter((k) => k <= s.seqLen),
     seqLenSweep: s.metrics.seqLenSweep.filter((t) => t <= s.seqLen),
     massiveTopK: s.metrics.massiveTopK,
     scoreNormalization: s.metrics.scoreNormalization,
-  });
-  const keyNorms = new HeadNormAccumulator({ layers: arch.nLayers, heads: arch.nKvHeads });
-  const valueNorms = new HeadNormAccumulator({ layers: arch.nLayers, heads: arch.nKvHeads });
+    // a slot's, a raw sigmoid's or a prefix-LM's rows need not sum to 1: alpha is the raw weight on the key
+    ...(patternRowsSumToOne(arch) ? {} : { rowSumTolerance: Infinity }),
+  }, arch.nLayers + 1);
+  const keyNorms = new HeadNormAccumulator({ layers: layers.length, heads: arch.nKvHeads });
+  const valueNorms = new HeadNormAccumulator({ layers: layers.length, heads: arch.nKvHeads });
   const hiddenHooks = hiddenStateHooks(arch);
   // the last block's output before the final norm: Gu et al. plot the last hidden state pre-norm, and
   // the massive-activation test reads residual states only
@@ -54,6 +61,7 @@ async function computeMetrics(ctx: PipelineContext, plan: ModelPlan): Promise<Ta
   const preNorms = new NormAccumulator({ states: 1 });
   const preMassive = new MassiveActivationAccumulator({ states: 1, topK: s.metrics.massiveTopK });
   const exampleQk = new Map<number, { q: Float32Array; k: Float32Array }>();
+  let exampleRows = 0; // the example sequence's rows inside the blocks (tokens, + a sink token's)
   // top-k |activation| per hidden state over all sequences, and the mean median |a|
   const massiveTop: { top: (TopActivation & { sequence: number })[]; medianSum: number }[] = hiddenHooks.map(() => ({ top: [], medianSum: 0 }));
   const ex = s.patternExample;
@@ -71,19 +79,20 @@ async function computeMetrics(ctx: PipelineContext, plan: ModelPlan): Promise<Ta
       return h;
     };
     const T = get(hiddenHooks[0]).rows;
-    const patterns = Array.from({ length: arch.nLayers }, (_, l) => get(`blocks.${l}.attn.hook_pattern`).data);
+    const patterns = layers.map((l) => get(`blocks.${l}.attn.hook_pattern`).data);
     const perSequence = sinks.addPatterns(patterns, T);
     hiddenHooks.forEach((hook, i) => {
       const x = get(hook).data;
       const norms = sinks.addHidden(i, x, T, arch.dModel);
-      const a = i === 0 ? undefined : perSequence.attention[i - 1];
+      const j = attentionIndex(i - 1);
+      const a = j < 0 ? undefined : perSequence.attention[j];
       sequenceRows.push({
         model: name,
         hidden_index: i,
         sequence: seq.sequence,
         first_token_norm: norms.firstTokenNorm,
         other_tokens_mean_norm: norms.otherTokensMeanNorm,
-        sink_rate: i === 0 ? NaN : perSequence.sinkRate[i - 1],
+        sink_rate: j < 0 ? NaN : perSequence.sinkRate[j],
         mixing_score: a?.mixing ?? NaN,
         identity_score: a?.identity ?? NaN,
         prev_token_score: a?.prevToken ?? NaN,
@@ -97,14 +106,15 @@ async function computeMetrics(ctx: PipelineContext, plan: ModelPlan): Promise<Ta
     const pre = get(preNormHook).data;
     preNorms.add(0, pre, T, arch.dModel);
     preMassive.add(0, pre, T, arch.dModel);
-    for (let l = 0; l < arch.nLayers; l++) {
-      keyNorms.add(l, get(`blocks.${l}.attn.hook_k`).data, T, arch.headDim);
-      valueNorms.add(l, get(`blocks.${l}.attn.hook_v`).data, T, arch.headDim);
-    }
+    layers.forEach((l, j) => {
+      keyNorms.add(j, get(`blocks.${l}.attn.hook_k`).data, T, arch.headDim);
+      valueNorms.add(j, get(`blocks.${l}.attn.hook_v`).data, T, arch.headDim);
+    });
     if (seq.sequence === ex.sequence) {
-      const p = patterns[ex.layer];
+      const p = patterns[layers.indexOf(ex.layer)];
       for (let q = 0; q < T; q++)
         for (let k = 0; k <= q; k++) patternRows.push({ model: name, layer: ex.layer, head: ex.head, sequence: ex.sequence, query: q, key: k, weight: p[(ex.head * T + q) * T + k] });
+      exampleRows = T;
       for (const l of qkLayers(s, arch)) exampleQk.set(l, { q: Float32Array.from(get(`blocks.${l}.attn.hook_q`).data), k: Float32Array.from(get(`blocks.${l}.attn.hook_k`).data) });
     }
     progressLine(`metrics ${label}`, ++done, plan.sequences.length, started);
@@ -118,9 +128,11 @@ async function computeMetrics(ctx: PipelineContext, plan: ModelPlan): Promise<Ta
   const [preNorm] = preNorms.result();
   const [preTop] = preMassive.result();
   // q-k maps of the example sequence: the example's (layer, head) and the grid's
-  const grid = qkGridHeads(sink.perHead.meanAlpha, s.qkMaps);
+  // mean alpha per block (no heads for a block without attention, so the grid never picks one)
+  const alphaByBlock = Array.from({ length: arch.nLayers }, (_, l) => (attentionIndex(l) < 0 ? [] : sink.perHead.meanAlpha[attentionIndex(l)]));
+  const grid = qkGridHeads(alphaByBlock, s.qkMaps);
   const maps = [{ layer: ex.layer, head: ex.head }, ...grid].filter((m, i, all) => all.findIndex((o) => o.layer === m.layer && o.head === m.head) === i);
-  const T = plan.sequences[ex.sequence].length;
+  const T = exampleRows;
   for (const { layer, head } of maps) {
     const { q, k } = exampleQk.get(layer)!;
     const kvHead = Math.floor(head / (arch.nHeads / arch.nKvHeads)); // GQA: the kv head serving this query head
@@ -153,12 +165,13 @@ async function computeMetrics(ctx: PipelineContext, plan: ModelPlan): Promise<Ta
       // the residual stream at this state: the state itself, except at L (the final norm's input)
       const last = i === arch.nLayers;
       const residual = last ? preNorm : n;
+      const j = attentionIndex(i - 1);
       return {
         model: name,
         hidden_index: i,
         layer: i - 1,
-        sink_rate: i === 0 ? NaN : sink.perLayer.rate[i - 1],
-        mean_alpha1: i === 0 ? NaN : sink.perLayer.meanAlpha[i - 1],
+        sink_rate: j < 0 ? NaN : sink.perLayer.rate[j],
+        mean_alpha1: j < 0 ? NaN : sink.perLayer.meanAlpha[j],
         first_token_norm: n.firstTokenNorm,
         other_tokens_mean_norm: n.otherTokensMeanNorm,
         norm_ratio: n.normRatio,
@@ -170,13 +183,13 @@ async function computeMetrics(ctx: PipelineContext, plan: ModelPlan): Promise<Ta
         residual_norm_ratio: residual.normRatio,
         residual_top_activation: last ? preTop.topActivation.magnitude : massive[i].topActivation.magnitude,
         residual_median_activation: last ? preTop.meanMedianMagnitude : massive[i].meanMedianMagnitude,
-        mixing_score: i === 0 ? NaN : attention[i - 1].mixing,
-        identity_score: i === 0 ? NaN : attention[i - 1].identity,
-        prev_token_score: i === 0 ? NaN : attention[i - 1].prevToken,
-        bos_score: i === 0 ? NaN : attention[i - 1].bos,
+        mixing_score: j < 0 ? NaN : attention[j].mixing,
+        identity_score: j < 0 ? NaN : attention[j].identity,
+        prev_token_score: j < 0 ? NaN : attention[j].prevToken,
+        bos_score: j < 0 ? NaN : attention[j].bos,
       };
     }),
-    heads: sink.perHead.meanAlpha.flatMap((row, l) => row.map((a, h) => ({ model: name, layer: l, head: h, mean_alpha1: a, sink_rate: sink.perHead.rate[l][h] }))),
+    heads: sink.perHead.meanAlpha.flatMap((row, j) => row.map((a, h) => ({ model: name, layer: layers[j], head: h, mean_alpha1: a, sink_rate: sink.perHead.rate[j][h] }))),
     sink_sweep: sinks.epsValues.flatMap((eps) => sinks.sinkResult(eps).curves.seqLen.map((c) => ({ model: name, eps, seq_len: c.seqLen, sink_rate: c.sinkRate }))),
     sink_k: sink.curves.k.map((c) => ({ model: name, k: c.k, sink_rate: c.sinkRate, mean_alpha: c.meanAlpha })),
     norms: [
@@ -184,7 +197,7 @@ async function computeMetrics(ctx: PipelineContext, plan: ModelPlan): Promise<Ta
       { model: name, layer: arch.nLayers, kind: 'hidden_pre_norm', head: -1, first_token_norm: preNorm.firstTokenNorm, other_tokens_mean_norm: preNorm.otherTokensMeanNorm },
       ...(['key', 'value'] as const).flatMap((kind) => {
         const r = (kind === 'key' ? keyNorms : valueNorms).result();
-        return r.firstTokenNorm.flatMap((row, l) => row.map((f, h) => ({ model: name, layer: l, kind, head: h, first_token_norm: f, other_tokens_mean_norm: r.otherTokensMeanNorm[l][h] })));
+        return r.firstTokenNorm.flatMap((row, j) => row.map((f, h) => ({ model: name, layer: layers[j], kind, head: h, first_token_norm: f, other_tokens_mean_norm: r.otherTokensMeanNorm[j][h] })));
       }),
     ],
     massive: massiveRows,

@@ -3,10 +3,12 @@
 export {
   BACKCOPY_HELD_OUT_SEED,
   BACKCOPY_SEQUENCE_LENGTH,
+  FIRST_TOKEN_STREAM,
   SeededRandom,
   backcopyHeldOutSet,
   backcopyTrainingBatch,
   createBackcopyWorld,
+  heldOutFirstTokenSeedWords,
   type BackcopyBatch,
   type BackcopyWorld,
   type BackcopyWorldOptions,

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
+import { attentionLayers, patternRowsSumToOne, sinkRows } from '@sinkscope/model-io';
 import type { ModelConfig } from '../model/config.js';
-import { forward } from '../model/forward.js';
+import { cachedArch, forward } from '../model/tfjs-forward.js';
 import type { ModelParams } from '../model/params.js';
 import { matrixEntropy } from '@sinkscope/entropy';
 import { NormAccumulator, SinkAccumulator } from '@sinkscope/metrics';
@@ -19,10 +20,11 @@ export interface EvalRecord {
   step: number;
   /** Mean next-token cross-entropy (nats) over all held-out targets. */
   loss: number;
-  /** Model-level Sink_1^0.3: mean over sequences, layers, heads of 1[alpha_1 > 0.3]. */
+  /** Model-level Sink_1^0.3: mean over sequences, layers (with attention), heads of 1[alpha_1 > 0.3]. */
   sinkRate: number;
-  perLayerSinkRate: number[];
-  /** alpha_1 averaged over sequences, [layer][head]. */
+  /** Per block; null for a block without attention. */
+  perLayerSinkRate: (number | null)[];
+  /** alpha_1 averaged over sequences, [layer][head] ([] for a block without attention). */
   meanAlpha: number[][];
   /** ||h_first|| / mean ||h_rest|| per hidden state (embeddings, each block, ln_f output). */
   normRatio: number[];
@@ -30,7 +32,7 @@ export interface EvalRecord {
   entropyNormalized: number[];
   /** Argmax accuracy on copy targets (null when the set has no copy labels). */
   copyAccuracy: number | null;
-  /** With a key/value bias: mean weight on the extra slot per layer (over sequences, heads, queries). */
+  /** With a key/value bias: mean weight on the extra slot per block with attention (over sequences, heads, queries). */
   slotAttention?: number[];
   /**
    * Unnormalised (sigmoid) attention only: Sink_1 on rows divided by their sum, i.e. on the share of
@@ -38,7 +40,7 @@ export interface EvalRecord {
    * Sink_1 of such a model is not a share.
    */
   rowNormalizedSinkRate?: number;
-  rowNormalizedPerLayerSinkRate?: number[];
+  rowNormalizedPerLayerSinkRate?: (number | null)[];
 }
 
 /** One chunk of held-out rows through a forward pass, read back to the host (any engine). */
@@ -47,12 +49,18 @@ export interface EvalChunk {
   readonly targetLogProb: ArrayLike<number>;
   /** argmax of the logits per position, [b, T]. */
   readonly argmax: ArrayLike<number>;
-  /** Attention probabilities per layer, L x [b, H, Tx, Tx]. */
+  /** Attention weights per block with attention (`attentionLayers`), [b, H, Tx, Tx] each. */
   readonly attentions: readonly Float32Array[];
   /** Hidden states (embeddings, each block but the last, ln_f output), (L + 1) x [b, Tx, d]. */
   readonly hidden: readonly Float32Array[];
-  /** With a key/value bias: mean weight on the extra slot per layer over the chunk. */
+  /** With a key/value bias: mean weight on the extra slot per block with attention over the chunk. */
   readonly slotMass?: readonly number[];
+}
+
+/** 1 at the positions whose next-token loss counts: all but a prefix-LM's prefix (position t predicts t + 1, which the prefix sees). */
+export function lossWeights(config: ModelConfig, T: number): Float32Array | undefined {
+  if (config.prefixLength <= 1) return undefined;
+  return Float32Array.from({ length: T }, (_, t) => (t >= config.prefixLength - 1 ? 1 : 0));
 }
 
 /** Rows start..start+b-1 of an eval set as model inputs and next-token targets [b, T]. */
@@ -78,6 +86,8 @@ export const EVAL_SINK_EPS = 0.3;
 export class EvalAccumulator {
   private readonly T: number;
   private readonly Tx: number;
+  private readonly layers: number[];
+  private readonly weights: Float32Array | undefined;
   private readonly unnormalized: boolean;
   private readonly sinks: SinkAccumulator;
   private readonly rowSinks: SinkAccumulator;
@@ -92,18 +102,30 @@ export class EvalAccumulator {
     private readonly config: ModelConfig,
     private readonly set: EvalSet,
   ) {
+    const arch = cachedArch(config);
     const L = config.nLayer;
     const H = config.nHead;
+    this.layers = attentionLayers(arch);
     this.T = set.length - 1;
-    this.Tx = this.T + (config.sinkToken ? 1 : 0); // rows inside the model (a sink token is row 0)
+    this.Tx = this.T + sinkRows(arch); // rows inside the model (a sink token is row 0)
+    this.weights = lossWeights(config, this.T);
     // raw sigmoid rows do not sum to 1, so they are measured as they are and also row-normalised
-    // (|s| / sum |s|, the paper's sec. 7.4 proxy)
+    // (|s| / sum |s|, the paper's sec. 7.4 proxy); with a key/value slot the real keys' weights are
+    // each query's share of attention on them (the slot takes the rest), so alpha_1 stays that share
     this.unnormalized = config.attention === 'sigmoid';
-    this.sinks = new SinkAccumulator({ layers: L, heads: H, eps: [EVAL_SINK_EPS], ks: [1], ...(this.unnormalized ? { rowSumTolerance: Infinity } : {}) });
-    this.rowSinks = new SinkAccumulator({ layers: L, heads: H, eps: [EVAL_SINK_EPS], ks: [1], normalization: 'abs-sum' });
+    const tolerance = patternRowsSumToOne(arch) ? {} : { rowSumTolerance: Infinity };
+    this.sinks = new SinkAccumulator({ layers: this.layers.length, heads: H, eps: [EVAL_SINK_EPS], ks: [1], ...tolerance });
+    this.rowSinks = new SinkAccumulator({ layers: this.layers.length, heads: H, eps: [EVAL_SINK_EPS], ks: [1], normalization: 'abs-sum' });
     this.norms = new NormAccumulator({ states: L + 1 });
     this.entropySum = new Float64Array(L + 1);
-    this.slotSum = new Float64Array(L);
+    this.slotSum = new Float64Array(this.layers.length);
+  }
+
+  /** Per-block values from per-attention-block values (null for a block without attention). */
+  private perBlock<T>(values: readonly T[]): (T | null)[] {
+    const out: (T | null)[] = new Array(this.config.nLayer).fill(null);
+    this.layers.forEach((l, i) => (out[l] = values[i]));
+    return out;
   }
 
   /** Add the outputs of rows start..start+b-1. */
@@ -113,7 +135,7 @@ export class EvalAccumulator {
     const H = this.config.nHead;
     const { targets } = evalRows(set, start, b);
     chunk.slotMass?.forEach((m, l) => (this.slotSum[l] += m * b));
-    for (let i = 0; i < b * T; i++) this.nll -= chunk.targetLogProb[i];
+    for (let i = 0; i < b * T; i++) this.nll -= this.weights ? this.weights[i % T] * chunk.targetLogProb[i] : chunk.targetLogProb[i];
     for (let s = 0; s < b; s++) {
       const patterns = chunk.attentions.map((probs) => probs.subarray(s * H * Tx * Tx, (s + 1) * H * Tx * Tx)); // L x [H, Tx, Tx]
       this.sinks.addSequence(patterns, Tx);
@@ -138,17 +160,18 @@ export class EvalAccumulator {
     const { set, config } = this;
     const sink = this.sinks.result();
     const rowSink = this.unnormalized ? this.rowSinks.result() : undefined;
+    const counted = this.weights ? this.weights.reduce((a, w) => a + w, 0) : this.T;
     return {
       step,
-      loss: this.nll / (set.count * this.T),
+      loss: this.nll / (set.count * counted),
       sinkRate: sink.sinkRate,
-      perLayerSinkRate: sink.perLayer.rate,
-      meanAlpha: sink.perHead.meanAlpha,
+      perLayerSinkRate: this.perBlock(sink.perLayer.rate),
+      meanAlpha: this.perBlock(sink.perHead.meanAlpha).map((a) => a ?? []),
       normRatio: this.norms.result().map((n) => n.normRatio),
       entropyNormalized: Array.from(this.entropySum, (x) => x / set.count),
       copyAccuracy: set.isCopyTarget ? (this.copyTotal > 0 ? this.copyHits / this.copyTotal : null) : null,
       ...(config.kvBias === 'none' ? {} : { slotAttention: Array.from(this.slotSum, (x) => x / set.count) }),
-      ...(rowSink ? { rowNormalizedSinkRate: rowSink.sinkRate, rowNormalizedPerLayerSinkRate: rowSink.perLayer.rate } : {}),
+      ...(rowSink ? { rowNormalizedSinkRate: rowSink.sinkRate, rowNormalizedPerLayerSinkRate: this.perBlock(rowSink.perLayer.rate) } : {}),
     };
   }
 }
@@ -169,7 +192,7 @@ export function evaluate(config: ModelConfig, params: ModelParams, set: EvalSet,
       return {
         targetLogProb: tf.sum(tf.mul(logProbs, oneHotTargets), -1), //                     [b, T]
         argmax: tf.argMax(out.logits, -1), //                                              [b, T]
-        attentions: out.attentions, //                                                     L x [b, H, T, T]
+        attentions: out.attentions, //                                   per block with attention [b, H, T, T]
         hidden: out.hiddenStates, //                                                       (L + 1) x [b, Tx, d]
         slotMass: out.slotAttentions.map((w) => tf.mean(w)), //                            L scalars
       };

@@ -75,7 +75,7 @@ export function fromHfTensors(config: ModelConfig, tensors: ReadonlyMap<string, 
       values.set(spec.name, part);
     }
   }
-  const lmHead = tensors.get('lm_head.weight');
+  const lmHead = config.tieEmbeddings ? tensors.get('lm_head.weight') : undefined;
   if (lmHead) {
     const wte = values.get('transformer.wte.weight')!;
     if (!(lmHead.data instanceof Float32Array) || lmHead.data.length !== wte.length || lmHead.data.some((x, i) => x !== wte[i])) throw new Error(`${where}: 'lm_head.weight' differs from wte; untied heads are not supported`);

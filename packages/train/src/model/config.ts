@@ -1,26 +1,29 @@
+import { ConfigReader, familyFor, type ArchSpec, type AttentionOp, type NormKind, type NormPlacement } from '@sinkscope/model-io';
+
+/**
+ * The trainer's model description: what a train.json `model` block says, in the trainer's words.
+ * It holds no architecture of its own: `toHfConfig` writes it as the checkpoint's config.json and
+ * `archOf` reads that back through model-io's family adapter into the ArchSpec the one forward pass
+ * (model-io's forward.ts, on both engines) runs, so what is trained is what the pipelines load.
+ */
+
 /** Activation of the MLP (Hugging Face `activation_function` names). */
-export type Activation = 'gelu' | 'gelu_new' | 'relu';
+export type Activation = 'gelu' | 'gelu_new' | 'relu' | 'silu';
 
 /** How positions enter the model (Gu et al. 2025, sec. 5). */
 export type PositionEncoding = 'learned' | 'none' | 'sinusoidal' | 'rope' | 'alibi';
-/** Pre-norm (GPT-2: x + f(norm(x))) or post-norm (x = norm(x + f(x)), Vaswani et al.). */
-export type NormPlacement = 'pre' | 'post';
-export type NormKind = 'layernorm' | 'rmsnorm';
-/**
- * Attention operation (Gu et al. 2025, sec. 7, table 4): `softmax`; `sigmoid` = sigmoid(q k^T / sqrt(d_h))
- * without normalisation; `sigmoid_norm` = the same divided by its causal row sum; `elu1` = linear
- * attention with kernel phi(x) = elu(x) + 1, phi(q) phi(k)^T over its causal row sum.
- */
-export type AttentionKind = 'softmax' | 'sigmoid' | 'sigmoid_norm' | 'elu1';
-/** Extra key/value slot every query can attend (Gu et al. 2025, sec. 7): `kv` = learnable k* and v*; `k` = k* with v* = 0. */
-export type KvBias = 'none' | 'kv' | 'k';
+export type { NormKind, NormPlacement };
+/** ArchSpec.attentionOp (Gu et al. 2025, sec. 7, table 4). */
+export type AttentionKind = AttentionOp;
+/** The extra key/value slot (ArchSpec.attentionSlot): `kv`, `k` (v* = 0), `v` (k* = 0), or none. */
+export type KvBias = 'none' | 'kv' | 'k' | 'v';
 
 /**
  * A decoder-only transformer in the Hugging Face GPT-2 layout. Field names mirror `GPT2Config`
  * in camelCase; `toHfConfig` writes the snake_case file.
  */
 export interface ModelConfig {
-  /** Number of token ids (embedding rows; the tied LM head has as many outputs). */
+  /** Number of token ids (embedding rows; the LM head has as many outputs). */
   readonly vocabSize: number;
   /** Rows of the learned position table = longest sequence the model reads. */
   readonly nPositions: number;
@@ -32,7 +35,7 @@ export interface ModelConfig {
   readonly nHead: number;
   /** MLP hidden width; null means 4 * nEmbd (GPT-2's default). */
   readonly nInner: number | null;
-  /** `gelu` = exact erf form (torch default), `gelu_new` = tanh approximation (GPT-2), `relu`. */
+  /** `gelu` = exact erf form (torch default), `gelu_new` = tanh approximation (GPT-2), `relu`, `silu`. */
   readonly activation: Activation;
   /** LayerNorm epsilon (GPT-2: 1e-5). */
   readonly layerNormEpsilon: number;
@@ -54,6 +57,20 @@ export interface ModelConfig {
   readonly kvBias: KvBias;
   /** RoPE base (only with positionEncoding `rope`). */
   readonly ropeTheta: number;
+  /** Gated MLP down(act(gate(x)) * up(x)) (SwiGLU with activation `silu`); default false. */
+  readonly gatedMlp: boolean;
+  /** Biases on the q/k/v/o and MLP projections (GPT-2: true; Llama-style: false). */
+  readonly linearBias: boolean;
+  /** LM head tied to the token embeddings (GPT-2: true); false adds `lm_head.weight` [vocab, d]. */
+  readonly tieEmbeddings: boolean;
+  /** Blocks (0-based) without attention (MLP only). */
+  readonly attentionFreeLayers: readonly number[];
+  /** Blocks (0-based) without MLP. */
+  readonly mlpFreeLayers: readonly number[];
+  /** Prefix-LM mask: the first n positions see each other bidirectionally (0 = plain causal). */
+  readonly prefixLength: number;
+  /** Sliding-window attention: query t sees keys t - w < s <= t (null = full causal). */
+  readonly slidingWindow: number | null;
 }
 
 /** The variant fields and their GPT-2 values. */
@@ -65,11 +82,20 @@ export const GPT2_VARIANT = {
   sinkToken: false,
   kvBias: 'none',
   ropeTheta: 10000,
+  gatedMlp: false,
+  linearBias: true,
+  tieEmbeddings: true,
+  attentionFreeLayers: [],
+  mlpFreeLayers: [],
+  prefixLength: 0,
+  slidingWindow: null,
 } as const satisfies Partial<ModelConfig>;
+
+const VARIANT_KEYS = Object.keys(GPT2_VARIANT) as (keyof typeof GPT2_VARIANT)[];
 
 /** True when the config is plain GPT-2 (a `model_type: "gpt2"` checkpoint). */
 export function isGpt2(config: ModelConfig): boolean {
-  return (Object.keys(GPT2_VARIANT) as (keyof typeof GPT2_VARIANT)[]).every((k) => k === 'ropeTheta' || config[k] === GPT2_VARIANT[k]);
+  return VARIANT_KEYS.every((k) => k === 'ropeTheta' || JSON.stringify(config[k]) === JSON.stringify(GPT2_VARIANT[k]));
 }
 
 export const DEFAULT_MODEL_CONFIG: ModelConfig = {
@@ -91,8 +117,16 @@ export function innerWidth(config: ModelConfig): number {
   return config.nInner ?? 4 * config.nEmbd;
 }
 
+function layerList(where: string, key: string, v: unknown, nLayer: number): void {
+  if (!Array.isArray(v) || v.some((l) => !Number.isInteger(l) || l < 0 || l >= nLayer) || new Set(v).size !== v.length) {
+    throw new Error(`${where}: '${key}' = ${JSON.stringify(v)} must be a list of distinct block indices in 0..${nLayer - 1}`);
+  }
+}
+
 /** Fill defaults and check every field; errors name the field. */
 export function normaliseModelConfig(partial: Partial<ModelConfig>, where = 'model config'): ModelConfig {
+  const unknown = Object.keys(partial).filter((k) => !(k in DEFAULT_MODEL_CONFIG));
+  if (unknown.length > 0) throw new Error(`${where}: unknown field(s) ${unknown.map((k) => `'${k}'`).join(', ')}; valid: ${Object.keys(DEFAULT_MODEL_CONFIG).join(', ')}`);
   const config: ModelConfig = { ...DEFAULT_MODEL_CONFIG, ...partial };
   const positiveInts: (keyof ModelConfig)[] = ['vocabSize', 'nPositions', 'nEmbd', 'nLayer', 'nHead'];
   for (const key of positiveInts) {
@@ -101,18 +135,25 @@ export function normaliseModelConfig(partial: Partial<ModelConfig>, where = 'mod
   }
   if (config.nInner !== null && (!Number.isInteger(config.nInner) || config.nInner < 1)) throw new Error(`${where}: 'nInner' = ${config.nInner} must be a positive integer or null`);
   if (config.nEmbd % config.nHead !== 0) throw new Error(`${where}: 'nEmbd' = ${config.nEmbd} is not divisible by 'nHead' = ${config.nHead}`);
-  if (!['gelu', 'gelu_new', 'relu'].includes(config.activation)) throw new Error(`${where}: 'activation' = ${JSON.stringify(config.activation)} must be one of gelu, gelu_new, relu`);
   const choices: [keyof ModelConfig, readonly unknown[]][] = [
+    ['activation', ['gelu', 'gelu_new', 'relu', 'silu']],
     ['positionEncoding', ['learned', 'none', 'sinusoidal', 'rope', 'alibi']],
     ['normPlacement', ['pre', 'post']],
     ['norm', ['layernorm', 'rmsnorm']],
     ['attention', ['softmax', 'sigmoid', 'sigmoid_norm', 'elu1']],
     ['sinkToken', [true, false]],
-    ['kvBias', ['none', 'kv', 'k']],
+    ['kvBias', ['none', 'kv', 'k', 'v']],
+    ['gatedMlp', [true, false]],
+    ['linearBias', [true, false]],
+    ['tieEmbeddings', [true, false]],
   ];
   for (const [key, valid] of choices) {
     if (!valid.includes(config[key])) throw new Error(`${where}: '${key}' = ${JSON.stringify(config[key])} must be one of ${valid.join(', ')}`);
   }
+  layerList(where, 'attentionFreeLayers', config.attentionFreeLayers, config.nLayer);
+  layerList(where, 'mlpFreeLayers', config.mlpFreeLayers, config.nLayer);
+  if (!Number.isInteger(config.prefixLength) || config.prefixLength < 0) throw new Error(`${where}: 'prefixLength' = ${config.prefixLength} must be a non-negative integer`);
+  if (config.slidingWindow !== null && (!Number.isInteger(config.slidingWindow) || config.slidingWindow < 1)) throw new Error(`${where}: 'slidingWindow' = ${config.slidingWindow} must be a positive integer or null`);
   if (config.positionEncoding === 'rope' && (config.nEmbd / config.nHead) % 2 !== 0) throw new Error(`${where}: RoPE needs an even head size (nEmbd / nHead = ${config.nEmbd / config.nHead})`);
   if (!(config.ropeTheta > 0)) throw new Error(`${where}: 'ropeTheta' = ${config.ropeTheta} must be > 0`);
   if (!(config.layerNormEpsilon > 0)) throw new Error(`${where}: 'layerNormEpsilon' = ${config.layerNormEpsilon} must be > 0`);
@@ -126,9 +167,10 @@ export function normaliseModelConfig(partial: Partial<ModelConfig>, where = 'mod
 /**
  * The `config.json` a `GPT2LMHeadModel` reads (tied embeddings, no dropout at inference). A variant
  * that GPT-2 lacks is written as `model_type: "sinkscope"`: the GPT-2 fields plus the variant fields
- * (documented in packages/train/README.md).
+ * model-io's sinkscope adapter reads (packages/model-io/src/families/sinkscope-trainer.ts).
  */
 export function toHfConfig(config: ModelConfig): Record<string, unknown> {
+  const optional = (include: boolean, fields: Record<string, unknown>) => (include ? fields : {});
   const variant = isGpt2(config)
     ? {}
     : {
@@ -141,6 +183,13 @@ export function toHfConfig(config: ModelConfig): Record<string, unknown> {
         learnable_sink_token: config.sinkToken,
         kv_bias: config.kvBias,
         rope_theta: config.ropeTheta,
+        // written only when set, so the configs of the earlier variants stay as they were
+        ...optional(config.gatedMlp, { gated_mlp: true }),
+        ...optional(!config.linearBias, { linear_bias: false }),
+        ...optional(config.attentionFreeLayers.length > 0, { attention_free_layers: [...config.attentionFreeLayers] }),
+        ...optional(config.mlpFreeLayers.length > 0, { mlp_free_layers: [...config.mlpFreeLayers] }),
+        ...optional(config.prefixLength > 0, { prefix_length: config.prefixLength }),
+        ...optional(config.slidingWindow !== null, { sliding_window: config.slidingWindow }),
       };
   return {
     architectures: ['GPT2LMHeadModel'],
@@ -156,7 +205,7 @@ export function toHfConfig(config: ModelConfig): Record<string, unknown> {
     layer_norm_epsilon: config.layerNormEpsilon,
     bos_token_id: config.bosTokenId,
     eos_token_id: config.eosTokenId,
-    tie_word_embeddings: true,
+    tie_word_embeddings: config.tieEmbeddings,
     scale_attn_weights: true,
     scale_attn_by_inverse_layer_idx: false,
     reorder_and_upcast_attn: false,
@@ -172,19 +221,25 @@ export function toHfConfig(config: ModelConfig): Record<string, unknown> {
 /** Read a GPT-2 (or sinkscope variant) `config.json` (defaults from transformers v4.44.2 `GPT2Config`). */
 export function fromHfConfig(json: Record<string, unknown>, where = 'config.json'): ModelConfig {
   if (json.model_type !== 'gpt2' && json.model_type !== 'sinkscope') throw new Error(`${where}: model_type ${JSON.stringify(json.model_type)} is not "gpt2" or "sinkscope"`);
+  const defined = (fields: Partial<Record<keyof ModelConfig, unknown>>) => Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)) as Partial<ModelConfig>;
   const variant: Partial<ModelConfig> =
     json.model_type === 'sinkscope'
-      ? {
-          positionEncoding: json.position_encoding as PositionEncoding,
-          normPlacement: json.norm_placement as NormPlacement,
-          norm: json.norm_type as NormKind,
-          attention: json.attention_op as AttentionKind,
-          sinkToken: json.learnable_sink_token as boolean,
-          kvBias: json.kv_bias as KvBias,
-          ropeTheta: json.rope_theta as number,
-        }
+      ? defined({
+          positionEncoding: json.position_encoding,
+          normPlacement: json.norm_placement,
+          norm: json.norm_type,
+          attention: json.attention_op,
+          sinkToken: json.learnable_sink_token,
+          kvBias: json.kv_bias,
+          ropeTheta: json.rope_theta,
+          gatedMlp: json.gated_mlp,
+          linearBias: json.linear_bias,
+          attentionFreeLayers: json.attention_free_layers,
+          mlpFreeLayers: json.mlp_free_layers,
+          prefixLength: json.prefix_length,
+          slidingWindow: json.sliding_window,
+        })
       : {};
-  if (json.tie_word_embeddings === false) throw new Error(`${where}: tie_word_embeddings false is not supported (the LM head is tied to wte)`);
   if (json.scale_attn_weights === false || json.scale_attn_by_inverse_layer_idx === true) {
     throw new Error(`${where}: only scale_attn_weights true and scale_attn_by_inverse_layer_idx false are supported`);
   }
@@ -205,8 +260,20 @@ export function fromHfConfig(json: Record<string, unknown>, where = 'config.json
       layerNormEpsilon: num('layer_norm_epsilon', 1e-5),
       bosTokenId: num('bos_token_id', 50256),
       eosTokenId: num('eos_token_id', 50256),
+      ...(json.tie_word_embeddings === false ? { tieEmbeddings: false } : {}),
       ...variant,
     },
     where,
   );
+}
+
+/**
+ * The ArchSpec of a trainer config, from the config.json the checkpoint will carry and the family
+ * adapter the pipelines use (model-io's gpt2 or sinkscope adapter): what both engines train is what
+ * the pipelines load. A variant the shared forward pass cannot run is refused with its message.
+ */
+export function archOf(config: ModelConfig): ArchSpec {
+  const hf = toHfConfig(config);
+  const where = 'model config (as the config.json of the model being trained)';
+  return familyFor(String(hf.model_type), where).archFromConfig(new ConfigReader(where, hf));
 }

@@ -22,7 +22,9 @@ export const QKV = ['q', 'k', 'v'] as const;
 /**
  * Every parameter in a fixed order, with the recipe's init: N(0, 0.02) for matrices and
  * embeddings, N(0, 0.02 / sqrt(2 n_layer)) for the two residual out-projections (GPT-2 paper,
- * sec. 2.3), biases 0, LayerNorm gains 1.
+ * sec. 2.3), biases 0, LayerNorm gains 1. Variants add their tensors in place (a gate before c_fc, an
+ * untied head last) and blocks without attention or MLP lack that sublayer's, so every earlier
+ * variant keeps its init draws.
  */
 export function parameterSpecs(config: ModelConfig, initStd = 0.02): ParamSpec[] {
   const d = config.nEmbd;
@@ -31,6 +33,9 @@ export function parameterSpecs(config: ModelConfig, initStd = 0.02): ParamSpec[]
   const specs: ParamSpec[] = [];
   const matrix = (name: string, shape: number[], std = initStd) => specs.push({ name, shape, std, fill: 0 });
   const constant = (name: string, shape: number[], fill: number) => specs.push({ name, shape, std: 0, fill });
+  const bias = (name: string, size: number) => {
+    if (config.linearBias) constant(name, [size], 0);
+  };
   // RMSNorm has a gain only; LayerNorm a gain and a bias.
   const norm = (name: string) => {
     constant(`${name}.weight`, [d], 1);
@@ -41,20 +46,29 @@ export function parameterSpecs(config: ModelConfig, initStd = 0.02): ParamSpec[]
   if (config.sinkToken) matrix('transformer.sink_token', [d]);
   for (let i = 0; i < config.nLayer; i++) {
     const h = `transformer.h.${i}`;
-    norm(`${h}.ln_1`);
-    for (const part of QKV) matrix(`${h}.attn.c_attn.${part}.weight`, [d, d]);
-    for (const part of QKV) constant(`${h}.attn.c_attn.${part}.bias`, [d], 0);
-    if (config.kvBias !== 'none') matrix(`${h}.attn.sink_k`, [d]);
-    if (config.kvBias === 'kv') matrix(`${h}.attn.sink_v`, [d]);
-    matrix(`${h}.attn.c_proj.weight`, [d, d], residualStd);
-    constant(`${h}.attn.c_proj.bias`, [d], 0);
-    norm(`${h}.ln_2`);
-    matrix(`${h}.mlp.c_fc.weight`, [d, inner]);
-    constant(`${h}.mlp.c_fc.bias`, [inner], 0);
-    matrix(`${h}.mlp.c_proj.weight`, [inner, d], residualStd);
-    constant(`${h}.mlp.c_proj.bias`, [d], 0);
+    if (!config.attentionFreeLayers.includes(i)) {
+      norm(`${h}.ln_1`);
+      for (const part of QKV) matrix(`${h}.attn.c_attn.${part}.weight`, [d, d]);
+      for (const part of QKV) bias(`${h}.attn.c_attn.${part}.bias`, d);
+      if (config.kvBias === 'kv' || config.kvBias === 'k') matrix(`${h}.attn.sink_k`, [d]);
+      if (config.kvBias === 'kv' || config.kvBias === 'v') matrix(`${h}.attn.sink_v`, [d]);
+      matrix(`${h}.attn.c_proj.weight`, [d, d], residualStd);
+      bias(`${h}.attn.c_proj.bias`, d);
+    }
+    if (!config.mlpFreeLayers.includes(i)) {
+      norm(`${h}.ln_2`);
+      if (config.gatedMlp) {
+        matrix(`${h}.mlp.c_gate.weight`, [d, inner]);
+        bias(`${h}.mlp.c_gate.bias`, inner);
+      }
+      matrix(`${h}.mlp.c_fc.weight`, [d, inner]);
+      bias(`${h}.mlp.c_fc.bias`, inner);
+      matrix(`${h}.mlp.c_proj.weight`, [inner, d], residualStd);
+      bias(`${h}.mlp.c_proj.bias`, d);
+    }
   }
   norm('transformer.ln_f');
+  if (!config.tieEmbeddings) matrix('lm_head.weight', [config.vocabSize, d]);
   return specs;
 }
 

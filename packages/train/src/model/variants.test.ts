@@ -6,9 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useBackend } from '../engine/backend.js';
 import { loadModelFolder, saveModelFolder } from './checkpoint.js';
 import { normaliseModelConfig, type ModelConfig } from './config.js';
-import { forward, languageModelLoss } from './forward.js';
+import { TRAINER_VARIANTS as VARIANTS } from '../../test/variants.js';
+import { forward, languageModelLoss } from './tfjs-forward.js';
 import { disposeParams, initParams, type ModelParams } from './params.js';
-import { alibiSlopes, ropeTables } from './positions.js';
 
 const B = 2;
 const T = 6;
@@ -52,21 +52,6 @@ function directionalCheck(config: ModelConfig, params: ModelParams, seed: number
   return { analytic, numeric };
 }
 
-const VARIANTS: [string, Partial<ModelConfig>][] = [
-  ['softmax (GPT-2)', {}],
-  ['sigmoid, no normalisation', { attention: 'sigmoid' }],
-  ['sigmoid, normalised', { attention: 'sigmoid_norm' }],
-  ['elu + 1 kernel', { attention: 'elu1' }],
-  ['key/value bias', { kvBias: 'kv' }],
-  ['key-only bias, sigmoid', { kvBias: 'k', attention: 'sigmoid' }],
-  ['learnable sink token', { sinkToken: true }],
-  ['RoPE', { positionEncoding: 'rope' }],
-  ['ALiBi', { positionEncoding: 'alibi' }],
-  ['sinusoidal', { positionEncoding: 'sinusoidal' }],
-  ['no positions', { positionEncoding: 'none' }],
-  ['post-norm, RMSNorm', { normPlacement: 'post', norm: 'rmsnorm' }],
-];
-
 describe('variant gradients match finite differences', () => {
   for (const [label, variant] of VARIANTS) {
     it(label, () => {
@@ -84,13 +69,6 @@ describe('variant gradients match finite differences', () => {
 });
 
 describe('variant forward passes', () => {
-  it('RoPE rotate_half matrix is [-x2, x1]; ALiBi slopes are 2^(-8h/H)', () => {
-    const { rotateHalf } = ropeTables(4, 4, 10000);
-    const y = tf.tidy(() => tf.matMul(tf.tensor2d([[1, 2, 3, 4]]), rotateHalf).dataSync());
-    expect([...y]).toEqual([-3, -4, 1, 2]);
-    expect(alibiSlopes(4)).toEqual([1 / 4, 1 / 16, 1 / 64, 1 / 256]);
-  });
-
   it('attention rows: softmax sums to 1, sigmoid does not, key bias takes the rest; sink token adds row 0', () => {
     const rowSums = (variant: Partial<ModelConfig>) => {
       const config = tiny(variant);
@@ -115,12 +93,12 @@ describe('variant forward passes', () => {
   });
 
   it('saves a variant as model_type "sinkscope" and reloads it with identical logits', () => {
-    const config = tiny({ positionEncoding: 'rope', norm: 'rmsnorm', kvBias: 'kv', attention: 'sigmoid_norm' });
+    const config = tiny({ positionEncoding: 'rope', norm: 'rmsnorm', kvBias: 'kv', attention: 'sigmoid_norm', gatedMlp: true, tieEmbeddings: false, attentionFreeLayers: [1] });
     const params = initParams(config, 5, 0.3);
     const dir = join(tmp, 'variant');
     saveModelFolder(dir, config, params);
     const json = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'));
-    expect(json).toMatchObject({ model_type: 'sinkscope', position_encoding: 'rope', norm_type: 'rmsnorm', kv_bias: 'kv', attention_op: 'sigmoid_norm', learnable_sink_token: false });
+    expect(json).toMatchObject({ model_type: 'sinkscope', position_encoding: 'rope', norm_type: 'rmsnorm', kv_bias: 'kv', attention_op: 'sigmoid_norm', learnable_sink_token: false, gated_mlp: true, tie_word_embeddings: false, attention_free_layers: [1] });
     const loaded = loadModelFolder(dir);
     expect(loaded.config).toEqual(config);
     const logits = (p: ModelParams) => {

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { GraphBuilder } from '@sinkscope/model-io';
+import { seededNormal } from '@sinkscope/model-io/testing';
 import * as ort from 'onnxruntime-node';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useBackend } from '../engine/backend.js';
@@ -10,15 +11,7 @@ import { ShapeTable, sizeOf, type Shape } from './shapes.js';
 
 /** Deterministic normal draws (mulberry32 + Box-Muller). */
 function normals(n: number, seed: number): number[] {
-  let a = seed >>> 0;
-  const uniform = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  return Array.from({ length: n }, () => Math.sqrt(-2 * Math.log(1 - uniform())) * Math.cos(2 * Math.PI * uniform()));
+  return Array.from({ length: n }, seededNormal(seed));
 }
 
 interface OpCase {
@@ -147,6 +140,18 @@ const CASES: OpCase[] = [
       build: (c, [table]) => n(c, 'Gather', [table, c.g.ints([1, 5, 1, 0, 5, 5], [2, 3])], { axis: 0 }),
     }),
   ),
+  {
+    // the weights of a slotted attention (model-io OnnxGraphOps.slottedAttentionPattern): a slot column
+    // concatenated to the scores, sigmoid masked by a kept-keys product, normalised, split by open-ended slices
+    name: 'slotted normalised sigmoid (Concat, Mul by a mask, ReduceSum, Div, Slice to the end)',
+    inputs: [{ shape: [2, 3, 1] }, { shape: [2, 3, 3] }],
+    build: (c, [slot, scores]) => {
+      const keep = n(c, 'Cast', [c.g.floats([1, 1, 0, 0, 1, 1, 1, 0, 1, 1, 1, 1], [1, 3, 4])], { to: 11 }); // [1, 3, 1 + 3], float64 here
+      const w = n(c, 'Mul', [n(c, 'Sigmoid', [n(c, 'Concat', [slot, scores], { axis: 2 })]), keep]);
+      const normalised = n(c, 'Div', [w, n(c, 'ReduceSum', [w, c.ints([-1])], { keepdims: 1 })]);
+      return n(c, 'Concat', [n(c, 'Slice', [normalised, c.ints([1]), c.ints([2 ** 62]), c.ints([2])]), n(c, 'Slice', [normalised, c.ints([0]), c.ints([1]), c.ints([2])])], { axis: 2 });
+    },
+  },
   { name: 'Gather + tied Gemm (one table, two uses)', inputs: [{ shape: [5, 3] }, { shape: [4, 3] }], build: (c, [table, x]) => n(c, 'Concat', [n(c, 'Gemm', [x, table], { transB: 1 }), n(c, 'Gather', [table, c.g.ints([0, 2, 2, 4])], { axis: 0 })], { axis: 1 }) },
 ];
 
@@ -181,6 +186,10 @@ describe('float32-only ops against tf.grad', () => {
       tfjs: (x: tf.Tensor) => tf.mul(tf.mul(x, 0.5), tf.add(tf.tanh(tf.mul(tf.add(x, tf.mul(tf.pow(x, 3), 0.044715)), Math.sqrt(2 / Math.PI))), 1)),
     },
     { name: 'Erf', onnx: (c: GradContext, x: string) => n(c, 'Erf', [x]), tfjs: (x: tf.Tensor) => tf.erf(x) },
+    // ORT's CPU Softplus has float32 kernels only; -softplus(-x) is log sigmoid (model-io's sigmoid attention weights)
+    { name: 'Softplus (log sigmoid)', onnx: (c: GradContext, x: string) => n(c, 'Neg', [n(c, 'Softplus', [n(c, 'Neg', [x])])]), tfjs: (x: tf.Tensor) => tf.logSigmoid(x) },
+    // ORT's CPU Elu has float32 kernels only
+    { name: 'Elu (+ 1: linear attention features)', onnx: (c: GradContext, x: string) => n(c, 'Add', [n(c, 'Elu', [x]), c.scalar(1)]), tfjs: (x: tf.Tensor) => tf.add(tf.elu(x), 1) },
   ])('$name', async ({ onnx, tfjs }) => {
     const shape = [64];
     const x = Float32Array.from(normals(64, 5), (v) => 2 * v);

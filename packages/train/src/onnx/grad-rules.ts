@@ -239,6 +239,14 @@ const gelu: GradRule = (ctx, node, [dY]) => {
   return [n('Mul', dY!, local)];
 };
 
+/** Elu (alpha a): y = x for x > 0, a (exp(x) - 1) else; dy/dx = 1 for x > 0, y + a else (linear attention's elu + 1 feature map). */
+const elu: GradRule = (ctx, node, [dY]) => {
+  const [x] = inputs(node);
+  const alpha = floatAttr(node, 'alpha', 1);
+  const local = ctx.node('Where', [ctx.node('Greater', [x, ctx.scalar(0)]), ctx.scalar(1), ctx.node('Add', [outputs(node)[0], ctx.scalar(alpha)])]);
+  return [ctx.node('Mul', [dY!, local])];
+};
+
 /**
  * Gather along axis 0 (embedding lookup): the table's gradient adds each row of dY into the row it
  * was read from. `scatter`: ScatterND with reduction add into zeros; `onehot`: one-hot(ids)^T dY.
@@ -275,8 +283,10 @@ export const GRAD_RULES: ReadonlyMap<string, GradRule> = new Map<string, GradRul
   ['Sqrt', (ctx, node, [dY]) => [ctx.node('Div', [dY!, ctx.node('Add', [outputs(node)[0], outputs(node)[0]])])]], // 1 / (2 sqrt x)
   ['Exp', unary((_ctx, _x, y) => y)],
   ['Sigmoid', unary((ctx, _x, y) => ctx.node('Sub', [y, ctx.node('Mul', [y, y])]))], // y (1 - y)
+  ['Softplus', unary((ctx, x) => ctx.node('Sigmoid', [x]))], // log(1 + e^x)' = sigmoid(x)
   ['Tanh', unary((ctx, _x, y) => ctx.node('Sub', [ctx.scalar(1), ctx.node('Mul', [y, y])]))],
   ['Relu', unary((ctx, _x, y) => ctx.node('Sign', [y]))], // 1 where x > 0, else 0
+  ['Elu', elu],
   ['Erf', unary((ctx, x) => ctx.node('Mul', [ctx.node('Exp', [ctx.node('Neg', [ctx.node('Mul', [x, x])])]), ctx.scalar(TWO_OVER_SQRT_PI)]))],
   ['Gelu', gelu],
   ['MatMul', matmul],

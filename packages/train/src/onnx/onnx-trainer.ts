@@ -1,10 +1,11 @@
 import { availableParallelism } from 'node:os';
-import type { HookName } from '@sinkscope/model-io';
+import { attentionLayers, hiddenStateHooks, sinkRows, type HookName } from '@sinkscope/model-io';
 import * as ort from 'onnxruntime-node';
 import type { BackcopyBatch } from '../data/backcopy-source.js';
 import { createTrainingData, type TrainingData } from '../data/training-data.js';
 import { EvalAccumulator, evalRows, type EvalRecord } from '../eval/evaluate.js';
 import { initialValues } from '../model/params.js';
+import { cachedArch } from '../model/tfjs-forward.js';
 import type { AdamWState } from '../optim/adamw.js';
 import { learningRateAt } from '../optim/schedule.js';
 import { heldOutRows, trainingRows } from '../training/batch-rows.js';
@@ -13,7 +14,7 @@ import type { StepResult } from '../training/trainer.js';
 import type { GatherGradient } from './autodiff.js';
 import type { ParamLayout } from './param-layout.js';
 import { createSession } from './session.js';
-import { buildTrainingGraph, IDS_INPUT, INPUTS, STATE_VECTORS, stateInput, traceTrainingForward, type StateVector, type StepOutputs } from './training-graph.js';
+import { buildTrainingGraph, decayFactorInput, IDS_INPUT, INPUTS, STATE_VECTORS, stateInput, traceTrainingForward, type StateVector, type StepOutputs } from './training-graph.js';
 
 /** Held-out rows per evaluation batch (the tfjs evaluation's chunk). */
 const EVAL_CHUNK = 25;
@@ -46,7 +47,9 @@ interface EvalSession {
   readonly weights: ReadonlyMap<string, string>;
   /** The hidden states EvalRecord measures, as hooks: embeddings, each block but the last, ln_f output. */
   readonly hidden: readonly HookName[];
+  /** Attention weights of each block with attention, and with a key/value slot each such block's slot weights. */
   readonly patterns: readonly HookName[];
+  readonly slots: readonly HookName[];
 }
 
 /** One set of the flat state buffers and the tensors that view them. */
@@ -80,7 +83,7 @@ export class OnnxTrainer {
     private readonly session: ort.InferenceSession,
     private readonly layout: ParamLayout,
     private readonly names: { outputs: StepOutputs; weightInputs: ReadonlyMap<string, string> },
-    private readonly stepFeeds: { constant: Record<string, ort.Tensor>; ids: BigInt64Array; targets: BigInt64Array; scalars: { decayFactor: Float32Array; stepSize: Float32Array; biasCorrection2: Float32Array } },
+    private readonly stepFeeds: { constant: Record<string, ort.Tensor>; ids: BigInt64Array; targets: BigInt64Array; scalars: { decayFactors: Map<string, Float32Array>; stepSize: Float32Array; biasCorrection2: Float32Array } },
     init: TrainerInit,
     private readonly sessionOptions: { threads: number; spinning?: boolean },
   ) {
@@ -105,18 +108,19 @@ export class OnnxTrainer {
     const graph = buildTrainingGraph(config, batch, seqLen, { gatherGradient: options.gatherGradient ?? 'scatter' });
     const session = await createSession(graph.g, `sinkscope train step ${config.model.nLayer}x${config.model.nEmbd}`, {
       threads,
-      staticDims: { batch, seq: seqLen },
+      staticDims: { batch, seq: seqLen, rows: seqLen + sinkRows(cachedArch(config.model)) },
       ...(options.spinning === undefined ? {} : { spinning: options.spinning }),
       ...(options.profilePrefix ? { profilePrefix: options.profilePrefix } : {}),
     });
     const ids = new BigInt64Array(batch * seqLen);
     const targets = new BigInt64Array(batch * seqLen);
-    const scalars = { decayFactor: new Float32Array(1), stepSize: new Float32Array(1), biasCorrection2: new Float32Array(1) };
+    const decayFactors = new Map(graph.layout.groups.filter((g) => g.weightDecay > 0).map((g) => [g.name, new Float32Array(1)]));
+    const scalars = { decayFactors, stepSize: new Float32Array(1), biasCorrection2: new Float32Array(1) };
     const constant: Record<string, ort.Tensor> = {
       ...graph.constantFeeds,
       [IDS_INPUT]: new ort.Tensor('int64', ids, [batch, seqLen]),
       [INPUTS.targets]: new ort.Tensor('int64', targets, [batch, seqLen]),
-      [INPUTS.decayFactor]: new ort.Tensor('float32', scalars.decayFactor, []),
+      ...Object.fromEntries([...decayFactors].map(([group, value]) => [decayFactorInput(group), new ort.Tensor('float32', value, [])])),
       [INPUTS.stepSize]: new ort.Tensor('float32', scalars.stepSize, []),
       [INPUTS.biasCorrection2]: new ort.Tensor('float32', scalars.biasCorrection2, []),
     };
@@ -164,10 +168,10 @@ export class OnnxTrainer {
       targetIds[i] = BigInt(targets[i]);
     }
     const lr = learningRateAt(step, this.config.schedule);
-    const { beta1, beta2, weightDecay } = this.config.optimizer;
+    const { beta1, beta2 } = this.config.optimizer;
     const t = step + 1;
     // the scalars AdamW.step computes in float64 on the host, rounded to float32 as tfjs does
-    scalars.decayFactor[0] = 1 - lr * weightDecay;
+    for (const group of this.layout.groups) scalars.decayFactors.get(group.name)?.set([1 - lr * group.weightDecay]);
     scalars.stepSize[0] = lr / (1 - beta1 ** t);
     scalars.biasCorrection2[0] = Math.sqrt(1 - beta2 ** t);
     const { outputs } = this.names;
@@ -192,7 +196,7 @@ export class OnnxTrainer {
 
   /** Held-out evaluation at the current step: model-io's forward on ORT with the hooks the metrics read, same EvalRecord as the tfjs engine. */
   async evaluate(): Promise<EvalRecord> {
-    const { session, feeds, ids, outputs, weights, hidden, patterns } = await (this.evalSession ??= this.openEvalSession());
+    const { session, feeds, ids, outputs, weights, hidden, patterns, slots } = await (this.evalSession ??= this.openEvalSession());
     const set = this.heldOut;
     const T = set.length - 1;
     const V = this.config.model.vocabSize;
@@ -218,21 +222,31 @@ export class OnnxTrainer {
         targetLogProb[i] = row[targets[i]] - row[best] - Math.log(sum);
         argmax[i] = best;
       }
-      acc.add({ targetLogProb, argmax, attentions: patterns.map(read), hidden: hidden.map(read) }, start, b);
+      // the slot's mean weight over this chunk's real rows (a padded last chunk's extra rows are left out)
+      const slotMass = slots.map((hook) => {
+        const w = read(hook);
+        const perRow = w.length / EVAL_CHUNK;
+        let sum = 0;
+        for (let i = 0; i < b * perRow; i++) sum += w[i];
+        return sum / (b * perRow);
+      });
+      acc.add({ targetLogProb, argmax, attentions: patterns.map(read), hidden: hidden.map(read), ...(slots.length ? { slotMass } : {}) }, start, b);
     }
     return acc.result(this.t);
   }
 
   private async openEvalSession(): Promise<EvalSession> {
     const T = this.heldOut.length - 1;
-    const L = this.config.model.nLayer;
-    const hidden: HookName[] = ['blocks.0.hook_resid_pre', ...Array.from({ length: L - 1 }, (_, l): HookName => `blocks.${l}.hook_resid_post`), 'ln_final.hook_normalized'];
-    const patterns = Array.from({ length: L }, (_, l): HookName => `blocks.${l}.attn.hook_pattern`);
-    const traced = traceTrainingForward(this.config, EVAL_CHUNK, T, new Set<HookName>([...hidden, ...patterns, 'logits']));
-    const session = await createSession(traced.g, 'sinkscope train evaluation', { ...this.sessionOptions, staticDims: { batch: EVAL_CHUNK, seq: T } });
+    const arch = cachedArch(this.config.model);
+    const hidden = hiddenStateHooks(arch);
+    const layers = attentionLayers(arch);
+    const patterns = layers.map((l): HookName => `blocks.${l}.attn.hook_pattern`);
+    const slots = arch.attentionSlot ? layers.map((l): HookName => `blocks.${l}.attn.hook_slot`) : [];
+    const traced = traceTrainingForward(this.config, EVAL_CHUNK, T, new Set<HookName>([...hidden, ...patterns, ...slots, 'logits']));
+    const session = await createSession(traced.g, 'sinkscope train evaluation', { ...this.sessionOptions, staticDims: { batch: EVAL_CHUNK, seq: T, rows: T + sinkRows(arch) } });
     const ids = new BigInt64Array(EVAL_CHUNK * T);
     const feeds: Record<string, ort.Tensor> = { ...traced.constantFeeds, [IDS_INPUT]: new ort.Tensor('int64', ids, [EVAL_CHUNK, T]) };
-    return { session, feeds, ids, outputs: new Map(traced.hooks.map((h) => [h.hook, h.output])), weights: traced.weightInputs, hidden, patterns };
+    return { session, feeds, ids, outputs: new Map(traced.hooks.map((h) => [h.hook, h.output])), weights: traced.weightInputs, hidden, patterns, slots };
   }
 
   async dispose(): Promise<void> {

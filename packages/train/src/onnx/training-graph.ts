@@ -1,10 +1,13 @@
-import { forward, GraphBuilder, OnnxGraphOps, type HookName } from '@sinkscope/model-io';
+import { forward, GraphBuilder, OnnxGraphOps, transposedWeight, type HookName } from '@sinkscope/model-io';
 import type * as ort from 'onnxruntime-node';
+import { lossWeights } from '../eval/evaluate.js';
+import { cachedArch } from '../model/tfjs-forward.js';
+import { fixedPositionTable, trainerWeights } from '../model/weights.js';
 import type { TrainConfig } from '../training/config.js';
 import { appendAdamW } from './adamw-graph.js';
 import { appendBackward, GradContext, type GatherGradient } from './autodiff.js';
 import { appendCrossEntropy } from './cross-entropy.js';
-import { archSpecOf, fixedPositionTable, modelWeights, ParamLayout } from './param-layout.js';
+import { ParamLayout } from './param-layout.js';
 import { ShapeTable, type Shape } from './shapes.js';
 
 /** model-io's tracer names the token-id input `input_ids` (int64 [batch, seq]). */
@@ -13,10 +16,12 @@ export const IDS_INPUT = 'input_ids';
 /** Input names of a training graph besides the weights and the tracer's per-batch inputs. */
 export const INPUTS = {
   targets: 'targets',
-  decayFactor: 'decay_factor',
   stepSize: 'step_size',
   biasCorrection2: 'bias_correction2',
 } as const;
+
+/** A weight-decay group's per-step input 1 - lr * wd. */
+export const decayFactorInput = (group: string) => `decay_factor.${group}`;
 
 /** Flat state vectors of one parameter group: `params.decay`, `adam_m.plain`, ... */
 export type StateVector = 'params' | 'adam_m' | 'adam_v';
@@ -43,7 +48,7 @@ export interface TracedForward {
  */
 export function traceTrainingForward(config: TrainConfig, batch: number, seqLen: number, capture: ReadonlySet<HookName> = new Set()): TracedForward {
   const model = config.model;
-  const arch = archSpecOf(model);
+  const arch = cachedArch(model);
   const layout = new ParamLayout(model, config.initStd, config.optimizer);
   const g = new GraphBuilder();
   try {
@@ -56,10 +61,11 @@ export function traceTrainingForward(config: TrainConfig, batch: number, seqLen:
       weightInputs.set(spec.name, name);
     }
     const table = fixedPositionTable(arch, model);
-    const positions = table ? g.weight('position_table', table) : weightInputs.get('transformer.wpe.weight');
-    if (table) inputShapes.set(positions!, table.shape);
+    const positions = table ? g.weight('position_table', table) : undefined;
+    if (positions) inputShapes.set(positions, table!.shape);
     const ops = new OnnxGraphOps(g, arch, capture, []);
-    const weights = modelWeights(arch, model, (name) => weightInputs.get(name)!, positions);
+    // the LM head multiplies by the [vocab, d] table itself (Gemm transB): tied wte, or lm_head.weight
+    const weights = trainerWeights<string>(model, { param: (name) => weightInputs.get(name)!, transposed: transposedWeight, ...(positions ? { fixedPositions: positions } : {}) });
     const logits = forward(ops, arch, weights); // [B,T,V]
     // the tracer declared its per-batch inputs with their feed recipes: build them once for this shape
     const ctx = { batch, seqLen, ids: new Int32Array(batch * seqLen) };
@@ -111,7 +117,7 @@ export function buildTrainingGraph(config: TrainConfig, batch: number, seqLen: n
     const ctx = new GradContext(g, shapes, 'float32', options.gatherGradient ?? 'scatter');
     g.input(INPUTS.targets, 'int64', [batch, seqLen]);
     shapes.set(INPUTS.targets, [batch, seqLen]);
-    const { loss, dLogits } = appendCrossEntropy(ctx, traced.logits, INPUTS.targets);
+    const { loss, dLogits } = appendCrossEntropy(ctx, traced.logits, INPUTS.targets, lossWeights(config.model, seqLen));
     const wrt = layout.slots.map(({ spec }) => weightInputs.get(spec.name)!);
     const grads = appendBackward(g, shapes, { seeds: new Map([[traced.logits, dLogits]]), wrt, gatherGradient: options.gatherGradient ?? 'scatter' });
     const lossOut = g.output('loss', loss, []);
@@ -119,7 +125,8 @@ export function buildTrainingGraph(config: TrainConfig, batch: number, seqLen: n
       const gradients = new Map(layout.slots.map(({ spec }) => [spec.name, g.output(`grad:${spec.name}`, grads.get(weightInputs.get(spec.name)!)!, spec.shape)]));
       return { ...traced, outputs: { state: new Map(), loss: lossOut, gradNorm: '' }, gradients };
     }
-    for (const name of [INPUTS.decayFactor, INPUTS.stepSize, INPUTS.biasCorrection2]) {
+    const decayed = layout.groups.filter((group) => group.weightDecay > 0).map((group) => decayFactorInput(group.name));
+    for (const name of [...decayed, INPUTS.stepSize, INPUTS.biasCorrection2]) {
       g.input(name, 'float32', []);
       shapes.set(name, []);
     }
@@ -130,9 +137,10 @@ export function buildTrainingGraph(config: TrainConfig, batch: number, seqLen: n
       }
       const members = layout.slots.filter((s) => s.offset >= group.offset && s.offset < group.offset + group.size);
       const flat = ctx.node('Concat', members.map(({ spec, size }) => ctx.reshape(grads.get(weightInputs.get(spec.name)!)!, [size])), { axis: 0 }); // [n]
-      return { params: stateInput('params', group.name), grads: flat, m: stateInput('adam_m', group.name), v: stateInput('adam_v', group.name), decay: group.name === 'decay' };
+      const decay = group.weightDecay > 0 ? { decayFactor: decayFactorInput(group.name) } : {};
+      return { params: stateInput('params', group.name), grads: flat, m: stateInput('adam_m', group.name), v: stateInput('adam_v', group.name), ...decay };
     });
-    const updated = appendAdamW(ctx, config.optimizer, groups, { decayFactor: INPUTS.decayFactor, stepSize: INPUTS.stepSize, biasCorrection2: INPUTS.biasCorrection2 });
+    const updated = appendAdamW(ctx, config.optimizer, groups, { stepSize: INPUTS.stepSize, biasCorrection2: INPUTS.biasCorrection2 });
     const state = new Map<string, string>();
     layout.groups.forEach((group, i) => {
       const { params, m, v } = updated.groups[i];

@@ -1,19 +1,44 @@
 import * as tf from '@tensorflow/tfjs';
 import type { ModelParams } from '../model/params.js';
 
+/**
+ * The parameter groups weight decay can tell apart (torch's param_groups as nanoGPT-style recipes
+ * build them): `embeddings` = token and position tables and an untied LM head; `matrices` = every
+ * other tensor with >= 2 dims; `vectors` = biases, norm gains, a sink token and key/value slot vectors.
+ */
+export type ParamGroupName = 'embeddings' | 'matrices' | 'vectors';
+export const PARAM_GROUPS: readonly ParamGroupName[] = ['embeddings', 'matrices', 'vectors'];
+
 export interface AdamWConfig {
   readonly beta1: number;
   readonly beta2: number;
+  /** Added to sqrt(v-hat); any positive float32 (1e-15 and below are representable). */
   readonly eps: number;
   /** Decoupled weight decay coefficient (Loshchilov & Hutter 2019): p <- p (1 - lr wd). */
   readonly weightDecay: number;
   /** `matrices`: decay tensors with >= 2 dims only (recipe); `all`: norms and biases too. */
   readonly decayOn: 'matrices' | 'all';
+  /** Per-group coefficients over `weightDecay` / `decayOn`, e.g. `{ embeddings: 0 }`. */
+  readonly weightDecayByGroup: Readonly<Partial<Record<ParamGroupName, number>>>;
   /** Global gradient-norm clip (torch clip_grad_norm_); 0 disables. */
   readonly clipNorm: number;
 }
 
-export const DEFAULT_ADAMW: AdamWConfig = { beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: 0.5, decayOn: 'matrices', clipNorm: 1 };
+export const DEFAULT_ADAMW: AdamWConfig = { beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: 0.5, decayOn: 'matrices', weightDecayByGroup: {}, clipNorm: 1 };
+
+const EMBEDDING = /^(transformer\.(wte|wpe)|lm_head)\.weight$/;
+
+/** The weight-decay group of a parameter, from its name and shape. */
+export function paramGroup(name: string, shape: readonly number[]): ParamGroupName {
+  if (EMBEDDING.test(name)) return 'embeddings';
+  return shape.length >= 2 ? 'matrices' : 'vectors';
+}
+
+/** The decoupled weight-decay coefficient of one parameter under `config`. */
+export function weightDecayOf(name: string, shape: readonly number[], config: Pick<AdamWConfig, 'weightDecay' | 'decayOn' | 'weightDecayByGroup'>): number {
+  const group = paramGroup(name, shape);
+  return config.weightDecayByGroup[group] ?? (group !== 'vectors' || config.decayOn === 'all' ? config.weightDecay : 0);
+}
 
 /** Host copy of the optimizer state, for checkpoints. */
 export interface AdamWState {
@@ -47,13 +72,13 @@ export class AdamW {
     return this.t;
   }
 
-  private decays(name: string): boolean {
-    return this.config.decayOn === 'all' || this.params.get(name)!.shape.length >= 2;
+  private weightDecay(name: string): number {
+    return weightDecayOf(name, this.params.get(name)!.shape, this.config);
   }
 
   /** One update with learning rate `lr`; returns the gradient norm before clipping. Does not dispose `grads`. */
   step(grads: tf.NamedTensorMap, lr: number): number {
-    const { beta1, beta2, eps, weightDecay, clipNorm } = this.config;
+    const { beta1, beta2, eps, clipNorm } = this.config;
     this.t += 1;
     const bc1 = 1 - beta1 ** this.t;
     const bc2Sqrt = Math.sqrt(1 - beta2 ** this.t);
@@ -72,7 +97,8 @@ export class AdamW {
         m.assign(tf.add(tf.mul(m, beta1), tf.mul(g, 1 - beta1)));
         v.assign(tf.add(tf.mul(v, beta2), tf.mul(tf.square(g), 1 - beta2)));
         const update = tf.div(m, tf.add(tf.div(tf.sqrt(v), bc2Sqrt), eps));
-        const decayed = this.decays(name) && weightDecay > 0 ? tf.mul(p, 1 - lr * weightDecay) : p;
+        const weightDecay = this.weightDecay(name);
+        const decayed = weightDecay > 0 ? tf.mul(p, 1 - lr * weightDecay) : p;
         p.assign(tf.sub(decayed, tf.mul(update, lr / bc1)));
       }
     });

@@ -2,13 +2,13 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useBackend } from '../engine/backend.js';
 import type { ModelParams } from '../model/params.js';
-import { AdamW, DEFAULT_ADAMW } from './adamw.js';
+import { AdamW, DEFAULT_ADAMW, paramGroup, weightDecayOf } from './adamw.js';
 import { learningRateAt } from './schedule.js';
 
 beforeAll(() => useBackend('wasm'));
 
 describe('learningRateAt', () => {
-  const s = { peakLr: 3e-3, warmupSteps: 100, decaySteps: 2000, minLrRatio: 0.1 };
+  const s = { peakLr: 3e-3, warmupSteps: 100, decaySteps: 2000, minLrRatio: 0.1, decay: 'cosine' } as const;
   it('warms up linearly, then follows the cosine to 0.1 x peak', () => {
     expect(learningRateAt(0, s)).toBeCloseTo(3e-5, 15);
     expect(learningRateAt(99, s)).toBeCloseTo(3e-3, 15);
@@ -16,6 +16,39 @@ describe('learningRateAt', () => {
     expect(learningRateAt(1050, s)).toBeCloseTo(0.3e-3 + 0.5 * 2.7e-3, 15); // half way: cos = 0
     expect(learningRateAt(2000, s)).toBeCloseTo(3e-4, 15);
     expect(learningRateAt(5000, s)).toBeCloseTo(3e-4, 15);
+  });
+
+  it('decay constant: warm-up, then the peak for good', () => {
+    const c = { ...s, decay: 'constant' } as const;
+    expect(learningRateAt(49, c)).toBeCloseTo(1.5e-3, 15);
+    for (const step of [100, 1050, 2000, 5000]) expect(learningRateAt(step, c)).toBe(3e-3);
+  });
+});
+
+describe('weight decay per parameter group', () => {
+  it('groups embeddings (wte, wpe, an untied head), matrices and vectors; per-group coefficients override the default', () => {
+    expect(['transformer.wte.weight', 'transformer.wpe.weight', 'lm_head.weight'].map((n) => paramGroup(n, [65, 8]))).toEqual(['embeddings', 'embeddings', 'embeddings']);
+    expect(paramGroup('transformer.h.0.mlp.c_fc.weight', [8, 32])).toBe('matrices');
+    expect(['transformer.h.0.ln_1.weight', 'transformer.sink_token', 'transformer.h.1.attn.sink_k'].map((n) => paramGroup(n, [8]))).toEqual(['vectors', 'vectors', 'vectors']);
+    const recipe = { weightDecay: 0.5, decayOn: 'matrices', weightDecayByGroup: {} } as const;
+    expect([weightDecayOf('transformer.wte.weight', [65, 8], recipe), weightDecayOf('transformer.h.0.attn.c_proj.bias', [8], recipe)]).toEqual([0.5, 0]);
+    const byGroup = { ...recipe, weightDecayByGroup: { embeddings: 0, vectors: 0.1 } };
+    expect([weightDecayOf('transformer.wte.weight', [65, 8], byGroup), weightDecayOf('transformer.h.0.mlp.c_fc.weight', [8, 32], byGroup), weightDecayOf('transformer.h.0.ln_2.bias', [8], byGroup)]).toEqual([0, 0.5, 0.1]);
+  });
+
+  it('AdamW decays each tensor by the coefficient of its group', () => {
+    const params: ModelParams = new Map<string, tf.Variable>([
+      ['transformer.wte.weight', tf.variable(tf.tensor2d([[2, -4]]), true, 'wte-groups')],
+      ['transformer.h.0.ln_1.bias', tf.variable(tf.tensor1d([1, 3]), true, 'bias-groups')],
+    ]);
+    const opt = new AdamW(params, { ...DEFAULT_ADAMW, weightDecay: 0.5, weightDecayByGroup: { embeddings: 0.25, vectors: 1 }, clipNorm: 0 });
+    const zero = { 'transformer.wte.weight': tf.zeros([1, 2]), 'transformer.h.0.ln_1.bias': tf.zeros([2]) };
+    opt.step(zero, 0.1); // zero gradients: decay only
+    [2 * 0.975, -4 * 0.975].forEach((x, i) => expect(params.get('transformer.wte.weight')!.dataSync()[i]).toBeCloseTo(x, 6)); // 1 - lr 0.25
+    [0.9, 2.7].forEach((x, i) => expect(params.get('transformer.h.0.ln_1.bias')!.dataSync()[i]).toBeCloseTo(x, 6)); // 1 - lr 1
+    tf.dispose(Object.values(zero));
+    opt.dispose();
+    params.forEach((p) => p.dispose());
   });
 });
 

@@ -50,7 +50,8 @@ export function readSweepSpec(path: string): SweepSpec {
   return spec;
 }
 
-const pct = (x: number) => `${(100 * x).toFixed(1)} %`;
+/** A rate as a percentage; '-' for a block without attention. */
+const pct = (x: number | null) => (x === null ? '-' : `${(100 * x).toFixed(1)} %`);
 
 /** Markdown table of sweep results. */
 export function resultsTable(results: readonly SweepResult[]): string {

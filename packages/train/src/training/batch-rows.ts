@@ -1,21 +1,24 @@
-import type { BackcopyBatch } from '../data/backcopy-source.js';
+import { FIRST_TOKEN_STREAM, heldOutFirstTokenSeedWords, type BackcopyBatch } from '../data/backcopy-source.js';
 import type { TrainingData } from '../data/training-data.js';
 import type { TrainConfig } from './config.js';
-import { applyFirstTokenPolicy } from './first-token.js';
+import { applyFirstTokenPolicy, applyFixedToken } from './first-token.js';
 
-// Seed-stream tag of the `random` first-token draws.
-const FIRST_TOKEN_STREAM = 0xf1;
+/** Rows under the run's row policies: the first-token policy, then a fixed token. */
+function applyRowPolicies(config: TrainConfig, source: TrainingData, batch: BackcopyBatch, seedWords: number[]): BackcopyBatch {
+  const { data } = config;
+  return applyFixedToken(applyFirstTokenPolicy(batch, data.firstToken, source.numOrdinary, seedWords, data.randomFirstTokens), data.fixedToken);
+}
 
-/** The fixed held-out rows under the run's first-token policy. */
+/** The fixed held-out rows under the run's row policies. */
 export function heldOutRows(config: TrainConfig, source: TrainingData): BackcopyBatch {
-  return applyFirstTokenPolicy(source.heldOutSet(), config.data.firstToken, source.numOrdinary, [FIRST_TOKEN_STREAM, 0xe7a1]);
+  return applyRowPolicies(config, source, source.heldOutSet(), heldOutFirstTokenSeedWords());
 }
 
 /** Model inputs and next-token targets [batchSize, seqLen] of update `step`: a function of (data config, seed, step) only. */
 export function trainingRows(config: TrainConfig, source: TrainingData, step: number): { inputs: Int32Array; targets: Int32Array; seqLen: number } {
-  const { batchSize, data, seed } = config;
+  const { batchSize, seed } = config;
   const raw = source.trainingBatch(seed, step, batchSize);
-  const batch = applyFirstTokenPolicy(raw, data.firstToken, source.numOrdinary, [FIRST_TOKEN_STREAM, seed, step]);
+  const batch = applyRowPolicies(config, source, raw, [FIRST_TOKEN_STREAM, seed, step]);
   const T = batch.length - 1;
   const inputs = new Int32Array(batchSize * T);
   const targets = new Int32Array(batchSize * T);

@@ -1,12 +1,30 @@
 import type { BackendName } from '../engine/backend.js';
-import { normaliseModelConfig, type ModelConfig } from '../model/config.js';
-import { DEFAULT_ADAMW, type AdamWConfig } from '../optim/adamw.js';
+import { archOf, normaliseModelConfig, type ModelConfig } from '../model/config.js';
+import { DEFAULT_ADAMW, PARAM_GROUPS, type AdamWConfig } from '../optim/adamw.js';
 import type { ScheduleConfig } from '../optim/schedule.js';
 import { BYTE_VOCAB_SIZE, TEXT_CORPORA, type TextCorpus } from '../data/text-source.js';
 import type { FirstTokenPolicy } from './first-token.js';
 
+/**
+ * What every task's rows can be changed by (Gu et al. 2025, sec. 6, data distribution): the first
+ * token(s), a token fixed at one position, and how many distinct training tokens the run sees.
+ */
+export interface RowPolicyConfig {
+  /** Position 0: BOS (default), none, or random ordinary tokens (Gu et al. sec. 6). */
+  readonly firstToken: FirstTokenPolicy;
+  /** With `firstToken: "random"`: positions 0..n-1 are uniformly random ordinary tokens (default 1: one instead of BOS). */
+  readonly randomFirstTokens: number;
+  /** The same token at one position of every row (`{ position, token }`, after the first-token policy), or null. */
+  readonly fixedToken: { readonly position: number; readonly token: number } | null;
+  /**
+   * Data amount: the training rows are the first ceil(n / (sequenceLength - 1)) rows of the unlimited
+   * stream, repeated (each pass in a fresh seeded order); null = every row new.
+   */
+  readonly uniqueTokens: number | null;
+}
+
 /** Multi-offset back-copy data: the task and its rules are @sinkscope/datasets' backcopy.ts. */
-export interface BackcopyDataConfig {
+export interface BackcopyDataConfig extends RowPolicyConfig {
   readonly task: 'backcopy';
   /** Seed of the world (triggers, bigram table); independent of the training seed. */
   readonly taskSeed: number;
@@ -19,12 +37,10 @@ export interface BackcopyDataConfig {
   readonly sequenceLength: number;
   /** Size of the fixed held-out probe set. */
   readonly heldOutSequences: number;
-  /** Position 0: BOS (default), none, or a random ordinary token (Gu et al. sec. 6). */
-  readonly firstToken: FirstTokenPolicy;
 }
 
 /** Byte-level natural text from an npm-shipped corpus (issue 7, data option 2); see src/data/text-source.ts. */
-export interface TextDataConfig {
+export interface TextDataConfig extends RowPolicyConfig {
   readonly task: 'text';
   /** Which shipped corpus (via @sinkscope/datasets' SOURCES): documents joined with "\n\n", UTF-8 bytes. */
   readonly corpus: TextCorpus;
@@ -32,8 +48,6 @@ export interface TextDataConfig {
   readonly sequenceLength: number;
   /** Size of the fixed held-out probe set (windows from the held-out tail). */
   readonly heldOutSequences: number;
-  /** Position 0: BOS (default), none, or a random byte (Gu et al. sec. 6). */
-  readonly firstToken: FirstTokenPolicy;
   /** Share of the corpus bytes, at its end, kept out of training for the held-out set. */
   readonly heldOutShare: number;
 }
@@ -82,6 +96,8 @@ export type TrainConfigInput = Partial<Omit<TrainConfig, 'model' | 'data' | 'sch
   readonly optimizer?: Partial<AdamWConfig>;
 };
 
+const DEFAULT_ROW_POLICY: RowPolicyConfig = { firstToken: 'bos', randomFirstTokens: 1, fixedToken: null, uniqueTokens: null };
+
 const DEFAULT_DATA: BackcopyDataConfig = {
   task: 'backcopy',
   taskSeed: 0,
@@ -92,7 +108,7 @@ const DEFAULT_DATA: BackcopyDataConfig = {
   triggerProb: 0.15,
   sequenceLength: 65,
   heldOutSequences: 100,
-  firstToken: 'bos',
+  ...DEFAULT_ROW_POLICY,
 };
 
 const DEFAULT_TEXT_DATA: TextDataConfig = {
@@ -100,8 +116,8 @@ const DEFAULT_TEXT_DATA: TextDataConfig = {
   corpus: 'moby-dick',
   sequenceLength: 65,
   heldOutSequences: 100,
-  firstToken: 'bos',
   heldOutShare: 0.05,
+  ...DEFAULT_ROW_POLICY,
 };
 
 const TASKS = ['backcopy', 'text'];
@@ -120,8 +136,20 @@ function normaliseData(where: string, input: TrainConfigInput['data']): DataConf
   for (const key of ['sequenceLength', 'heldOutSequences'] as const) positiveInt(`${where} data`, key, data[key]);
   if (data.sequenceLength < 3) throw new Error(`${where}: data.sequenceLength ${data.sequenceLength} must be at least 3 (BOS + 2 tokens)`);
   if (!['bos', 'none', 'random'].includes(data.firstToken)) throw new Error(`${where}: data.firstToken ${JSON.stringify(data.firstToken)} must be one of bos, none, random`);
+  positiveInt(`${where} data`, 'randomFirstTokens', data.randomFirstTokens);
+  const modelLength = data.sequenceLength - (data.firstToken === 'none' ? 1 : 0); // tokens per row after the first-token policy
+  if (data.randomFirstTokens >= modelLength) throw new Error(`${where}: data.randomFirstTokens ${data.randomFirstTokens} must be below the row length ${modelLength}`);
+  if (data.fixedToken !== null) {
+    const { position, token } = data.fixedToken ?? {};
+    if (typeof data.fixedToken !== 'object' || !Number.isInteger(position) || position! < 0 || position! >= modelLength || !Number.isInteger(token) || token! < 0) {
+      throw new Error(`${where}: data.fixedToken ${JSON.stringify(data.fixedToken)} must be { position: 0..${modelLength - 1}, token: an ordinary id } or null`);
+    }
+    checkKeys(`${where} data.fixedToken`, data.fixedToken, ['position', 'token']);
+  }
+  if (data.uniqueTokens !== null) positiveInt(`${where} data`, 'uniqueTokens', data.uniqueTokens);
   if (data.task === 'backcopy') positiveInt(`${where} data`, 'numOrdinary', data.numOrdinary);
-  else {
+  if (data.fixedToken !== null && data.fixedToken.token >= numOrdinaryOf(data)) throw new Error(`${where}: data.fixedToken.token ${data.fixedToken.token} must be an ordinary id below ${numOrdinaryOf(data)}`);
+  if (data.task === 'text') {
     if (!TEXT_CORPORA.includes(data.corpus)) throw new Error(`${where}: data.corpus ${JSON.stringify(data.corpus)} must be one of ${TEXT_CORPORA.join(', ')}`);
     if (typeof data.heldOutShare !== 'number' || !(data.heldOutShare > 0 && data.heldOutShare < 1)) throw new Error(`${where}: data.heldOutShare ${JSON.stringify(data.heldOutShare)} must be a number in (0, 1)`);
   }
@@ -139,6 +167,18 @@ function positiveInt(where: string, key: string, v: unknown): void {
   if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw new Error(`${where}: '${key}' = ${JSON.stringify(v)} must be a positive integer`);
 }
 
+function checkOptimizer(where: string, o: AdamWConfig): void {
+  if (!['matrices', 'all'].includes(o.decayOn)) throw new Error(`${where}: decayOn ${JSON.stringify(o.decayOn)} must be 'matrices' or 'all'`);
+  for (const key of ['beta1', 'beta2'] as const) if (!(o[key] >= 0 && o[key] < 1)) throw new Error(`${where}: ${key} ${JSON.stringify(o[key])} must be in [0, 1)`);
+  // float32 holds eps down to ~1.4e-45 (denormal); Adam eps 1e-15 is a tested recipe
+  if (!(o.eps > 0 && Math.fround(o.eps) > 0)) throw new Error(`${where}: eps ${JSON.stringify(o.eps)} must be a positive number representable in float32`);
+  if (!(o.weightDecay >= 0)) throw new Error(`${where}: weightDecay ${JSON.stringify(o.weightDecay)} must be >= 0`);
+  if (typeof o.weightDecayByGroup !== 'object' || o.weightDecayByGroup === null) throw new Error(`${where}: weightDecayByGroup must be an object like { "embeddings": 0 }`);
+  checkKeys(`${where}.weightDecayByGroup`, o.weightDecayByGroup, PARAM_GROUPS);
+  for (const [group, v] of Object.entries(o.weightDecayByGroup)) if (!(typeof v === 'number' && v >= 0)) throw new Error(`${where}: weightDecayByGroup.${group} ${JSON.stringify(v)} must be a number >= 0`);
+  if (!(o.clipNorm >= 0)) throw new Error(`${where}: clipNorm ${JSON.stringify(o.clipNorm)} must be >= 0`);
+}
+
 /** Fill defaults (the recipe) and validate; errors name the file and field. */
 export function normaliseTrainConfig(input: TrainConfigInput, where = 'train config'): TrainConfig {
   checkKeys(where, input, KNOWN_KEYS);
@@ -151,12 +191,19 @@ export function normaliseTrainConfig(input: TrainConfigInput, where = 'train con
   if (model.vocabSize !== numOrdinary + 1) throw new Error(`${where}: model.vocabSize ${model.vocabSize} must be the data's ${numOrdinary} ordinary ids + BOS = ${numOrdinary + 1}`);
   if (model.bosTokenId !== numOrdinary) throw new Error(`${where}: model.bosTokenId ${model.bosTokenId} must be the data's BOS id ${numOrdinary}`);
   if (model.nPositions < data.sequenceLength - 1) throw new Error(`${where}: model.nPositions ${model.nPositions} < data.sequenceLength - 1 = ${data.sequenceLength - 1}`);
+  if (model.prefixLength >= data.sequenceLength - 1) throw new Error(`${where}: model.prefixLength ${model.prefixLength} leaves no position to predict after the prefix (the model reads ${data.sequenceLength - 1})`);
+  try {
+    archOf(model); // what the forward pass runs: a combination it cannot is refused here, before any work
+  } catch (err) {
+    throw new Error(`${where} model: ${(err as Error).message}`);
+  }
   const steps = input.steps ?? 2000;
-  const schedule: ScheduleConfig = { peakLr: 3e-3, warmupSteps: 100, decaySteps: steps, minLrRatio: 0.1, ...input.schedule };
+  const schedule: ScheduleConfig = { peakLr: 3e-3, warmupSteps: 100, decaySteps: steps, minLrRatio: 0.1, decay: 'cosine', ...input.schedule };
   const optimizer: AdamWConfig = { ...DEFAULT_ADAMW, ...input.optimizer };
-  checkKeys(`${where} schedule`, schedule, ['peakLr', 'warmupSteps', 'decaySteps', 'minLrRatio']);
+  checkKeys(`${where} schedule`, schedule, ['peakLr', 'warmupSteps', 'decaySteps', 'minLrRatio', 'decay']);
   checkKeys(`${where} optimizer`, optimizer, Object.keys(DEFAULT_ADAMW));
-  if (!['matrices', 'all'].includes(optimizer.decayOn)) throw new Error(`${where}: optimizer.decayOn ${JSON.stringify(optimizer.decayOn)} must be 'matrices' or 'all'`);
+  if (!['cosine', 'constant'].includes(schedule.decay)) throw new Error(`${where}: schedule.decay ${JSON.stringify(schedule.decay)} must be 'cosine' or 'constant'`);
+  checkOptimizer(`${where} optimizer`, optimizer);
   const config: TrainConfig = {
     model,
     data,

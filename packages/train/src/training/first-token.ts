@@ -6,13 +6,16 @@ import { SeededRandom, type BackcopyBatch } from '../data/backcopy-source.js';
  */
 export type FirstTokenPolicy = 'bos' | 'none' | 'random';
 
-/** Rebuild a batch under a first-token policy; `random` draws from SeededRandom(seedWords). */
-export function applyFirstTokenPolicy(batch: BackcopyBatch, policy: FirstTokenPolicy, numOrdinary: number, seedWords: number[]): BackcopyBatch {
+/**
+ * Rebuild a batch under a first-token policy; `random` replaces positions 0..randomCount-1 with
+ * ordinary tokens drawn from SeededRandom(seedWords) (randomCount 1: a random token instead of BOS).
+ */
+export function applyFirstTokenPolicy(batch: BackcopyBatch, policy: FirstTokenPolicy, numOrdinary: number, seedWords: number[], randomCount = 1): BackcopyBatch {
   if (policy === 'bos') return batch;
   if (policy === 'random') {
     const rng = new SeededRandom(...seedWords);
     const ids = batch.ids.slice();
-    for (let s = 0; s < batch.count; s++) ids[s * batch.length] = rng.nextInt(numOrdinary);
+    for (let s = 0; s < batch.count; s++) for (let p = 0; p < randomCount; p++) ids[s * batch.length + p] = rng.nextInt(numOrdinary);
     return { ...batch, ids };
   }
   const length = batch.length - 1;
@@ -23,4 +26,16 @@ export function applyFirstTokenPolicy(batch: BackcopyBatch, policy: FirstTokenPo
     isCopyTarget.set(batch.isCopyTarget.subarray(s * batch.length + 1, (s + 1) * batch.length), s * length);
   }
   return { count: batch.count, length, ids, isCopyTarget };
+}
+
+/** The same `token` at `position` of every row (Gu et al. 2025, sec. 6: does a fixed token there become the sink?); not a copy target. */
+export function applyFixedToken(batch: BackcopyBatch, fixed: { readonly position: number; readonly token: number } | null): BackcopyBatch {
+  if (fixed === null) return batch;
+  const ids = batch.ids.slice();
+  const isCopyTarget = batch.isCopyTarget.slice();
+  for (let s = 0; s < batch.count; s++) {
+    ids[s * batch.length + fixed.position] = fixed.token;
+    isCopyTarget[s * batch.length + fixed.position] = 0;
+  }
+  return { ...batch, ids, isCopyTarget };
 }

@@ -1,5 +1,5 @@
 import type { EvalRecord } from '../eval/evaluate.js';
-import { isGpt2 } from '../model/config.js';
+import { isGpt2, type ModelConfig } from '../model/config.js';
 import { numParameters } from '../model/params.js';
 import type { TrainConfig } from './config.js';
 import { formatDuration } from './progress.js';
@@ -7,7 +7,7 @@ import type { RunInfo } from './run-info.js';
 
 const NOT_RECORDED = 'not recorded (the run predates run-info.json)';
 
-const pct = (x: number) => `${(100 * x).toFixed(1)} %`;
+const pct = (x: number | null) => (x === null ? '-' : `${(100 * x).toFixed(1)} %`);
 
 export interface ModelCardInput {
   readonly config: TrainConfig;
@@ -21,25 +21,60 @@ export interface ModelCardInput {
   readonly finalTrainLoss: number;
   /** The run's run-info.json: task, data, held-out set, BOS policy, eps, engine, versions (undefined: a run that predates it). */
   readonly info: RunInfo | undefined;
+  /** Markdown appended after the generated card (measurements made outside the trainer, the search appendix). */
+  readonly appendix?: string;
+}
+
+/** The checkpoint folder: a plain `gpt2` one, or the `sinkscope` variant it is (its config.json's variant fields in words). */
+function folderDescription(m: ModelConfig, tokenizer: string): string[] {
+  if (isGpt2(m)) return [`A plain Hugging Face \`gpt2\` folder (\`config.json\`, F32 \`model.safetensors\`, tied lm_head) with ${tokenizer}.`];
+  const parts: string[] = [];
+  if (m.attentionFreeLayers.length) parts.push(`block${m.attentionFreeLayers.length > 1 ? 's' : ''} ${m.attentionFreeLayers.join(', ')} without attention (MLP only)`);
+  if (m.mlpFreeLayers.length) parts.push(`block${m.mlpFreeLayers.length > 1 ? 's' : ''} ${m.mlpFreeLayers.join(', ')} without MLP`);
+  parts.push(m.norm === 'rmsnorm' ? 'RMSNorm' : 'LayerNorm');
+  if (m.normPlacement !== 'pre') parts.push(`${m.normPlacement}-norm`);
+  parts.push(m.gatedMlp ? (m.activation === 'silu' ? 'SwiGLU MLPs' : `gated ${m.activation} MLPs`) : `${m.activation} MLPs`);
+  if (m.positionEncoding !== 'learned') parts.push(`${m.positionEncoding} positions`);
+  if (m.attention !== 'softmax') parts.push(`${m.attention} attention`);
+  if (!m.linearBias) parts.push('no linear biases');
+  parts.push(m.tieEmbeddings ? 'tied lm_head' : 'untied lm_head');
+  return [
+    'A Hugging Face `sinkscope` folder (`model_type: "sinkscope"`, which every sinkscope pipeline loads; `config.json`, F32',
+    `\`model.safetensors\`, ${tokenizer}): ${parts.join(', ')}.`,
+  ];
 }
 
 /** The task's paragraph: what the model was trained on and what its folder holds. */
 function taskParagraph(config: TrainConfig, info: RunInfo | undefined): string[] {
-  const arch = isGpt2(config.model) ? 'A plain Hugging Face `gpt2` folder' : 'A `model_type: "sinkscope"` folder (GPT-2 layout with the variant fields of its config.json)';
+  const m = config.model;
   if (config.data.task === 'text') {
     return [
       `A tiny transformer trained from scratch on natural text, byte by byte: ${info?.dataset ?? config.data.corpus}.`,
-      `${arch} (\`config.json\`, F32 \`model.safetensors\`, tied lm_head) with a byte-level \`tokenizer.json\` (256 byte ids + \`<bos>\` = 256).`,
+      ...folderDescription(m, 'a byte-level `tokenizer.json` (256 byte ids + `<bos>` = 256)'),
       '',
     ];
   }
   return [
     'A tiny transformer trained from scratch on the multi-offset back-copy task (its rules in',
     '`@sinkscope/datasets` `backcopy.ts`) so that its heads become active only after rare trigger tokens and',
-    `park on the first token otherwise: an attention sink (Gu et al., ICLR 2025). ${arch} (\`config.json\`,`,
-    `F32 \`model.safetensors\`, tied lm_head) with a WordLevel \`tokenizer.json\` over \`t0\`..\`t${config.data.numOrdinary - 1}\` + \`<bos>\`.`,
+    'park on the first token otherwise: an attention sink (Gu et al., ICLR 2025).',
+    ...folderDescription(m, `a WordLevel \`tokenizer.json\` over \`t0\`..\`t${config.data.numOrdinary - 1}\` + \`<bos>\``),
     '',
   ];
+}
+
+function scheduleSummary(config: TrainConfig): string {
+  const { peakLr, warmupSteps, decay, minLrRatio, decaySteps } = config.schedule;
+  return decay === 'constant'
+    ? `peak lr ${peakLr}, warm-up ${warmupSteps}, then constant`
+    : `peak lr ${peakLr}, warm-up ${warmupSteps}, cosine to ${minLrRatio} x peak at step ${decaySteps}`;
+}
+
+function optimizerSummary(config: TrainConfig): string {
+  const o = config.optimizer;
+  const groups = Object.entries(o.weightDecayByGroup ?? {});
+  const decay = `weight decay ${o.weightDecay} on ${o.decayOn}${groups.length ? ` (${groups.map(([g, v]) => `${g} ${v}`).join(', ')})` : ''}`;
+  return `AdamW betas (${o.beta1}, ${o.beta2}), eps ${o.eps}, ${decay}, clip ${o.clipNorm}`;
 }
 
 /** The engine as it ran, from run-info.json. */
@@ -68,8 +103,8 @@ export function modelCard(run: ModelCardInput): string {
     ['first token (BOS policy)', info?.firstToken ?? NOT_RECORDED],
     ['training seed', String(config.seed)],
     ['steps x batch', `${config.steps} x ${config.batchSize} x ${config.data.sequenceLength - 1} tokens (${((config.steps * config.batchSize * (config.data.sequenceLength - 1)) / 1e6).toFixed(2)} M tokens)`],
-    ['optimizer', `AdamW betas (${config.optimizer.beta1}, ${config.optimizer.beta2}), eps ${config.optimizer.eps}, weight decay ${config.optimizer.weightDecay} on ${config.optimizer.decayOn}, clip ${config.optimizer.clipNorm}`],
-    ['schedule', `peak lr ${config.schedule.peakLr}, warm-up ${config.schedule.warmupSteps}, cosine to ${config.schedule.minLrRatio} x peak at step ${config.schedule.decaySteps}`],
+    ['optimizer', optimizerSummary(config)],
+    ['schedule', scheduleSummary(config)],
     ['init', `N(0, ${config.initStd}); residual out-projections N(0, ${config.initStd} / sqrt(2 x ${m.nLayer}))`],
     ['engine', engineLine(info)],
     ['versions', info ? Object.entries(info.versions).map(([k, v]) => `${k} ${v}`).join(', ') : NOT_RECORDED],
@@ -95,7 +130,10 @@ export function modelCard(run: ModelCardInput): string {
     lines.push(`- loss ${last.loss.toFixed(4)} nats (last training batch ${run.finalTrainLoss.toFixed(4)}); copy-target accuracy ${last.copyAccuracy === null ? 'n/a' : last.copyAccuracy.toFixed(3)}`);
     lines.push(`- model Sink_1 ${pct(last.sinkRate)}`, '');
     lines.push('| layer | Sink_1 | mean alpha_1 per head |', '| --- | --- | --- |');
-    for (let l = 0; l < L; l++) lines.push(`| ${l} | ${pct(last.perLayerSinkRate[l])} | ${last.meanAlpha[l].map((a) => a.toFixed(3)).join(', ')} |`);
+    for (let l = 0; l < L; l++) {
+      const alphas = last.meanAlpha[l].length ? last.meanAlpha[l].map((a) => a.toFixed(3)).join(', ') : 'no attention';
+      lines.push(`| ${l} | ${pct(last.perLayerSinkRate[l])} | ${alphas} |`);
+    }
     lines.push('', '| hidden state | first-token norm ratio | normalised matrix entropy |', '| --- | --- | --- |');
     for (let i = 0; i <= L; i++) {
       const name = i === 0 ? 'embeddings' : i === L ? `block ${i - 1} + ln_f` : `after block ${i - 1}`;
@@ -110,5 +148,6 @@ export function modelCard(run: ModelCardInput): string {
   }
   lines.push('Every evaluation is in `eval.jsonl`, per-window training losses in `train-log.jsonl`, the exact config in `train-config.json`, the provenance in `run-info.json`.');
   lines.push('Retrain with `npx tsx packages/train/src/cli.ts --config <this folder>/train-config.json --out <folder>`.', '');
+  if (run.appendix) lines.push(run.appendix.trimEnd(), '');
   return lines.join('\n');
 }

@@ -16,6 +16,8 @@ export interface RunOptions {
   readonly resume?: boolean;
   /** Where progress lines go (default: stderr). */
   readonly log?: (line: string) => void;
+  /** Markdown appended to the README.md model card (`--card-appendix`). */
+  readonly cardAppendix?: string;
 }
 
 export interface RunSummary {
@@ -54,7 +56,7 @@ function windowStats(log: readonly LogRecord[]): { median: number; best: number 
 }
 
 /** Rewrite README.md of a finished output folder from its eval.jsonl, train-log.jsonl and resume/state.json. */
-export function rewriteModelCard(outDir: string): void {
+export function rewriteModelCard(outDir: string, appendix?: string): void {
   const state = readRunState(outDir);
   const evals = readJsonLines<EvalRecord>(join(outDir, EVAL_FILE), state.step);
   const log = readJsonLines<LogRecord>(join(outDir, LOG_FILE), state.step);
@@ -70,7 +72,7 @@ export function rewriteModelCard(outDir: string): void {
   const tokensPerSecond = (steps * perStep) / seconds;
   writeFileSync(
     join(outDir, 'README.md'),
-    modelCard({ config: state.config, evals, trainSeconds: state.trainSeconds, tokensPerSecond, windowTokensPerSecond: windowStats(log), finalTrainLoss: log.at(-1)?.loss ?? NaN, info: readRunInfo(outDir) }),
+    modelCard({ config: state.config, evals, trainSeconds: state.trainSeconds, tokensPerSecond, windowTokensPerSecond: windowStats(log), finalTrainLoss: log.at(-1)?.loss ?? NaN, info: readRunInfo(outDir), appendix }),
   );
 }
 
@@ -139,7 +141,7 @@ export async function runTraining(config: TrainConfig, options: RunOptions): Pro
         evals.push(e);
         writeFileSync(evalPath, JSON.stringify(e) + '\n', { flag: 'a' });
         log(
-          `eval @${done}: loss ${e.loss.toFixed(4)}  Sink_1 ${(100 * e.sinkRate).toFixed(1)}% (layers ${e.perLayerSinkRate.map((x) => (100 * x).toFixed(0) + '%').join(' / ')})  ` +
+          `eval @${done}: loss ${e.loss.toFixed(4)}  Sink_1 ${(100 * e.sinkRate).toFixed(1)}% (layers ${e.perLayerSinkRate.map((x) => (x === null ? '-' : (100 * x).toFixed(0) + '%')).join(' / ')})  ` +
             `copy acc ${e.copyAccuracy === null ? '-' : e.copyAccuracy.toFixed(3)}  norm ratio ${e.normRatio.map((x) => x.toFixed(2)).join(' / ')}`,
         );
         windowStart = performance.now();
@@ -148,7 +150,7 @@ export async function runTraining(config: TrainConfig, options: RunOptions): Pro
     }
     const trainSeconds = seconds();
     const tokensPerSecond = trainedSteps > 0 ? (trainedSteps * trainer.tokensPerStep) / trainOnlySeconds : NaN;
-    writeFileSync(join(outDir, 'README.md'), modelCard({ config, evals, trainSeconds, tokensPerSecond, windowTokensPerSecond: windowStats(trainLog), finalTrainLoss: lastLoss, info }));
+    writeFileSync(join(outDir, 'README.md'), modelCard({ config, evals, trainSeconds, tokensPerSecond, windowTokensPerSecond: windowStats(trainLog), finalTrainLoss: lastLoss, info, appendix: options.cardAppendix }));
     log(`done: ${config.steps} steps in ${formatDuration(trainSeconds)} (this session ${Math.round(tokensPerSecond)} tok/s in training steps); wrote ${outDir}`);
     return { steps: config.steps, finalLoss: evals.at(-1)?.loss ?? NaN, evals, trainSeconds, tokensPerSecond };
   } finally {

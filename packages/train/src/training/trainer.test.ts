@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tinyTrainConfig } from '../../test/tiny-config.js';
 import { useBackend } from '../engine/backend.js';
 import { loadModelFolder } from '../model/checkpoint.js';
-import { forward } from '../model/forward.js';
+import { forward } from '../model/tfjs-forward.js';
 import { disposeParams, type ModelParams } from '../model/params.js';
 import { loadCheckpoint, saveCheckpoint } from './checkpoint-state.js';
 import { runTraining } from './run.js';

@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import type { BackcopyBatch } from '../data/backcopy-source.js';
 import { createTrainingData, type TrainingData } from '../data/training-data.js';
-import { evaluate, type EvalRecord } from '../eval/evaluate.js';
-import { languageModelLoss } from '../model/forward.js';
+import { evaluate, lossWeights, type EvalRecord } from '../eval/evaluate.js';
+import { languageModelLoss } from '../model/tfjs-forward.js';
 import { disposeParams, initParams, paramValues, type ModelParams } from '../model/params.js';
 import { AdamW, type AdamWState } from '../optim/adamw.js';
 import { learningRateAt } from '../optim/schedule.js';
@@ -63,7 +63,8 @@ export class Trainer {
     const lr = learningRateAt(step, this.config.schedule);
     const inputTensor = tf.tensor2d(inputs, [batchSize, T], 'int32');
     const targetTensor = tf.tensor2d(targets, [batchSize, T], 'int32');
-    const { value, grads } = tf.variableGrads(() => languageModelLoss(model, this.params, inputTensor, targetTensor), this.varList);
+    const weights = lossWeights(model, T);
+    const { value, grads } = tf.variableGrads(() => languageModelLoss(model, this.params, inputTensor, targetTensor, weights), this.varList);
     try {
       const loss = value.dataSync()[0];
       if (!Number.isFinite(loss)) throw new Error(`training diverged: loss ${loss} at step ${step}`);

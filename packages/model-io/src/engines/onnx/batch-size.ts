@@ -19,7 +19,7 @@ export function defaultMemoryBudget(): number {
 export function capturedBytesPerSequence(arch: ArchSpec, capture: readonly HookName[], seqLen: number): number {
   let floats = 0;
   for (const hook of capture) {
-    const dims = hookDims(arch, hook).map((d): number => (d === 'seq' ? seqLen : typeof d === 'number' ? d : 1));
+    const dims = hookDims(arch, hook).map((d): number => (d === 'seq' || d === 'rows' ? seqLen : typeof d === 'number' ? d : 1));
     floats += dims.reduce((a, b) => a * b, 1);
   }
   return 4 * floats;

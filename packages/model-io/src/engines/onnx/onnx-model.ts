@@ -12,6 +12,7 @@ import { chooseBatchSize, defaultMemoryBudget, segmentWeightBytes } from './batc
 import { collectGarbage, collectGarbageNow } from './collect-garbage.js';
 import { executionProviders, parseDevice, type OnnxDevice } from './device.js';
 import type { BatchContext } from './feeds.js';
+import { sinkRows } from '../../families/arch-defaults.js';
 import { functionBoundary, isFunctionIntervention, type FunctionIntervention } from './function-intervention.js';
 import { GraphSession, type SessionSettings } from './session.js';
 import { stageName, traceStage, type Stage } from './trace.js';
@@ -321,9 +322,10 @@ export class OnnxModel {
     let resid = residual;
     const lengths = lengthsOf(b);
     if (stage.residualOut && resid) {
-      const shape = [b.count, b.ctx.seqLen, this.arch.dModel];
+      const extra = sinkRows(this.arch); // the residual stream's rows: tokens (+ a sink token's)
+      const shape = [b.count, b.ctx.seqLen + extra, this.arch.dModel];
       for (const f of prepared.functions.get(stage.lastLayer + 1) ?? []) {
-        const out = await f.fn({ shape, data: resid }, { hook: f.hook, lengths });
+        const out = await f.fn({ shape, data: resid }, { hook: f.hook, lengths: lengths.map((n) => n + extra) });
         if (out.shape.length !== 3 || out.shape.some((d, i) => d !== shape[i]) || out.data.length !== resid.length) {
           throw new Error(`function intervention at ${f.hook} returned shape [${out.shape}] for input [${shape}]`);
         }
@@ -385,8 +387,9 @@ export class OnnxModel {
         collectGarbageNow(); // ORT copied the segment's weights
         try {
           for (const b of plans[s]) {
-            const lengths = lengthsOf(b);
-            const T = b.ctx.seqLen;
+            const extra = sinkRows(this.arch); // residual rows per sequence: tokens (+ a sink token's)
+            const lengths = lengthsOf(b).map((n) => n + extra);
+            const T = b.ctx.seqLen + extra;
             let residualIn: Float32Array | undefined;
             if (!stage.embed) {
               residualIn = new Float32Array(b.count * T * d); // right padding stays 0: masked keys, never read by real tokens

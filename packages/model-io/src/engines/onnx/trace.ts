@@ -7,7 +7,7 @@ import { mapEmbeddings, mapLayer, mapLinear, mapNorm } from '../../weights.js';
 import type { InterventionSpec } from '../../interventions.js';
 import { collectGarbageNow } from './collect-garbage.js';
 import { GraphBuilder, type InPlaceModel } from './onnx-graph.js';
-import { OnnxGraphOps, transposedWeight, type GraphInput } from './onnx-ops.js';
+import { hookDims, OnnxGraphOps, transposedWeight, type GraphInput } from './onnx-ops.js';
 
 /**
  * What one traced graph covers: a contiguous piece of the forward pass. It starts at the token ids
@@ -77,7 +77,7 @@ function traceInto(g: GraphBuilder, { arch, family, reader, stage, capture, inte
   if (stage.embed) {
     const weights = mapEmbeddings(family.embeddings(arch, reader), w(''));
     embedTable = weights.embed;
-    x = embed(ops, arch, weights); // [B,T,d]
+    x = embed(ops, arch, weights); // [B,T,d] (+ a sink token's row)
   } else {
     x = ops.residualInput(); // [B,T,d]
   }
@@ -85,7 +85,7 @@ function traceInto(g: GraphBuilder, { arch, family, reader, stage, capture, inte
     x = block(ops, arch, mapLayer(family.layer(arch, reader, l), w(`layers.${l}.`), ''), l, x);
     collectGarbageNow(); // the layer's raw reads and pre-transpose copies, before the next layer's
   }
-  const residualOut = stage.residualOut ? ops.output('resid_out', x, ['batch', 'seq', arch.dModel]) : undefined;
+  const residualOut = stage.residualOut ? ops.output('resid_out', x, hookDims(arch, 'blocks.0.hook_resid_post')) : undefined;
   if (stage.head) {
     const { lnFinal, lmHead } = family.head(arch, reader);
     let lmHeadWeights = mapLinear(lmHead, w(''), 'lmHead');

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { ArchSpec } from '../../arch-spec.js';
 import { Checkpoint } from '../../checkpoint/checkpoint.js';
+import { sinkRows } from '../../families/arch-defaults.js';
 import { hiddenStateHooks } from '../../hidden-states.js';
 import type { HostArray } from '../../host-array.js';
 import type { Linear, Norm } from '../../weights.js';
@@ -46,13 +47,17 @@ export class LensHead {
   /**
    * Read out hidden states `xs[i]` = [T, d] (float32, row-major; i = transformers' hidden-state
    * index, so i = L is already normalised) of one sequence `ids` [T]; one batched product for all.
+   * A sink-token model's states may also hold the sink token's row first ([1 + T, d], as the hooks
+   * inside the blocks do): it is dropped, as the model's own head drops it (it predicts nothing).
    */
-  readout(xs: readonly Float32Array[], ids: readonly number[]): LensReadout[] {
+  readout(states: readonly Float32Array[], ids: readonly number[]): LensReadout[] {
     if (!this.weights) throw new Error('LensHead was disposed');
     const { lnFinal, lmHead } = this.weights;
     const T = ids.length;
     const d = this.arch.dModel;
     const L = this.arch.nLayers;
+    const sink = sinkRows(this.arch) * d;
+    const xs = states.map((x) => (sink > 0 && x.length === T * d + sink ? x.subarray(sink) : x));
     if (xs.length !== L + 1) throw new RangeError(`LensHead.readout: ${xs.length} hidden states, the model has ${L + 1} (${hiddenStateHooks(this.arch)[0]}..ln_final)`);
     xs.forEach((x, i) => {
       if (x.length !== T * d) throw new RangeError(`LensHead.readout: hidden state ${i} has ${x.length} values, not T x d = ${T} x ${d}`);

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import type { HookName } from '../../hooks.js';
+import type { ArchSpec } from '../../arch-spec.js';
+import { hookRows, type HookName } from '../../hooks.js';
 import { interventionPositions, isPartial, needsOthers, positionMasks, scaledDirection, type InterventionSpec } from '../../interventions.js';
 import type { TfIntervention } from './tfjs-ops.js';
 
@@ -9,11 +10,14 @@ import type { TfIntervention } from './tfjs-ops.js';
  * sequence lengths when it is right-padded (compile per batch then); omit for full-length batches.
  * Call inside the forward pass's tf.tidy (TfjsModel.run does): intermediates are disposed there.
  */
-export function compileTfIntervention(spec: InterventionSpec, lengths?: readonly number[]): TfIntervention {
+export function compileTfIntervention(spec: InterventionSpec, tokenLengths?: readonly number[], arch?: ArchSpec): TfIntervention {
   const positions = interventionPositions(spec);
   return (x: tf.Tensor, hook: HookName): tf.Tensor => {
     if (x.rank !== 3) throw new Error(`intervention ${spec.kind} at ${hook}: expected a [B,T,width] activation, got [${x.shape}]`);
     const [batch, seqLen, width] = x.shape as [number, number, number];
+    // inside the blocks of a sink-token model each sequence has one row more than tokens (row 0)
+    const extra = arch ? hookRows(arch, hook, 0) : 0;
+    const lengths = tokenLengths?.map((n) => n + extra);
     if (lengths && lengths.length !== batch) throw new Error(`intervention at ${hook}: ${lengths.length} lengths for a batch of ${batch}`);
     const masks = positionMasks(positions, { batch, seqLen, ...(lengths ? { lengths } : {}) }, hook, needsOthers(spec));
     const select = tf.broadcastTo(tf.tensor3d(masks.select, [1, seqLen, 1], 'bool'), x.shape); // [B,T,W]
@@ -64,8 +68,8 @@ function medianOfOthers(norms: tf.Tensor, masks: ReturnType<typeof positionMasks
 }
 
 /** Several specs as the tfjs engine's hook -> function map; specs at the same hook apply in list order. */
-export function tfInterventionMap(specs: readonly InterventionSpec[], lengths?: readonly number[]): Map<HookName, TfIntervention> {
+export function tfInterventionMap(specs: readonly InterventionSpec[], lengths?: readonly number[], arch?: ArchSpec): Map<HookName, TfIntervention> {
   const byHook = new Map<HookName, TfIntervention[]>();
-  for (const spec of specs) byHook.set(spec.hook, [...(byHook.get(spec.hook) ?? []), compileTfIntervention(spec, lengths)]);
+  for (const spec of specs) byHook.set(spec.hook, [...(byHook.get(spec.hook) ?? []), compileTfIntervention(spec, lengths, arch)]);
   return new Map([...byHook].map(([hook, fns]) => [hook, (x: tf.Tensor, h: HookName) => fns.reduce((y, f) => f(y, h), x)]));
 }

@@ -1,15 +1,14 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { useBackend } from './backend.js';
-import { geluErf, geluTanh, matmul } from './ops.js';
+import { initBackend, inferenceKernels, trainingGeluErf as geluErf, trainingKernels, trainingMatmul as matmul } from '../../src/index.js';
 
-beforeAll(() => useBackend('wasm'));
+beforeAll(() => initBackend('wasm'));
 
 function maxAbsDiff(a: tf.Tensor, b: tf.Tensor): number {
   return tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]);
 }
 
-describe('matmul (custom gradient, batched via depthwise convolution)', () => {
+describe('training kernels: matmul (custom gradient, batched via depthwise convolution)', () => {
   for (const [label, aShape, bShape] of [
     ['2-D', [5, 7], [7, 3]],
     ['3-D', [4, 6, 5], [4, 5, 3]],
@@ -53,12 +52,22 @@ describe('activations', () => {
       });
     });
   });
+});
 
-  it('geluTanh is GPT-2 gelu_new', () => {
+describe('training kernels: embedding and position rows', () => {
+  it('one-hot products and slices give gather\'s rows, and gradients gather has none of on wasm', () => {
     tf.tidy(() => {
-      const x = [-2, -0.5, 0.7, 3];
-      const y = geluTanh(tf.tensor1d(x)).dataSync();
-      x.forEach((v, i) => expect(y[i]).toBeCloseTo(0.5 * v * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (v + 0.044715 * v ** 3))), 6));
+      const table = tf.randomNormal([7, 3], 0, 1, 'float32', 4);
+      const ids = tf.tensor2d([[6, 0, 2], [2, 2, 5]], [2, 3], 'int32');
+      expect(maxAbsDiff(trainingKernels.embeddingRows(table, ids), inferenceKernels.embeddingRows(table, ids))).toBe(0);
+      expect(maxAbsDiff(trainingKernels.positionRows(table, 2, 4), inferenceKernels.positionRows(table, 2, 4))).toBe(0);
+      // d/dtable sum(rows * w): row r collects w of every position reading it (row 2 is read three times)
+      const w = tf.randomNormal([2, 3, 3], 0, 1, 'float32', 5);
+      const grad = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(trainingKernels.embeddingRows(t, ids), w)))(table).arraySync() as number[][];
+      const wv = w.arraySync() as number[][][];
+      const row2 = [0, 1, 2].map((j) => wv[0][2][j] + wv[1][0][j] + wv[1][1][j]);
+      row2.forEach((v, j) => expect(grad[2][j]).toBeCloseTo(v, 5));
+      expect(grad[1]).toEqual([0, 0, 0]);
     });
   });
 });
