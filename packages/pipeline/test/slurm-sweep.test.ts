@@ -13,6 +13,8 @@ import { startS3Server, TEST_BUCKET, TEST_SECRET, useTestAwsEnvironment } from '
 // pipeline: two fixture models x two shards.
 const here = dirname(fileURLToPath(import.meta.url));
 const REPO = resolve(here, '../../..');
+/** The kinds a run up to the entropy step writes (the local run also has the lens step's and the report's). */
+const UP_TO_ENTROPY = /^(activations|layer_metrics|heads|sink_sweep|sink_k|norms|massive|pattern|qk|metrics_sequences|layer_entropy|entropy_sequences)\//;
 const SPEC = join(REPO, 'pipelines/sink-sweep/pipeline.yaml');
 const onCluster = requirement('a localhost Slurm cluster', process.env.SLURM_CONF ? undefined : 'SLURM_CONF is not set (start one with: eval "$(tools/slurm/local-cluster.sh start)")');
 
@@ -78,7 +80,7 @@ describe.skipIf(!onCluster)('a sweep on a localhost Slurm cluster', () => {
     await launchPipeline(SPEC, 'entropy', { ...options, env: { SINKSCOPE_STORE: store }, onSubmit: (j) => resubmitted.push(j) });
     expect(resubmitted.map((j) => `${j.label}:${j.shards?.join(',') ?? '-'}`)).toEqual(['extract pythia-tiny:1', 'metrics pythia-tiny:-', 'entropy pythia-tiny:-']);
     const mine = (await contents(store)).filter((c) => !c.startsWith('layers/'));
-    expect(mine).toEqual((await contents(local)).filter((c) => /^(activations|layer_metrics|heads|sink_sweep|sink_k|norms|massive|pattern|qk|layer_entropy)\//.test(c)));
+    expect(mine).toEqual((await contents(local)).filter((c) => UP_TO_ENTROPY.test(c)));
   }, 240_000);
 
   it('an S3 store: the cluster computes, a second checkout gets every result as a hit, no credential in any artifact or log', async () => {
@@ -91,12 +93,12 @@ describe.skipIf(!onCluster)('a sweep on a localhost Slurm cluster', () => {
       await launchPipeline(SPEC, 'entropy', { launcher: 'slurm', reportsRoot: join(tmp, 's3-reports'), runsRoot: join(tmp, 's3-runs-a'), ...quiet });
       const second = await runPipeline(SPEC, 'entropy', { reportsRoot: join(tmp, 's3-reports-b'), runsRoot: join(tmp, 's3-runs-b'), ...quiet });
       const artifacts = second.flatMap((r) => r.artifacts);
-      expect(artifacts).toHaveLength(4 + 2 * 8 + 2);
+      expect(artifacts).toHaveLength(4 + 2 * 9 + 2 * 2); // 4 shards; per model 9 metrics kinds (metrics_sequences included) and 2 entropy kinds
       expect(artifacts.filter((a) => !a.cacheHit)).toEqual([]);
       // what S3 holds is what the local run computed
       const ctx = openContext(SPEC, quiet);
       const onS3 = (await ctx.store.list()).map((m) => `${m.kind}/${m.key}/${m.sha256}`).sort();
-      expect(onS3).toEqual((await contents(local)).filter((c) => !c.startsWith('layers/')));
+      expect(onS3).toEqual((await contents(local)).filter((c) => UP_TO_ENTROPY.test(c)));
       const files = (dir: string): string[] => readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(join(dir, e.name)) : [join(dir, e.name)]));
       for (const f of [...files(server.directory), ...files(slurmLogDir(ctx))]) expect(readFileSync(f).includes(TEST_SECRET), f).toBe(false);
     } finally {
@@ -122,7 +124,7 @@ describe.skipIf(!onCluster)('a sweep on a localhost Slurm cluster', () => {
       child.on('exit', () => fail(new Error(`exited before submitting everything:\n${stderr}`)));
     });
     const jobIds = [...stderr.matchAll(/as job (\d+)/g)].map((m) => m[1]);
-    expect(jobIds).toHaveLength(7); // extract, metrics, entropy per model, and the report
+    expect(jobIds).toHaveLength(9); // extract, metrics, entropy, lens per model, and the report
     child.kill('SIGINT');
     expect(await exit).toBe(130);
     expect(stderr).toContain(`cancelled job(s) ${jobIds.join(', ')}`);

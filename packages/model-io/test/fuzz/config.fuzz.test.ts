@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Checkpoint, loadAllWeights } from '../../src/index.js';
-import { expectUserFacingError, fuzzParameters, TINY_CONFIGS, writeTinyCheckpoint } from './tiny-checkpoint.js';
+import { expectUserFacingError, fuzzParameters, loadError, TINY_CONFIGS, writeTinyCheckpoint } from './tiny-checkpoint.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'sinkscope-fuzz-config-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -131,16 +131,7 @@ describe.each(Object.keys(TINY_CONFIGS))('fuzzed config.json (%s)', (family) => 
       fc.property(mutation, (m) => {
         const c = m(config, family);
         writeFileSync(configFile, c.text);
-        let error: unknown;
-        let ckpt: Checkpoint | undefined;
-        try {
-          ckpt = Checkpoint.open(dir);
-          loadAllWeights(ckpt.family, ckpt.arch, ckpt);
-        } catch (err) {
-          error = err;
-        } finally {
-          ckpt?.close();
-        }
+        const error = loadError(dir);
         if (error === undefined) {
           expect(c.mayBeValid, `${c.label}: loaded without an error`).toBe(true);
           return;

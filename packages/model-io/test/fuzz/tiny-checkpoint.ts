@@ -5,7 +5,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type fc from 'fast-check';
 import { expect } from 'vitest';
-import { ConfigReader, familyFor, writeSafetensors, type HostArray, type WeightReader } from '../../src/index.js';
+import { Checkpoint, ConfigReader, familyFor, loadAllWeights, writeSafetensors, type HostArray, type WeightReader } from '../../src/index.js';
 
 export const TINY_VOCAB = 32;
 export const TINY_BOS = TINY_VOCAB - 1;
@@ -188,4 +188,18 @@ export function expectUserFacingError(err: unknown, file: string, names: readonl
 export function fuzzParameters(runs = 1000, salt = 0): fc.Parameters<unknown> {
   const seed = process.env.SINKSCOPE_FUZZ_SEED;
   return { numRuns: Number(process.env.SINKSCOPE_FUZZ_RUNS ?? runs), seed: (seed === undefined ? 0x5eed : Number(seed)) + salt, endOnFailure: true };
+}
+
+/** Opens the checkpoint in `dir` and reads every weight, as a pipeline would; the error thrown, if any. */
+export function loadError(dir: string): unknown {
+  let ckpt: Checkpoint | undefined;
+  try {
+    ckpt = Checkpoint.open(dir);
+    loadAllWeights(ckpt.family, ckpt.arch, ckpt);
+    return undefined;
+  } catch (err) {
+    return err;
+  } finally {
+    ckpt?.close();
+  }
 }
