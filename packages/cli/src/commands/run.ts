@@ -1,12 +1,12 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { REPO_ROOT, launchPipeline, launchStep, openContext, parseStep } from '@sinkscope/pipeline';
+import { REPO_ROOT, STEPS, launchPipeline, launchStep, openContext, parseStep } from '@sinkscope/pipeline';
 import { CliError } from '../cli-error.js';
 
-export const runUsage = 'sinkscope run <pipeline name | spec file> [--until extract|metrics|entropy|ablate|report] [--launcher local|slurm]';
-export const stepUsage =
-  'sinkscope step <extract|metrics|entropy|ablate|report> --spec <pipeline spec file> [--model <name>] [--shard <i,j,...> | --shard-from-array] [--launcher local|slurm]';
+// the step names come from the pipeline's one step table, so the usage cannot fall behind it
+export const runUsage = `sinkscope run <pipeline name | spec file> [--until ${STEPS.join('|')}] [--launcher local|slurm]`;
+export const stepUsage = `sinkscope step <${STEPS.join('|')}> --spec <pipeline spec file> [--model <name>] [--shard <i,j,...> | --shard-from-array] [--launcher local|slurm]`;
 
 /**
  * Run `work` with an AbortSignal fired by Ctrl-C or SIGTERM (Nx stopping a task): the Slurm launcher
