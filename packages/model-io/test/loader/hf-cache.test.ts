@@ -1,8 +1,9 @@
-import { mkdirSync, mkdtempSync, readFileSync, realpathSync, renameSync, rmSync, unlinkSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, realpathSync, renameSync, rmSync, symlinkSync, unlinkSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { allCachedRevisionNames, Checkpoint, HubCacheError, hubCacheDir, locateCheckpoint, parseRepoRef, resolveHubSnapshot, stepOfRevision } from '../../src/index.js';
+import { allCachedRevisionNames, Checkpoint, HubCacheError, hubCacheDir, locateCheckpoint, parseRepoRef, resolveHubSnapshot, stepOfRevision, type HookName } from '../../src/index.js';
+import { OnnxModel } from '../../src/engines/onnx/index.js';
 import { markNoExist, writeFakeHubCache } from '../../src/testing/index.js';
 import { fixtureDir } from '../fixtures.js';
 
@@ -174,5 +175,32 @@ describe('revisions: all-cached', () => {
     expect(allCachedRevisionNames(two.repoFolder)).toEqual([two.commits[1].slice(0, 12), 'main'].sort());
     unlinkSync(join(two.repoFolder, 'refs', 'main'));
     expect(allCachedRevisionNames(two.repoFolder)).toEqual(two.commits.map((c) => c.slice(0, 12)).sort());
+  });
+});
+
+describe('the onnx engine reads weights in place through symlinks', () => {
+  // ORT resolves symlinks and refuses external data outside the folder it is given: a snapshot's
+  // files are links into blobs/, and a user's folder may link shards from elsewhere.
+  const cache = newCache();
+  writeFakeHubCache(cache, 'tiny/gpt2', [{ source: fixtureDir('gpt2'), refs: ['main'], commit: COMMIT_A }]);
+  const elsewhere = join(tmp, 'linked-folder');
+  mkdirSync(elsewhere);
+  for (const file of ['config.json', 'model.safetensors']) symlinkSync(join(fixtureDir('gpt2'), file), join(elsewhere, file));
+
+  it.each([false, true])('streaming %s: a snapshot and a folder of links give the fixture folder\'s numbers exactly', async (streaming) => {
+    const sequences = [[511, 464, 208, 75, 218], [511, 314, 58]];
+    const capture: HookName[] = ['blocks.0.hook_resid_post', 'blocks.1.attn.hook_pattern', 'logits'];
+    const ref = await OnnxModel.load(fixtureDir('gpt2'), { threads: 1, streaming });
+    const want = await ref.run(sequences, { capture });
+    await ref.dispose();
+    for (const dir of [resolveHubSnapshot('tiny/gpt2', undefined, { cacheDir: cache }).dir, elsewhere]) {
+      const model = await OnnxModel.load(dir, { threads: 1, streaming });
+      try {
+        const got = await model.run(sequences, { capture });
+        for (const hook of capture) expect(got.get(hook)!.data, `${dir} ${hook}`).toEqual(want.get(hook)!.data);
+      } finally {
+        await model.dispose();
+      }
+    }
   });
 });

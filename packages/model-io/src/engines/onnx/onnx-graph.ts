@@ -1,6 +1,6 @@
-import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, realpathSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, dirname, join } from 'node:path';
+import { dirname, join, relative, sep } from 'node:path';
 import onnxPkg from 'onnx-proto';
 import { recipeOf, type StoredTensor, type WeightRecipe } from '../../deferred-array.js';
 import type { HostArray } from '../../host-array.js';
@@ -334,18 +334,17 @@ export class GraphBuilder {
     const nodes = this.nodes.filter((n) => !this.recipeNodes.has(n) || live.has(n));
     const initializer: onnxPkg.onnx.ITensorProto[] = [];
     let storedBytes = 0;
-    let folder: string | undefined;
-    for (const { name, tensor } of this.stored.values()) {
-      if (!used.has(name)) continue;
+    const storedUsed = [...this.stored.values()].filter(({ name }) => used.has(name));
+    const { folder, location } = externalDataLocations(storedUsed.map(({ tensor }) => tensor.file));
+    for (const { name, tensor } of storedUsed) {
       storedBytes += tensor.byteLength;
-      folder = dirname(tensor.file);
       initializer.push({
         name,
         dims: [...tensor.shape],
         dataType: STORED_TYPE[tensor.dtype],
         dataLocation: onnx.TensorProto.DataLocation.EXTERNAL,
         externalData: [
-          { key: 'location', value: basename(tensor.file) },
+          { key: 'location', value: location.get(tensor.file)! },
           { key: 'offset', value: String(tensor.offset) },
           { key: 'length', value: String(tensor.byteLength) },
         ],
@@ -405,4 +404,23 @@ function valueInfo(name: string, type: ElemType, dims: readonly Dim[]): onnxPkg.
     name,
     type: { tensorType: { elemType: ELEM[type], shape: { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) } } },
   };
+}
+
+/**
+ * Where ORT finds each safetensors file: ORT resolves symlinks and refuses external data outside the
+ * folder it is given, and the Hugging Face cache's snapshot files are symlinks into `blobs/` (a user's
+ * folder may link shards from anywhere). So locations are the files' real paths, relative to the
+ * deepest folder that holds them all.
+ */
+function externalDataLocations(files: readonly string[]): { folder: string | undefined; location: Map<string, string> } {
+  const real = new Map<string, string>();
+  for (const file of files) if (!real.has(file)) real.set(file, realpathSync(file));
+  const dirs = [...new Set([...real.values()].map((r) => dirname(r)))];
+  if (dirs.length === 0) return { folder: undefined, location: new Map() };
+  let folder = dirs[0]!;
+  for (const dir of dirs.slice(1)) {
+    while (dir !== folder && !dir.startsWith(folder.endsWith(sep) ? folder : folder + sep)) folder = dirname(folder);
+  }
+  const location = new Map([...real].map(([file, path]) => [file, relative(folder, path)]));
+  return { folder, location };
 }
