@@ -1,4 +1,4 @@
-import { largestJump } from '@sinkscope/metrics';
+import { argmax, largestJump } from '@sinkscope/metrics';
 import { z } from 'zod';
 
 /**
@@ -63,7 +63,6 @@ export function findMassiveActivation(profile: ResidualProfile, thresholds: Mass
     throw new Error(`massive activation: need norm ratios, top and median |activation| of at least 2 residual states (got ${n}, ${top.length}, ${median.length})`);
   }
   const emergence = largestJump(ratios)!;
-  const argmax = (xs: readonly number[]) => xs.reduce((best, x, i) => (x > xs[best] ? i : best), 0);
   const r = argmax(ratios);
   const t = argmax(top);
   const medianRatio = (i: number) => (median[i] > 0 ? top[i] / median[i] : Infinity);

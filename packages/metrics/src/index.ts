@@ -33,7 +33,7 @@ export {
   type PhaseThresholds,
 } from './emergence.js';
 export { attentionScores, AttentionScoreAccumulator, type AttentionScores } from './attention-scores.js';
-export { medianInPlace } from './select.js';
+export { argmax, medianInPlace } from './select.js';
 export { SinkMeasurements, type SinkMeasurementSettings } from './sink-measurements.js';
 export { probeAccuracy, DEFAULT_PROBE_SETTINGS, type ProbeResult, type ProbeSettings } from './probes.js';
 export { SeededFolds } from './folds.js';

@@ -1,3 +1,5 @@
+import { argmax } from './select.js';
+
 /**
  * lm-eval's multiple-choice scoring (`acc`, `acc_norm`): each choice's score is the sum of its
  * continuation tokens' log-probabilities given everything before them; `acc` takes the arg-max of
@@ -12,7 +14,6 @@ export interface ChoiceScore {
 }
 
 export function choiceCorrect(scores: readonly ChoiceScore[], gold: number): { acc: boolean; accNorm: boolean } {
-  const argmax = (values: number[]) => values.reduce((best, v, i) => (v > values[best] ? i : best), 0);
   return {
     acc: argmax(scores.map((s) => s.logProb)) === gold,
     accNorm: argmax(scores.map((s) => s.logProb / s.length)) === gold,

@@ -46,3 +46,10 @@ export function selectInPlace(values: Float64Array, k: number): number {
   }
   return values[k];
 }
+
+/** Index of the largest value; ties go to the first (numpy's argmax). -1 for an empty list. */
+export function argmax(values: ArrayLike<number>): number {
+  let best = values.length > 0 ? 0 : -1;
+  for (let i = 1; i < values.length; i++) if (values[i] > values[best]) best = i;
+  return best;
+}
