@@ -10,7 +10,7 @@
  * Flags: --models gpt2-small,pythia-410m  --engines onnx,streaming,tfjs  --sequences 100
  *        --tfjs-sequences 10 (tfjs-wasm is single-threaded and slow)  --tfjs-batch 10 (2 above 1 GiB of weights)  --seq-len 64
  *        --threads N  --batch N (default: chosen from the memory budget)  --dir <checkpoint cache>  --json
- *        --memory-budget GiB (streaming)  --peer torch  --repeat N
+ *        --memory-budget GiB (streaming)  --peer torch  --repeat N  --profile
  * `npm run -s bench -- --json` keeps npm's banner off stdout. Streaming runs get 0.8 x the model's float32 size as memory budget
  * (a model that does not fit), at most 6 GiB.
  *
@@ -19,9 +19,14 @@
  * gives the wall time against the arithmetic at the run's MatMul limit (FLOPs / limit), the time building graphs (weights
  * read, scanned for NaN/Inf and upcast by ORT) and in ORT's runs, bytes written and read, and peak RSS.
  *
+ * `--profile`: the onnx engines also run with ORT's profiler and print kernel time per operator type (after ORT's
+ * fusions: MatMul, FusedMatMul, FastGelu, ...) and how much of ORT's run time is kernels; profiling costs a little speed.
+ *
  * `--peer torch`: the plain PyTorch eager forward of the same shape and captures (../shared/bench/torch_gpt2.py, Debian's
  * python3-torch through /usr/bin/python3 or $SINKSCOPE_PYTHON) runs beside the onnx engine, alternating with it `--repeat`
- * times (default 2; the machine may be shared), each pair printed with its load average and the ratio of tokens/s.
+ * times (default 2; the machine may be shared), each pair printed with its load average and the ratio of tokens/s, both
+ * end to end and over the forward passes only (the peer's clock starts after its weights exist and a warm-up batch ran,
+ * so the like-for-like onnx figure leaves out building graphs and sessions).
  * gpt2-small and pythia-410m only; skipped with a note when torch is missing. Never part of the tests.
  *
  * `npm run bench -- --train [--json] ...`: training speed (ms per step, tokens/s) of the tfjs and onnx
@@ -34,6 +39,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { STREAMING_BUDGET_CAP, STREAMING_BUDGET_SHARE, type ExtractionResult } from '../packages/model-io/bench/extract.js';
 import { Checkpoint } from '../packages/model-io/src/checkpoint/checkpoint.js';
+import type { OrtProfileSummary } from '../packages/model-io/src/engines/onnx/ort-profile.js';
 import { ensureRandomCheckpoint, parseBenchModel, type BenchModel } from '../packages/model-io/bench/random-checkpoint.js';
 import { trainBench } from '../packages/train/bench/train-bench.js';
 
@@ -56,6 +62,8 @@ interface EngineFigures {
   readonly float32WeightBytes: number;
   readonly capturedBytesPerBatch: number;
   readonly loadAverage: number;
+  /** --profile: ORT's kernel time per operator type. */
+  readonly profile?: OrtProfileSummary;
   /** Streaming / onnx: the memory budget and each graph segment's batch size. */
   readonly memoryBudgetBytes?: number;
   readonly batchSizes?: readonly number[];
@@ -86,12 +94,12 @@ function parseFlags(argv: readonly string[]): Map<string, string> {
   const flags = new Map<string, string>();
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
-    if (!arg.startsWith('--')) throw new Error(`bench: unexpected argument '${arg}' (flags: --models --engines --sequences --tfjs-sequences --tfjs-batch --seq-len --threads --batch --dir --memory-budget --peer --repeat --json)`);
+    if (!arg.startsWith('--')) throw new Error(`bench: unexpected argument '${arg}' (flags: --models --engines --sequences --tfjs-sequences --tfjs-batch --seq-len --threads --batch --dir --memory-budget --peer --repeat --profile --json)`);
     const [name, inline] = arg.slice(2).split('=', 2);
-    if (name === 'json') flags.set('json', '1');
+    if (name === 'json' || name === 'profile') flags.set(name, '1');
     else flags.set(name, inline ?? argv[++i] ?? '');
   }
-  const known = ['models', 'engines', 'sequences', 'tfjs-sequences', 'tfjs-batch', 'seq-len', 'threads', 'batch', 'dir', 'memory-budget', 'peer', 'repeat', 'json'];
+  const known = ['models', 'engines', 'sequences', 'tfjs-sequences', 'tfjs-batch', 'seq-len', 'threads', 'batch', 'dir', 'memory-budget', 'peer', 'repeat', 'profile', 'json'];
   for (const k of flags.keys()) if (!known.includes(k)) throw new Error(`bench: unknown flag --${k} (valid: ${known.map((f) => `--${f}`).join(', ')})`);
   return flags;
 }
@@ -105,8 +113,8 @@ function positiveInt(flags: Map<string, string>, name: string, fallback: number)
 }
 
 /** Run a bench script in a fresh Node process (tsx loader) and parse the JSON line it prints last. */
-function child<T>(script: string, args: readonly (string | number)[]): T {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', join(benchDir, script), ...args.map(String)], { cwd: root, encoding: 'utf8', maxBuffer: 1 << 26 });
+function child<T>(script: string, args: readonly (string | number)[], env: NodeJS.ProcessEnv = process.env): T {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', join(benchDir, script), ...args.map(String)], { cwd: root, encoding: 'utf8', maxBuffer: 1 << 26, env });
   const line = r.stdout.trim().split('\n').filter((l) => l.startsWith('{')).at(-1);
   if (r.status !== 0 || !line) throw new Error(`bench: ${script} ${args.join(' ')} failed (exit ${r.status}${r.signal ? `, ${r.signal}` : ''}):\n${r.stderr.slice(-3000)}`);
   return JSON.parse(line) as T;
@@ -116,11 +124,12 @@ function matmulPeak(threads: number): number {
   return child<{ matmulPeakGflops: number }>('matmul-peak.ts', [threads]).matmulPeakGflops;
 }
 
-function runEngine(engine: BenchEngine, dir: string, sequences: number, seqLen: number, threads: number, batch: number | undefined, budget: number | undefined): EngineFigures {
+function runEngine(engine: BenchEngine, dir: string, sequences: number, seqLen: number, threads: number, batch: number | undefined, budget: number | undefined, profile: boolean): EngineFigures {
   const load = loadavg()[0];
   const before = matmulPeak(threads);
-  const r = child<ExtractionResult>('extract.ts', [engine, dir, sequences, seqLen, threads, batch ?? 'auto', ...(budget ? [budget] : [])]);
-  const { memoryBudgetBytes, batchSizes, graphSeconds, runSeconds, bytesWritten, bytesRead } = r;
+  const env = profile && engine !== 'tfjs' ? { ...process.env, SINKSCOPE_BENCH_PROFILE: '1' } : process.env;
+  const r = child<ExtractionResult>('extract.ts', [engine, dir, sequences, seqLen, threads, batch ?? 'auto', ...(budget ? [budget] : [])], env);
+  const { memoryBudgetBytes, batchSizes, graphSeconds, runSeconds, bytesWritten, bytesRead, profile: ortProfile } = r;
   const after = matmulPeak(threads);
   const limit = (before + after) / 2;
   const gflops = r.flops / r.seconds / 1e9;
@@ -144,6 +153,7 @@ function runEngine(engine: BenchEngine, dir: string, sequences: number, seqLen: 
     ...(batchSizes ? { batchSizes } : {}),
     ...(graphSeconds !== undefined ? { graphSeconds } : {}),
     ...(runSeconds !== undefined ? { runSeconds } : {}),
+    ...(ortProfile ? { profile: ortProfile } : {}),
   };
 }
 
@@ -178,6 +188,11 @@ function runPeer(model: BenchModel, sequences: number, seqLen: number, threads: 
   return { tokensPerSecond: p.tokensPerSecond, gflops: p.gflops, seconds: p.seconds, batch, loadAverage: (load + loadavg()[0]) / 2 };
 }
 
+/** Tokens/s of the forward passes alone: the extraction's wall time less building graphs and sessions. */
+function forwardTokensPerSecond(f: EngineFigures): number {
+  return (f.sequences * f.seqLen) / (f.seconds - (f.graphSeconds ?? 0));
+}
+
 const gb = (bytes: number) => `${(bytes / 2 ** 30).toFixed(2)} GiB`;
 
 /** Engines a model runs when --engines is not given: the BF16 llama shapes do not fit in memory as float32, so streaming only. */
@@ -203,6 +218,7 @@ function benchModel(model: BenchModel, flags: Map<string, string>, log: (line: s
   if (budgetGiB !== undefined && !(budgetGiB > 0)) throw new Error(`bench: --memory-budget must be a positive number of GiB, got '${flags.get('memory-budget')}'`);
   const streamingBudget = Math.floor(budgetGiB !== undefined ? budgetGiB * 2 ** 30 : Math.min(STREAMING_BUDGET_CAP, STREAMING_BUDGET_SHARE * weightBytes));
   const peer = flags.get('peer');
+  const profile = flags.has('profile');
   if (peer !== undefined && peer !== 'torch') throw new Error(`bench: --peer must be 'torch', got '${peer}'`);
   const peerSkip = peer === undefined ? undefined : !PEER_MODELS.includes(model) ? `no peer script for ${model}` : !engines.includes('onnx') ? 'the peer runs beside the onnx engine (--engines onnx)' : peerMissing();
   log(`${model}: random weights in ${dir}; T = ${seqLen}; ${threads} threads; captures every hook_resid_post, every hook_pattern, logits`);
@@ -216,13 +232,13 @@ function benchModel(model: BenchModel, flags: Map<string, string>, log: (line: s
   }
   const figures: Partial<Record<BenchEngine, EngineFigures>> = {};
   const failures: Partial<Record<BenchEngine, FailedRun>> = {};
-  const pairs: { onnx: EngineFigures; torch: PeerFigures; ratio: number }[] = [];
+  const pairs: { onnx: EngineFigures; torch: PeerFigures; ratio: number; forwardRatio: number }[] = [];
   for (let round = 0; round < repeat; round++) {
     for (const engine of engines) {
       const n = engine === 'tfjs' ? Math.min(sequences, tfjsSequences) : sequences;
       let f: EngineFigures;
       try {
-        f = runEngine(engine, dir, n, seqLen, threads, engine === 'tfjs' ? (batch ?? tfjsBatch) : batch, engine === 'streaming' ? streamingBudget : undefined);
+        f = runEngine(engine, dir, n, seqLen, threads, engine === 'tfjs' ? (batch ?? tfjsBatch) : batch, engine === 'streaming' ? streamingBudget : undefined, profile);
       } catch (err) {
         const message = (err as Error).message;
         const reason = /RuntimeError: [^\n]*/.exec(message)?.[0] ?? message.split('\n')[0];
@@ -243,6 +259,17 @@ function benchModel(model: BenchModel, flags: Map<string, string>, log: (line: s
         const rest = f.seconds - f.graphSeconds - f.runSeconds;
         log(`            graphs ${f.graphSeconds.toFixed(1)} s, ORT runs ${f.runSeconds.toFixed(1)} s (${((f.gflops * f.seconds) / f.runSeconds).toFixed(1)} GFLOP/s), rest ${rest.toFixed(1)} s`);
       }
+      if (f.profile) {
+        // ORT's own clock: how much of its runs is kernels, and which operators (after its fusions) take it
+        const p = f.profile;
+        log(
+          `            ORT profile: kernels ${p.kernelSeconds.toFixed(2)} s of ${p.runSeconds.toFixed(2)} s in runs, sessions created in ${p.sessionInitSeconds.toFixed(2)} s; ` +
+            p.operators
+              .slice(0, 8)
+              .map((o) => `${o.op} ${(100 * o.share).toFixed(1)}% (${o.nodes} nodes)`)
+              .join(', '),
+        );
+      }
       if (engine === 'streaming' && (f.graphSeconds !== undefined || f.runSeconds !== undefined)) {
         const arithmetic = (f.gflops * f.seconds) / f.matmulPeakGflops; // FLOPs / limit
         log(
@@ -254,8 +281,14 @@ function benchModel(model: BenchModel, flags: Map<string, string>, log: (line: s
       if (engine === 'onnx' && peer && !peerSkip) {
         const t = runPeer(model, n, seqLen, threads, f.batchSize);
         const ratio = f.tokensPerSecond / t.tokensPerSecond;
-        pairs.push({ onnx: f, torch: t, ratio });
-        log(`  torch     ${t.tokensPerSecond.toFixed(0).padStart(5)} tok/s  ${t.gflops.toFixed(1).padStart(6)} GFLOP/s  (batch ${t.batch}, ${t.seconds.toFixed(1)} s, load avg ${t.loadAverage.toFixed(1)})  onnx / torch = ${ratio.toFixed(2)}`);
+        // the peer script times its forward passes only (weights made and one warm-up batch run before its
+        // clock starts); the like-for-like onnx figure leaves out building the graph and session the same way
+        const forwardRatio = forwardTokensPerSecond(f) / t.tokensPerSecond;
+        pairs.push({ onnx: f, torch: t, ratio, forwardRatio });
+        log(
+          `  torch     ${t.tokensPerSecond.toFixed(0).padStart(5)} tok/s  ${t.gflops.toFixed(1).padStart(6)} GFLOP/s  (batch ${t.batch}, ${t.seconds.toFixed(1)} s, load avg ${t.loadAverage.toFixed(1)})  ` +
+            `onnx / torch = ${ratio.toFixed(2)} end to end, ${forwardRatio.toFixed(2)} forward passes only (${forwardTokensPerSecond(f).toFixed(0)} tok/s, as the peer times itself)`,
+        );
       }
     }
   }
@@ -267,14 +300,30 @@ function benchModel(model: BenchModel, flags: Map<string, string>, log: (line: s
         `${((streaming.seconds / onnx.seconds - 1) * 100).toFixed(0)}% more time than in memory; peak RSS ${gb(streaming.peakRssBytes)}`,
     );
   }
-  if (pairs.length > 0) log(`  onnx / torch over ${pairs.length} alternating pairs: ${pairs.map((p) => p.ratio.toFixed(2)).join(', ')}`);
+  if (pairs.length > 0) {
+    log(
+      `  onnx / torch over ${pairs.length} alternating pairs: end to end ${pairs.map((p) => p.ratio.toFixed(2)).join(', ')}; ` +
+        `forward passes only ${pairs.map((p) => p.forwardRatio.toFixed(2)).join(', ')} (goal >= 1.15, issue 18)`,
+    );
+  }
   const head = onnx ?? Object.values(figures)[0];
   return {
     model,
     ...(head ? pick(head) : {}),
     engines: Object.fromEntries([...Object.entries(figures), ...Object.entries(failures)].filter(([e]) => e !== 'streaming')),
     ...(streaming ? { streaming } : failures.streaming ? { streaming: failures.streaming } : {}),
-    ...(pairs.length > 0 ? { peer: pairs.map((p) => ({ onnxTokensPerSecond: p.onnx.tokensPerSecond, torchTokensPerSecond: p.torch.tokensPerSecond, ratio: p.ratio, loadAverage: (p.onnx.loadAverage + p.torch.loadAverage) / 2 })) } : {}),
+    ...(pairs.length > 0
+      ? {
+          peer: pairs.map((p) => ({
+            onnxTokensPerSecond: p.onnx.tokensPerSecond,
+            onnxForwardTokensPerSecond: forwardTokensPerSecond(p.onnx),
+            torchTokensPerSecond: p.torch.tokensPerSecond,
+            ratio: p.ratio,
+            forwardRatio: p.forwardRatio,
+            loadAverage: (p.onnx.loadAverage + p.torch.loadAverage) / 2,
+          })),
+        }
+      : {}),
   };
 }
 

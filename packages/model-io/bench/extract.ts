@@ -3,12 +3,16 @@
  * engine, run the main extraction (every hook_resid_post, every hook_pattern, logits) over random
  * token ids, drop the captures as a writer would after writing them, print one JSON line.
  * Usage: tsx extract.ts <onnx|streaming|tfjs> <checkpoint dir> <sequences> <seqLen> <threads> [batchSize|auto] [memoryBudgetBytes]
+ * With SINKSCOPE_BENCH_PROFILE=1 (bench --profile), the onnx engines also profile ORT's sessions and report kernel time per operator.
  */
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { resourceUsage } from 'node:process';
 import { SeededRandom } from '@sinkscope/datasets';
 import { Checkpoint } from '../src/checkpoint/checkpoint.js';
 import type { HookName } from '../src/hooks.js';
+import type { OrtProfileSummary } from '../src/engines/onnx/ort-profile.js';
 import { extractionFlops } from './flops.js';
 
 /** Streaming runs get this share of the model's float32 size as their memory budget (at most STREAMING_BUDGET_CAP). */
@@ -40,6 +44,8 @@ export interface ExtractionResult {
   /** onnx / streaming: seconds building graphs (weights read, scanned and folded by ORT) and in ORT's runs. */
   readonly graphSeconds?: number;
   readonly runSeconds?: number;
+  /** onnx / streaming with SINKSCOPE_BENCH_PROFILE=1: ORT's profile of every session, per operator type. */
+  readonly profile?: OrtProfileSummary;
 }
 
 /** The process's I/O counters (Linux; zeros elsewhere). */
@@ -83,7 +89,7 @@ async function main(): Promise<void> {
     return bytes;
   };
   let batchSize: number;
-  let extra: Pick<ExtractionResult, 'memoryBudgetBytes' | 'batchSizes' | 'graphSeconds' | 'runSeconds'> = {};
+  let extra: Pick<ExtractionResult, 'memoryBudgetBytes' | 'batchSizes' | 'graphSeconds' | 'runSeconds' | 'profile'> = {};
   let loadSeconds: number;
   let seconds: number;
   if (engine === 'tfjs') {
@@ -99,12 +105,14 @@ async function main(): Promise<void> {
     seconds = (performance.now() - t1) / 1000;
     model.dispose();
   } else {
-    const { OnnxModel } = await import('../src/engines/onnx/index.js'); // never loads tfjs
+    const { OnnxModel, summariseOrtProfiles } = await import('../src/engines/onnx/index.js'); // never loads tfjs
+    const profileDir = process.env.SINKSCOPE_BENCH_PROFILE === '1' ? mkdtempSync(join(tmpdir(), 'sinkscope-ort-profile-')) : undefined;
     const t0 = performance.now();
     const streaming = engine === 'streaming';
     const model = await OnnxModel.load(dir, {
       threads,
       streaming,
+      ...(profileDir !== undefined ? { profilePrefix: join(profileDir, 'ort') } : {}),
       // streaming: a budget below the model's size, as for a model that does not quite fit
       ...(budgetArg ? { memoryBudgetBytes: Number(budgetArg) } : streaming ? { memoryBudgetBytes: Math.floor(Math.min(STREAMING_BUDGET_CAP, STREAMING_BUDGET_SHARE * float32WeightBytes)) } : {}),
     });
@@ -123,7 +131,12 @@ async function main(): Promise<void> {
     extra = { memoryBudgetBytes: model.memoryBudgetBytes, batchSizes: summary.batchSizes, graphSeconds: summary.graphSeconds, runSeconds: summary.runSeconds };
     capturedBytesPerBatch = Math.max(...perStage.values());
     if (streaming) capturedBytesPerBatch = Math.round(capturedBytesPerBatch / (arch.nLayers + 1)); // one stage's share
-    await model.dispose();
+    await model.dispose(); // releasing the sessions writes their profiles
+    if (profileDir !== undefined) {
+      const files = readdirSync(profileDir).map((f) => join(profileDir, f));
+      extra = { ...extra, profile: summariseOrtProfiles(files) };
+      rmSync(profileDir, { recursive: true, force: true });
+    }
   }
   const result: ExtractionResult = {
     engine,

@@ -6,3 +6,4 @@ export * from './trace.js';
 export * from './batch-size.js';
 export * from './onnx-model.js';
 export * from './function-intervention.js';
+export * from './ort-profile.js';

@@ -33,6 +33,12 @@ export interface OnnxLoadOptions {
   readonly prepack?: boolean;
   /** ORT's CPU memory arena (default false: each run's activations go back to the OS). */
   readonly memoryArena?: boolean;
+  /**
+   * Write ORT's profile of every session (each node's kernel time per run, Chrome trace JSON) to files
+   * whose names start with this path, one per session, once the session is released (`dispose`);
+   * `summariseOrtProfiles` (ort-profile.ts) adds them up per operator. Off by default.
+   */
+  readonly profilePrefix?: string;
 }
 
 export interface OnnxRunOptions {
@@ -154,7 +160,14 @@ export class OnnxModel {
         unusedTensors: ckpt.tensorNames.filter((n) => !used.has(n)),
       };
       const streaming = options.streaming === 'auto' || options.streaming === undefined ? info.float32Bytes > budget : options.streaming;
-      return new OnnxModel(ckpt.arch, info, { threads, device, prepack: options.prepack ?? false, memoryArena: options.memoryArena ?? false }, budget, streaming);
+      const settings: SessionSettings = {
+        threads,
+        device,
+        prepack: options.prepack ?? false,
+        memoryArena: options.memoryArena ?? false,
+        ...(options.profilePrefix !== undefined ? { profilePrefix: options.profilePrefix } : {}),
+      };
+      return new OnnxModel(ckpt.arch, info, settings, budget, streaming);
     } finally {
       ckpt.close();
     }

@@ -12,6 +12,8 @@ export interface SessionSettings {
   readonly prepack: boolean;
   /** ORT's CPU memory arena: activation memory kept for the next run instead of going back to the OS. */
   readonly memoryArena: boolean;
+  /** ORT profiling: the profile file's name prefix (the file is written when the session is released). */
+  readonly profilePrefix?: string;
 }
 
 /** One traced graph inside an ORT session: feeds it from a batch, returns its hooks (and residual). */
@@ -32,6 +34,7 @@ export class GraphSession {
       // no arena: each run's planned block goes back to the OS afterwards, so RSS between batches (and
       // between streamed segments) is the weights, not the largest batch ever run; no slower here
       enableCpuMemArena: settings.memoryArena,
+      ...(settings.profilePrefix !== undefined ? { enableProfiling: true, profileFilePrefix: settings.profilePrefix } : {}),
       logSeverityLevel: 3, // ORT's own warnings (e.g. about output shapes) are noise here
       extra: {
         session: {
