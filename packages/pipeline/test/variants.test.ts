@@ -85,4 +85,25 @@ describe('a sink-emergence variant runs through the pipeline', () => {
       model.dispose();
     }
   });
+
+  it("draws the first block with attention when patternExample names no layer (block 0 has none here), and says so when no block has any", async () => {
+    const dir = join(tmp, 'mlp-first');
+    writeSinkscopeCheckpoint(dir, { vocab_size: 65, n_positions: 16, n_embd: 16, n_layer: 3, n_head: 2, n_inner: 32, activation_function: 'gelu_new', attention_free_layers: [0] }, 7, 0.3);
+    const spec = join(tmp, 'mlp-first.yaml');
+    writeFileSync(spec, fixtureSpecText('mlp-first-run', { 'mlp-first': dir }, 'patternExample: {head: 1}\nfigures: [pattern, qk]\n'));
+    const opts = { store: new ArtifactStore({ root: join(tmp, 'cache'), warn: () => {} }), reportsRoot: join(tmp, 'reports'), runsRoot: join(tmp, 'runs'), log: () => {}, print: () => {} };
+    await runPipeline(spec, 'report', opts);
+    const table = await readModelTables(openContext(spec, opts), 0);
+    // block 1's map, head 1, sequence 0: 16 x 17 / 2 causal weights
+    expect(new Set(table.tables.pattern.map((r) => `${r.layer}/${r.head}/${r.sequence}`))).toEqual(new Set(['1/1/0']));
+    expect(table.tables.pattern).toHaveLength((16 * 17) / 2);
+    expect(table.metadata.pattern?.pattern_layer).toBe('1');
+    expect(readFileSync(join(tmp, 'reports', 'mlp-first-run', 'index.html'), 'utf8')).toContain('Attention pattern of layer 1, head 1, sequence 0');
+
+    const none = join(tmp, 'no-attention');
+    writeSinkscopeCheckpoint(none, { vocab_size: 65, n_positions: 16, n_embd: 16, n_layer: 2, n_head: 2, n_inner: 32, activation_function: 'gelu_new', attention_free_layers: [0, 1] }, 7, 0.3);
+    const noneSpec = join(tmp, 'no-attention.yaml');
+    writeFileSync(noneSpec, fixtureSpecText('no-attention-run', { 'no-attention': none }));
+    await expect(runPipeline(noneSpec, 'report', opts)).rejects.toThrow(/no-attention\.yaml: model 'no-attention': field 'patternExample': this model has no block with attention/);
+  });
 });

@@ -172,7 +172,7 @@ async function buildPlans(ctx: PipelineContext, modelIndex: number): Promise<Mod
     const shards = ranges.map((r) => ({ ...r, index: shardOffset + r.index, key: activationsKey(ranges.length === 1 ? base : { ...base, shard: { start: r.start, end: r.end } }) }));
     shardOffset += shards.length;
     const activations = combinedActivationsKey(shards.map((s) => s.key));
-    const metrics = metricsKey(activations, ctx.spec);
+    const metrics = metricsKey(activations, ctx.spec, model.arch);
     const metricsArtifacts = Object.fromEntries(METRICS_KINDS.map((kind) => [kind, metricsArtifactKey(metrics, kind)])) as Record<MetricsKind, string>;
     const entropyArtifact = entropyArtifactKey(activations, ctx.spec);
     const lensArtifacts = lensArtifactKeys({ activations, modelHash: model.contentHash, spec: ctx.spec, taskHashes });

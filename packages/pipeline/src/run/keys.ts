@@ -6,6 +6,21 @@ import type { PipelineSpec } from '../schema/pipeline-schema.js';
 /** Bumped when a step's computation changes meaning, so old artifacts are not reused. */
 export const STEP_CODE_VERSIONS = { extract: 1, metrics: 4, entropy: 2, lens: 1 } as const;
 
+/** The attention map a report draws for one model: the spec's `patternExample`, its layer defaulting to the model's first block with attention. */
+export interface PatternExample {
+  readonly layer: number;
+  readonly head: number;
+  readonly sequence: number;
+}
+
+export function patternExample(spec: PipelineSpec, arch: ArchSpec): PatternExample {
+  const { layer, head, sequence } = spec.patternExample;
+  if (layer !== undefined) return { layer, head, sequence };
+  const first = attentionLayers(arch)[0];
+  if (first === undefined) throw new Error("field 'patternExample': this model has no block with attention");
+  return { layer: first, head, sequence };
+}
+
 /**
  * The layers whose queries the q-k maps need: the example's, and those of the grid (every layer with attention for
  * 'alpha-extremes': the heads are chosen once alpha_1 is measured).
@@ -13,7 +28,7 @@ export const STEP_CODE_VERSIONS = { extract: 1, metrics: 4, entropy: 2, lens: 1 
 export function qkLayers(spec: PipelineSpec, arch: ArchSpec): number[] {
   // alpha-extremes may pick any head of a block with attention (a block without attention has no q)
   const grid = spec.qkMaps.heads === 'alpha-extremes' ? attentionLayers(arch) : spec.qkMaps.heads.map((h) => h.layer);
-  return [...new Set([spec.patternExample.layer, ...grid])].sort((a, b) => a - b);
+  return [...new Set([patternExample(spec, arch).layer, ...grid])].sort((a, b) => a - b);
 }
 
 /**
@@ -30,14 +45,15 @@ export function extractHooks(spec: PipelineSpec, arch: ArchSpec): HookName[] {
     hooks.add(`blocks.${l}.attn.hook_k`);
     hooks.add(`blocks.${l}.attn.hook_v`);
   }
-  if (spec.patternExample.layer >= arch.nLayers) {
-    throw new Error(`field 'patternExample.layer': ${spec.patternExample.layer} does not exist (the model has ${arch.nLayers} layers)`);
+  const example = patternExample(spec, arch);
+  if (example.layer >= arch.nLayers) {
+    throw new Error(`field 'patternExample.layer': ${example.layer} does not exist (the model has ${arch.nLayers} layers)`);
   }
-  if (!hasAttention(arch, spec.patternExample.layer)) {
-    throw new Error(`field 'patternExample.layer': block ${spec.patternExample.layer} of this model has no attention (blocks without attention: ${arch.attentionFreeLayers!.join(', ')})`);
+  if (!hasAttention(arch, example.layer)) {
+    throw new Error(`field 'patternExample.layer': block ${example.layer} of this model has no attention (blocks without attention: ${arch.attentionFreeLayers!.join(', ')})`);
   }
-  if (spec.patternExample.head >= arch.nHeads) {
-    throw new Error(`field 'patternExample.head': ${spec.patternExample.head} does not exist (the model has ${arch.nHeads} heads)`);
+  if (example.head >= arch.nHeads) {
+    throw new Error(`field 'patternExample.head': ${example.head} does not exist (the model has ${arch.nHeads} heads)`);
   }
   if (spec.qkMaps.heads !== 'alpha-extremes') {
     spec.qkMaps.heads.forEach(({ layer, head }, i) => {
@@ -75,8 +91,10 @@ export function combinedActivationsKey(shardKeys: readonly string[]): string {
   return shardKeys.length === 1 ? shardKeys[0] : hashInputs({ activations: [...shardKeys] });
 }
 
-export function metricsKey(activations: string, spec: PipelineSpec): string {
-  return hashInputs({ step: 'metrics', version: STEP_CODE_VERSIONS.metrics, activations, metrics: spec.metrics, patternExample: spec.patternExample, qkMaps: spec.qkMaps } as unknown as JsonValue);
+export function metricsKey(activations: string, spec: PipelineSpec, arch: ArchSpec): string {
+  // the resolved example (an unset layer hashes as the block it stands for, as when it was always 0)
+  const example = patternExample(spec, arch);
+  return hashInputs({ step: 'metrics', version: STEP_CODE_VERSIONS.metrics, activations, metrics: spec.metrics, patternExample: { ...example }, qkMaps: spec.qkMaps } as unknown as JsonValue);
 }
 
 /** The last block's output as it enters the final norm (hidden state L is the norm's output). */

@@ -225,9 +225,13 @@ export const pipelineSpecSchema = z
     figures: z.array(figureIdSchema).default(['profile', 'heads', 'pattern', 'norms', 'qk', 'sink-sweep', 'massive', ...ANALYSES_FIGURE_IDS]),
     analyses: analysesSettingsSchema.default(analysesSettingsSchema.parse({})).describe("Queipo-de-Llano et al. 2025's analyses: Mix-Compress-Refine thresholds, LogitLens, multiple choice, probes, checkpoint dynamics"),
     patternExample: z
-      .object({ layer: z.number().int().nonnegative(), head: z.number().int().nonnegative(), sequence: z.number().int().nonnegative() })
+      .object({
+        layer: z.number().int().nonnegative().optional().describe("the block whose map is drawn; default: each model's first block with attention"),
+        head: z.number().int().nonnegative().default(0),
+        sequence: z.number().int().nonnegative().default(0),
+      })
       .strict()
-      .default({ layer: 0, head: 0, sequence: 0 }),
+      .default({ head: 0, sequence: 0 }),
     qkMaps: qkMapsSchema.default(qkMapsSchema.parse({})).describe("the 'qk-grid' figure's maps (of patternExample.sequence)"),
   })
   .strict()

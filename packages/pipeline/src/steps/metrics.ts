@@ -5,7 +5,7 @@ import { readSequenceBatch } from '../kinds/activations.js';
 import { LAYER_METRICS, METRICS_KINDS, SINK_K, type MetricsKind } from '../kinds/step-kinds.js';
 import { contextPlans, datasetOf, unitLabel, type ModelPlan } from '../plan/model-plan.js';
 import { artifactMetadata, type PipelineContext } from '../run/context.js';
-import { preFinalNormHook, qkLayers } from '../run/keys.js';
+import { patternExample, preFinalNormHook, qkLayers } from '../run/keys.js';
 import { progressLine } from '../run/progress.js';
 import type { StepReceipt } from '../run/receipt.js';
 import { activationBatches } from './activation-batches.js';
@@ -64,7 +64,7 @@ async function computeMetrics(ctx: PipelineContext, plan: ModelPlan): Promise<Ta
   let exampleRows = 0; // the example sequence's rows inside the blocks (tokens, + a sink token's)
   // top-k |activation| per hidden state over all sequences, and the mean median |a|
   const massiveTop: { top: (TopActivation & { sequence: number })[]; medianSum: number }[] = hiddenHooks.map(() => ({ top: [], medianSum: 0 }));
-  const ex = s.patternExample;
+  const ex = patternExample(s, arch);
   const patternRows: Record<string, unknown>[] = [];
   const qkRows: Record<string, unknown>[] = [];
   const sequenceRows: Record<string, unknown>[] = [];

@@ -53,8 +53,9 @@ export async function writeFigures(ctx: PipelineContext, models: readonly ModelT
     eps: ctx.spec.metrics.eps,
     bosPolicy: bosPhrase(ctx, models),
   };
-  const ex = ctx.spec.patternExample;
   const first = models[0];
+  // the example's layer as the metrics step resolved it for the first model (unset: its first block with attention)
+  const ex = { ...ctx.spec.patternExample, layer: Number(first.metadata.pattern?.pattern_layer ?? ctx.spec.patternExample.layer ?? 0) };
   const one = { ...caption, models: first.label };
   const ablationRows = ablations.flatMap((a) => a.rows).filter((r) => r.role !== 'dose');
   const doseRows = ablations.flatMap((a) => a.effects).filter((r) => r.role === 'dose');
