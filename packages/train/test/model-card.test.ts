@@ -51,10 +51,14 @@ describe('the model card of a sinkscope variant', () => {
 });
 
 describe("issue 22's R1 recipe's held-out rows", () => {
-  it('are pipelines/train-default/issue-22/backcopy-r1-64.json as the pipelines build it (random first token included)', async () => {
-    const config = normaliseTrainConfig(r1Recipe, 'pipelines/train-default/issue-22/r1.json');
+  it.each([
+    ['r1.json', 'backcopy-r1-64.json'],
+    ['r1-task1.json', 'backcopy-r1-task1-64.json'],
+  ])('of %s are pipelines/train-default/issue-22/%s as the pipelines build it (random first token included)', async (recipe, datasetSpec) => {
+    const file = `pipelines/train-default/issue-22/${recipe}`;
+    const config = normaliseTrainConfig(JSON.parse(readFileSync(`${REPO}${file}`, 'utf8')) as TrainConfigInput, file);
     const rows = heldOutRows(config, createTrainingData(config.data));
-    const set = await buildEvalSet(await loadDatasetSpec(`${REPO}pipelines/train-default/issue-22/backcopy-r1-64.json`), null);
+    const set = await buildEvalSet(await loadDatasetSpec(`${REPO}pipelines/train-default/issue-22/${datasetSpec}`), null);
     expect(set.count).toBe(rows.count);
     expect(set.firstIsBos).toBe(false);
     const T = set.seqLen;
