@@ -32,13 +32,15 @@ export type CheckpointSource = Pick<TrainingEngine, 'config' | 'step' | 'paramet
 export function saveCheckpoint(dir: string, trainer: CheckpointSource, trainSeconds: number): void {
   const step = String(trainer.step);
   const { data } = trainer.config;
+  // a model that never saw <bos> first (first-token policy none or random) gets no BOS from `auto`
+  const bos = { bosFirst: data.firstToken === 'bos' };
   const values = trainer.parameterValues();
   saveModelValues(dir, trainer.config.model, values, {
     metadata: { step, producer: '@sinkscope/train' },
     jsonFiles:
       data.task === 'text'
-        ? { 'tokenizer.json': byteLevelTokenizerJson(), 'tokenizer_config.json': byteLevelTokenizerConfigJson(trainer.config.model.nPositions) }
-        : { 'tokenizer.json': wordLevelTokenizerJson(data.numOrdinary, data.numOrdinary), 'tokenizer_config.json': tokenizerConfigJson() },
+        ? { 'tokenizer.json': byteLevelTokenizerJson(256, bos), 'tokenizer_config.json': byteLevelTokenizerConfigJson(trainer.config.model.nPositions, bos) }
+        : { 'tokenizer.json': wordLevelTokenizerJson(data.numOrdinary, data.numOrdinary, bos), 'tokenizer_config.json': tokenizerConfigJson(bos) },
   });
   const resume = join(dir, RESUME_DIR);
   mkdirSync(resume, { recursive: true });
