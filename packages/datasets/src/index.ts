@@ -26,4 +26,4 @@ export {
   type TaskChoice,
   type TaskBuildOptions,
 } from './tasks/task-sets.js';
-export { backcopyChoiceItems, backcopyLabelledExamples } from './tasks/backcopy-tasks.js';
+export { backcopyChoiceItems, backcopyLabelledExamples, type BackcopyTaskOptions } from './tasks/backcopy-tasks.js';

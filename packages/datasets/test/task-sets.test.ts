@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { SHIPPED_DATASETS_DIR, buildEvalSet, createBackcopyWorld, loadLabelledSet, loadMultipleChoiceSet, parseDatasetSpec, resolveDatasetSpec } from '../src/index.js';
+import { SHIPPED_DATASETS_DIR, backcopyChoiceItems, backcopyLabelledExamples, buildEvalSet, createBackcopyWorld, loadLabelledSet, loadMultipleChoiceSet, parseDatasetSpec, resolveDatasetSpec } from '../src/index.js';
 import { BACKCOPY_TASK_FILES, renderJsonl } from '../tools/write-backcopy-tasks.js';
 import { charTokenizer } from './char-tokenizer.js';
 
@@ -44,6 +44,35 @@ describe('task sets (multiple-choice, labelled)', () => {
     const labelled = await loadLabelledSet(await resolveDatasetSpec('backcopy-labels'), words, { seqLen: 64, bosPolicy: 'auto' });
     expect(labelled.labels).toEqual(['bigram', 'copy']);
     expect(labelled.examples.filter((e) => e.label === 1)).toHaveLength(60);
+  });
+
+  it('another task world with a random first word: every gold is the copy rule of that world, every text starts on an ordinary word', () => {
+    const options = { taskSeed: 1, offsets: [1, 2], firstToken: 'random' as const };
+    const world = createBackcopyWorld({ taskSeed: 1, offsets: [1, 2] });
+    const ids = (text: string) => text.split(' ').map((w) => Number(w.slice(1)));
+    const items = backcopyChoiceItems(50, options);
+    expect(items).toHaveLength(50);
+    const firstWords = new Set<number>();
+    for (const item of items) {
+      const ctx = ids(item.context);
+      expect(ctx.every((id) => id >= 0 && id < world.numOrdinary)).toBe(true); // no BOS anywhere
+      firstWords.add(ctx[0]);
+      const group = world.groupOf[ctx[ctx.length - 1]];
+      expect(group).toBeGreaterThanOrEqual(0);
+      expect(ctx.length - 1 - world.offsets[group]).toBeGreaterThanOrEqual(1); // the copied token is not the random first word
+      expect(item.choices[item.gold]).toBe(` t${ctx[ctx.length - 1 - world.offsets[group]]}`);
+    }
+    expect(firstWords.size).toBeGreaterThan(20);
+    // the same rows as the BOS-first items of that world, one random word in front
+    const bosFirst = backcopyChoiceItems(50, { taskSeed: 1, offsets: [1, 2] });
+    items.forEach((item, i) => expect(item.context.split(' ').slice(1).join(' ')).toBe(bosFirst[i].context));
+    const labelled = backcopyLabelledExamples(40, options);
+    for (const e of labelled) {
+      const text = ids(e.text);
+      const group = world.groupOf[text[text.length - 1]];
+      if (e.label === 'copy') expect(group).toBeGreaterThanOrEqual(0);
+    }
+    expect(labelled.filter((e) => e.label === 'copy')).toHaveLength(20);
   });
 
   it("lm-eval's pair encoding: trailing spaces move to the choice; the BOS prefix comes first; long contexts lose their first tokens", async () => {

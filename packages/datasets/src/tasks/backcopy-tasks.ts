@@ -6,11 +6,35 @@
  * - labelled: a prefix ending on a token whose next one the copy rule decides ("copy") or the
  *   bigram table decides ("bigram"), half and half.
  * Texts are in the default model's word-level vocabulary ("t0".."t63"; BOS is added by the policy).
+ * Any task world and a random first word instead of BOS (`BackcopyTaskOptions`) give the same tasks
+ * for models trained on other worlds (issue 22's R1 recipes).
  */
 import { SeededRandom } from '../random.js';
-import { backcopyHeldOutSet, createBackcopyWorld, type BackcopyWorld } from '../synthetic/backcopy.js';
+import { backcopyHeldOutSet, createBackcopyWorld, type BackcopyWorld, type BackcopyWorldOptions } from '../synthetic/backcopy.js';
 
 const word = (id: number) => `t${id}`;
+
+/**
+ * Which back-copy world the tasks come from (default: task seed 0 with the world's default rules, as the
+ * embedded default model), and what stands at position 0: `bos` (default; the tokenizer's BOS policy
+ * adds it) or `random`, a uniformly random ordinary word, for a model trained with a random first
+ * token instead of BOS (Gu et al. sec. 6; @sinkscope/train's `firstToken: "random"`).
+ */
+export interface BackcopyTaskOptions extends Partial<BackcopyWorldOptions> {
+  readonly seed?: number;
+  readonly firstToken?: 'bos' | 'random';
+}
+
+function taskWorld(options: BackcopyTaskOptions): BackcopyWorld {
+  const { seed: _seed, firstToken: _first, ...world } = options;
+  return createBackcopyWorld({ ...world, taskSeed: world.taskSeed ?? 0 });
+}
+
+/** The words of a row's positions 1..end-1 (position 0 is BOS), after a random first word under `firstToken: "random"`. */
+function contextWords(ids: Int32Array, end: number, world: BackcopyWorld, firstWords: SeededRandom | null): string {
+  const body = Array.from(ids.subarray(0, end).subarray(1), word);
+  return (firstWords ? [word(firstWords.nextInt(world.numOrdinary)), ...body] : body).join(' ');
+}
 
 /** Copy positions of a sampled sequence: t with x_t a trigger of group g and t - o_g >= 1. */
 function copyPositions(world: BackcopyWorld, ids: Int32Array, at: number, length: number): number[] {
@@ -22,9 +46,11 @@ function copyPositions(world: BackcopyWorld, ids: Int32Array, at: number, length
   return out;
 }
 
-export function backcopyChoiceItems(count: number, options: { taskSeed?: number; seed?: number } = {}): { context: string; choices: string[]; gold: number }[] {
-  const world = createBackcopyWorld({ taskSeed: options.taskSeed ?? 0 });
+export function backcopyChoiceItems(count: number, options: BackcopyTaskOptions = {}): { context: string; choices: string[]; gold: number }[] {
+  const world = taskWorld(options);
   const rng = new SeededRandom(0xc401ce, options.seed ?? 1);
+  // a stream of its own, so the default ('bos') items stay what they were
+  const firstWords = options.firstToken === 'random' ? new SeededRandom(0xc401ce, options.seed ?? 1, 0xf1257) : null;
   const length = 48;
   const set = backcopyHeldOutSet(world, count * 2, length, 0x7a5c0 + (options.seed ?? 1));
   const items: { context: string; choices: string[]; gold: number }[] = [];
@@ -38,15 +64,16 @@ export function backcopyChoiceItems(count: number, options: { taskSeed?: number;
     const gold = rng.nextInt(4);
     const choices = [...distractors];
     choices.splice(gold, 0, answer);
-    items.push({ context: Array.from(set.ids.subarray(at + 1, at + t + 1), word).join(' '), choices: choices.map((id) => ` ${word(id)}`), gold });
+    items.push({ context: contextWords(set.ids.subarray(at), t + 1, world, firstWords), choices: choices.map((id) => ` ${word(id)}`), gold });
   }
   if (items.length < count) throw new Error(`backcopyChoiceItems: only ${items.length} of ${count} items found`);
   return items;
 }
 
-export function backcopyLabelledExamples(count: number, options: { taskSeed?: number; seed?: number } = {}): { text: string; label: string }[] {
-  const world = createBackcopyWorld({ taskSeed: options.taskSeed ?? 0 });
+export function backcopyLabelledExamples(count: number, options: BackcopyTaskOptions = {}): { text: string; label: string }[] {
+  const world = taskWorld(options);
   const rng = new SeededRandom(0x1abe1, options.seed ?? 1);
+  const firstWords = options.firstToken === 'random' ? new SeededRandom(0x1abe1, options.seed ?? 1, 0xf1257) : null;
   const length = 40;
   const set = backcopyHeldOutSet(world, count * 2, length, 0x1abe1 + (options.seed ?? 1));
   const out: { text: string; label: string }[] = [];
@@ -57,7 +84,7 @@ export function backcopyLabelledExamples(count: number, options: { taskSeed?: nu
     const candidates = Array.from({ length: length - 10 }, (_, i) => i + 8).filter((t) => copy.has(t) === wantCopy);
     if (candidates.length === 0) continue;
     const t = candidates[rng.nextInt(candidates.length)];
-    out.push({ text: Array.from(set.ids.subarray(at + 1, at + t + 1), word).join(' '), label: wantCopy ? 'copy' : 'bigram' });
+    out.push({ text: contextWords(set.ids.subarray(at), t + 1, world, firstWords), label: wantCopy ? 'copy' : 'bigram' });
   }
   if (out.length < count) throw new Error(`backcopyLabelledExamples: only ${out.length} of ${count} examples found`);
   return out;
