@@ -3,14 +3,16 @@ import { parseArgs } from 'node:util';
 import { normaliseTrainConfig, type TrainConfigInput } from './training/config.js';
 import { rewriteModelCard, runTraining } from './training/run.js';
 
-const USAGE = `usage: tsx packages/train/src/cli.ts --config <train.json> --out <folder> [--resume] [--steps N] [--seed N] [--engine tfjs|onnx] [--card-appendix <file.md>]
+const USAGE = `usage: tsx packages/train/src/cli.ts --config <train.json> --out <folder> [--resume] [--steps N] [--seed N] [--engine tfjs|onnx] [--threads N] [--card-appendix <file.md>]
        tsx packages/train/src/cli.ts --card --out <folder> [--card-appendix <file.md>]     (rewrite the README.md model card only)
 
 Trains a GPT-2-layout model on the back-copy task (or byte-level text) with TensorFlow.js (--engine tfjs,
 the default and reference) or ONNX Runtime (--engine onnx: model-io's forward, its backward graph and
 AdamW in one ORT session per step, several times faster) and writes a Hugging Face gpt2
 folder (config.json, model.safetensors, tokenizer.json), eval.jsonl, train-log.jsonl, a README.md
-model card, and resume/ (optimizer state) to --out. Progress goes to stderr.`;
+model card, and resume/ (optimizer state) to --out. Progress goes to stderr.
+--threads: ORT's threads for --engine onnx (default every core); 1 makes reruns bit-identical, more are
+faster but may add partial sums in another order from run to run.`;
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -21,6 +23,7 @@ async function main(): Promise<void> {
       steps: { type: 'string' },
       seed: { type: 'string' },
       engine: { type: 'string' },
+      threads: { type: 'string' },
       card: { type: 'boolean', default: false },
       'card-appendix': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
@@ -61,7 +64,13 @@ async function main(): Promise<void> {
   }
   const engine = values.engine === undefined ? {} : { engine: values.engine as TrainConfigInput['engine'] };
   const config = normaliseTrainConfig({ ...input, ...overrides, ...engine }, values.engine === undefined ? values.config : `${values.config} (with --engine)`);
-  await runTraining(config, { outDir: values.out, resume: values.resume, cardAppendix });
+  let threads: number | undefined;
+  if (values.threads !== undefined) {
+    threads = Number(values.threads);
+    if (!Number.isInteger(threads) || threads < 1) throw new Error(`--threads ${values.threads} is not a positive integer`);
+    if (config.engine !== 'onnx') throw new Error('--threads applies to --engine onnx (the tfjs engine runs on its backend)');
+  }
+  await runTraining(config, { outDir: values.out, resume: values.resume, cardAppendix, ...(threads !== undefined ? { threads } : {}) });
 }
 
 main().catch((err: unknown) => {

@@ -1,12 +1,13 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { readSafetensors } from '@sinkscope/model-io';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tinyTrainConfig } from '../../test/tiny-config.js';
 import { TRAINER_VARIANTS } from '../../test/variants.js';
 import { useBackend } from '../engine/backend.js';
-import type { TrainConfigInput } from '../training/config.js';
+import { normaliseTrainConfig, type TrainConfigInput } from '../training/config.js';
 import { runTraining } from '../training/run.js';
 import { Trainer } from '../training/trainer.js';
 import { OnnxTrainer } from './onnx-trainer.js';
@@ -83,6 +84,23 @@ describe('OnnxTrainer', () => {
     for (const [name, v] of a.values) expect(Buffer.from(b.values.get(name)!.buffer).equals(Buffer.from(v.buffer)), name).toBe(true);
     expect((await run(4)).losses).not.toEqual(a.losses);
   });
+
+  it('with one thread is bit-identical at a realistic size too (issue 22 R1: batch 32 x 64, d 128, SwiGLU 341)', async () => {
+    const r1 = JSON.parse(readFileSync(fileURLToPath(new URL('../../../../pipelines/train-default/issue-22/r1-task1.json', import.meta.url)), 'utf8'));
+    const config = normaliseTrainConfig({ ...r1, seed: 6 }, 'r1-task1.json');
+    const run = async () => {
+      const trainer = await OnnxTrainer.create(config, {}, { threads: 1 });
+      const losses: number[] = [];
+      for (let i = 0; i < 6; i++) losses.push((await trainer.trainStep()).loss);
+      const values = trainer.parameterValues();
+      await trainer.dispose();
+      return { losses, values };
+    };
+    const a = await run();
+    const b = await run();
+    expect(b.losses).toEqual(a.losses);
+    for (const [name, v] of a.values) expect(Buffer.from(b.values.get(name)!.buffer).equals(Buffer.from(v.buffer)), name).toBe(true);
+  }, 60_000);
 
   it('resumes bit-identically and writes the tfjs engine’s checkpoint folder', async () => {
     const config = tinyTrainConfig({ steps: 20, engine: 'onnx', schedule: { decaySteps: 20 } });

@@ -20,7 +20,11 @@ import { buildTrainingGraph, decayFactorInput, IDS_INPUT, INPUTS, STATE_VECTORS,
 const EVAL_CHUNK = 25;
 
 export interface OnnxTrainerOptions {
-  /** ORT intra-op threads (default: every core). Runs are bit-identical for a fixed count. */
+  /**
+   * ORT intra-op threads (default: every core). With 1, runs are bit-identical; with more, ORT's kernels
+   * may add partial sums in another order from run to run (R1 of issue 22, batch 32 x 64, 2 threads:
+   * the losses differ from the second step; the tiny test config happens to repeat).
+   */
   readonly threads?: number;
   readonly gatherGradient?: GatherGradient;
   /** Let ORT's idle threads spin (default off; fastest on dedicated cores, see SessionOptions.spinning). */

@@ -101,7 +101,7 @@ export function loadCheckpoint(dir: string): { trainer: Trainer; state: RunState
 }
 
 /** Rebuild the trainer of the checkpoint's engine (`config.engine`); the run continues exactly where it stopped. */
-export async function openCheckpoint(dir: string): Promise<{ trainer: TrainingEngine; state: RunState }> {
+export async function openCheckpoint(dir: string, options: { threads?: number } = {}): Promise<{ trainer: TrainingEngine; state: RunState }> {
   const { state, values, optimizer } = readCheckpoint(dir);
-  return { trainer: await createTrainingEngine(state.config, { values, optimizer }), state };
+  return { trainer: await createTrainingEngine(state.config, { values, optimizer }, options), state };
 }

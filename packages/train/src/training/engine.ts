@@ -22,9 +22,16 @@ export interface TrainingEngine {
   dispose(): void | Promise<void>;
 }
 
-/** A trainer for `config.engine`, from the recipe's init or from given parameters and AdamW state. */
-export async function createTrainingEngine(config: TrainConfig, init: { values?: ReadonlyMap<string, Float32Array>; optimizer?: AdamWState } = {}): Promise<TrainingEngine> {
-  if (config.engine === 'onnx') return OnnxTrainer.create(config, init);
+/**
+ * A trainer for `config.engine`, from the recipe's init or from given parameters and AdamW state.
+ * `threads`: the onnx engine's ORT intra-op threads (default every core; 1 for bit-identical reruns).
+ */
+export async function createTrainingEngine(
+  config: TrainConfig,
+  init: { values?: ReadonlyMap<string, Float32Array>; optimizer?: AdamWState } = {},
+  options: { threads?: number } = {},
+): Promise<TrainingEngine> {
+  if (config.engine === 'onnx') return OnnxTrainer.create(config, init, options.threads !== undefined ? { threads: options.threads } : {});
   const trainer = init.values ? new Trainer(config, createParams(parameterSpecs(config.model, config.initStd), init.values)) : new Trainer(config);
   if (init.optimizer) {
     try {

@@ -18,6 +18,11 @@ export interface RunOptions {
   readonly log?: (line: string) => void;
   /** Markdown appended to the README.md model card (`--card-appendix`). */
   readonly cardAppendix?: string;
+  /**
+   * The onnx engine's ORT threads (`--threads`; default every core). Only 1 thread makes reruns
+   * bit-identical: with 2, ORT's kernels may add partial sums in another order from run to run.
+   */
+  readonly threads?: number;
 }
 
 export interface RunSummary {
@@ -86,7 +91,7 @@ export async function runTraining(config: TrainConfig, options: RunOptions): Pro
   let previousSeconds = 0;
   if (options.resume) {
     if (!hasCheckpoint(outDir)) throw new Error(`--resume: no checkpoint in ${outDir} (expected ${join(outDir, 'resume', 'state.json')})`);
-    const loaded = await openCheckpoint(outDir);
+    const loaded = await openCheckpoint(outDir, { threads: options.threads });
     if (JSON.stringify({ ...loaded.state.config, steps: 0 }) !== JSON.stringify({ ...config, steps: 0 })) {
       await loaded.trainer.dispose();
       throw new Error(`--resume: the config differs from the one the checkpoint in ${outDir} was trained with (only 'steps' may change)`);
@@ -95,7 +100,7 @@ export async function runTraining(config: TrainConfig, options: RunOptions): Pro
     previousSeconds = loaded.state.trainSeconds;
     log(`resumed ${outDir} at step ${trainer.step}`);
   } else {
-    trainer = await createTrainingEngine(config);
+    trainer = await createTrainingEngine(config, {}, { threads: options.threads });
   }
   try {
     const evalPath = join(outDir, EVAL_FILE);
