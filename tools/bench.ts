@@ -283,11 +283,12 @@ function benchModel(model: BenchModel, flags: Map<string, string>, log: (line: s
         const ratio = f.tokensPerSecond / t.tokensPerSecond;
         // the peer script times its forward passes only (weights made and one warm-up batch run before its
         // clock starts); the like-for-like onnx figure leaves out building the graph and session the same way
-        const forwardRatio = forwardTokensPerSecond(f) / t.tokensPerSecond;
+        const forward = forwardTokensPerSecond(f);
+        const forwardRatio = forward / t.tokensPerSecond;
         pairs.push({ onnx: f, torch: t, ratio, forwardRatio });
         log(
           `  torch     ${t.tokensPerSecond.toFixed(0).padStart(5)} tok/s  ${t.gflops.toFixed(1).padStart(6)} GFLOP/s  (batch ${t.batch}, ${t.seconds.toFixed(1)} s, load avg ${t.loadAverage.toFixed(1)})  ` +
-            `onnx / torch = ${ratio.toFixed(2)} end to end, ${forwardRatio.toFixed(2)} forward passes only (${forwardTokensPerSecond(f).toFixed(0)} tok/s, as the peer times itself)`,
+            `onnx / torch = ${ratio.toFixed(2)} end to end, ${forwardRatio.toFixed(2)} forward passes only (${forward.toFixed(0)} tok/s, as the peer times itself)`,
         );
       }
     }

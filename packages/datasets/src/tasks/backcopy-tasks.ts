@@ -30,10 +30,10 @@ function taskWorld(options: BackcopyTaskOptions): BackcopyWorld {
   return createBackcopyWorld({ ...world, taskSeed: world.taskSeed ?? 0 });
 }
 
-/** The words of a row's positions 1..end-1 (position 0 is BOS), after a random first word under `firstToken: "random"`. */
-function contextWords(ids: Int32Array, end: number, world: BackcopyWorld, firstWords: SeededRandom | null): string {
-  const body = Array.from(ids.subarray(0, end).subarray(1), word);
-  return (firstWords ? [word(firstWords.nextInt(world.numOrdinary)), ...body] : body).join(' ');
+/** The words of `body` (a row's ids after its BOS), after a random first word under `firstToken: "random"`. */
+function contextWords(body: Int32Array, world: BackcopyWorld, firstWords: SeededRandom | null): string {
+  const words = Array.from(body, word);
+  return (firstWords ? [word(firstWords.nextInt(world.numOrdinary)), ...words] : words).join(' ');
 }
 
 /** Copy positions of a sampled sequence: t with x_t a trigger of group g and t - o_g >= 1. */
@@ -64,7 +64,7 @@ export function backcopyChoiceItems(count: number, options: BackcopyTaskOptions 
     const gold = rng.nextInt(4);
     const choices = [...distractors];
     choices.splice(gold, 0, answer);
-    items.push({ context: contextWords(set.ids.subarray(at), t + 1, world, firstWords), choices: choices.map((id) => ` ${word(id)}`), gold });
+    items.push({ context: contextWords(set.ids.subarray(at + 1, at + t + 1), world, firstWords), choices: choices.map((id) => ` ${word(id)}`), gold });
   }
   if (items.length < count) throw new Error(`backcopyChoiceItems: only ${items.length} of ${count} items found`);
   return items;
@@ -84,7 +84,7 @@ export function backcopyLabelledExamples(count: number, options: BackcopyTaskOpt
     const candidates = Array.from({ length: length - 10 }, (_, i) => i + 8).filter((t) => copy.has(t) === wantCopy);
     if (candidates.length === 0) continue;
     const t = candidates[rng.nextInt(candidates.length)];
-    out.push({ text: contextWords(set.ids.subarray(at), t + 1, world, firstWords), label: wantCopy ? 'copy' : 'bigram' });
+    out.push({ text: contextWords(set.ids.subarray(at + 1, at + t + 1), world, firstWords), label: wantCopy ? 'copy' : 'bigram' });
   }
   if (out.length < count) throw new Error(`backcopyLabelledExamples: only ${out.length} of ${count} examples found`);
   return out;

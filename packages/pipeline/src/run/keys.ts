@@ -94,7 +94,7 @@ export function combinedActivationsKey(shardKeys: readonly string[]): string {
 export function metricsKey(activations: string, spec: PipelineSpec, arch: ArchSpec): string {
   // the resolved example (an unset layer hashes as the block it stands for, as when it was always 0)
   const example = patternExample(spec, arch);
-  return hashInputs({ step: 'metrics', version: STEP_CODE_VERSIONS.metrics, activations, metrics: spec.metrics, patternExample: { ...example }, qkMaps: spec.qkMaps } as unknown as JsonValue);
+  return hashInputs({ step: 'metrics', version: STEP_CODE_VERSIONS.metrics, activations, metrics: spec.metrics, patternExample: example, qkMaps: spec.qkMaps } as unknown as JsonValue);
 }
 
 /** The last block's output as it enters the final norm (hidden state L is the norm's output). */
