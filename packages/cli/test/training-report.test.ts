@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -86,7 +86,17 @@ describe('provenance from the run folders', () => {
   });
 
   it('a run that predates run-info.json: what train-config.json holds, the rest "not recorded"', () => {
-    const p = runProvenance(DEFAULT_MODEL_DIR);
-    expect(p).toEqual({ run: 'default-model', task: 'backcopy', dataset: 'backcopy held-out (100 x 64)', seqLen: 64, bosPolicy: 'BOS first', backend: 'wasm' });
+    const old = join(tmp, 'default-model');
+    cpSync(DEFAULT_MODEL_DIR, old, { recursive: true, filter: (src) => !src.endsWith('run-info.json') && !src.includes('resume') });
+    const p = runProvenance(old);
+    expect(p).toEqual({ run: 'default-model', task: 'backcopy', dataset: 'backcopy held-out (100 x 64)', seqLen: 64, bosPolicy: 'a random first token', engine: 'onnx' });
+    // the shipped default has its run-info.json: the data, eps, engine and versions it was trained with
+    expect(runProvenance(DEFAULT_MODEL_DIR)).toMatchObject({
+      data: 'back-copy, task seed 1, offsets [1, 2], 3 triggers per group, trigger prob 0.15, a uniformly random ordinary first token instead of BOS',
+      eps: 0.3,
+      engine: 'onnx',
+      backend: 'cpu',
+      versions: { 'onnxruntime-node': expect.stringMatching(/^\d+\.\d+\.\d+$/) },
+    });
   });
 });

@@ -47,6 +47,7 @@ export function selectWindows(corpus: Corpus, options: WindowOptions): CorpusWin
   const order = rng.permutation(documents.length);
   const visited: TokenizedDocument[] = [];
   const chosen: CorpusWindow[] = [];
+  let skippedOnFirstId = 0;
 
   const take = (doc: TokenizedDocument, k: number) => {
     const picked = rng.sample(doc.free, k).sort((a, b) => a - b);
@@ -63,6 +64,7 @@ export function selectWindows(corpus: Corpus, options: WindowOptions): CorpusWin
     const free: number[] = [];
     for (let offset = 0; offset + windowLen <= ids.length; offset += windowLen) {
       if (ids[offset] !== options.forbiddenFirstId) free.push(offset);
+      else skippedOnFirstId += 1;
     }
     const doc = { id, ids, free };
     visited.push(doc);
@@ -81,9 +83,14 @@ export function selectWindows(corpus: Corpus, options: WindowOptions): CorpusWin
     const totalTokens = visited.reduce((sum, d) => sum + d.ids.length, 0);
     const fitsWithoutCap = visited.reduce((sum, d) => sum + d.free.length, 0) + chosen.length;
     const capNote = options.windowsPerDocument === undefined ? '' : ` with windowsPerDocument ${options.windowsPerDocument} (${fitsWithoutCap} without that cap)`;
+    // e.g. a word-level tokenizer whose unknown token is BOS turns a foreign text into BOS ids only
+    const skipNote =
+      skippedOnFirstId === 0
+        ? ''
+        : `; ${skippedOnFirstId} more window${skippedOnFirstId === 1 ? '' : 's'} start${skippedOnFirstId === 1 ? 's' : ''} with token id ${options.forbiddenFirstId}, the BOS id, which no sequence may start with when the tokenizer adds no BOS (does the tokenizer map this text to its unknown token?)`;
     throw new Error(
       `${corpus.label}: corpus too short: its ${documents.length} document${documents.length === 1 ? '' : 's'} (${totalTokens} tokens) fit ${chosen.length} ` +
-        `non-overlapping sequence${chosen.length === 1 ? '' : 's'} of ${options.sequenceNote}${capNote}; asked for ${count}`,
+        `non-overlapping sequence${chosen.length === 1 ? '' : 's'} of ${options.sequenceNote}${capNote}${skipNote}; asked for ${count}`,
     );
   }
   return chosen;

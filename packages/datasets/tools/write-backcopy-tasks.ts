@@ -5,11 +5,17 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { SHIPPED_DATASETS_DIR, backcopyChoiceItems, backcopyLabelledExamples } from '../src/index.js';
+import { SHIPPED_DATASETS_DIR, backcopyChoiceItems, backcopyLabelledExamples, type BackcopyTaskOptions } from '../src/index.js';
+
+/**
+ * The embedded default model's task world (pipelines/train-default/train.json's `data`: task seed 1,
+ * offsets {1, 2}, a random ordinary first token instead of BOS); a test checks the two agree.
+ */
+export const DEFAULT_MODEL_TASK: BackcopyTaskOptions = { taskSeed: 1, offsets: [1, 2], firstToken: 'random' };
 
 export const BACKCOPY_TASK_FILES = {
-  'backcopy-choice.jsonl': () => backcopyChoiceItems(100),
-  'backcopy-labels.jsonl': () => backcopyLabelledExamples(120),
+  'backcopy-choice.jsonl': () => backcopyChoiceItems(100, DEFAULT_MODEL_TASK),
+  'backcopy-labels.jsonl': () => backcopyLabelledExamples(120, DEFAULT_MODEL_TASK),
 } as const;
 
 export function renderJsonl(records: readonly object[]): string {

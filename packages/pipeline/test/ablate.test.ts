@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseAblationSpecs, type AblationRow } from '@sinkscope/ablation';
 import { PLANTED, writePlantedGpt2 } from '@sinkscope/ablation/testing';
@@ -10,6 +10,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { openContext, parseSpec, runPipeline, runStep, type StepReceipt } from '../src/index.js';
 import { fixtureSpecText } from './fixture-spec.js';
 
+const FIXTURES = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../../../shared/fixtures/hf');
 const tmp = mkdtempSync(join(tmpdir(), 'sinkscope-ablate-step-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 const modelDir = writePlantedGpt2(join(tmp, 'planted'));
@@ -98,6 +99,41 @@ describe('the ablate step of a pipeline', () => {
     const rows = await ablationRows(opts.store, ablate.artifacts);
     expect(rows.find((r) => r.intervention === 'zero hook_mlp_out L=auto' && r.hidden_index === 2)!.norm_ratio).toBeLessThan(2);
     expect(readFileSync(join(tmp, 'lib-reports', 'ablate-fixture', 'index.html'), 'utf8')).toContain('Ablations (baseline, targeted, control)');
+  });
+
+  it('a model with no massive activation: the ablate step runs no model, stores its finding, and the report says so in words', async () => {
+    const printed: string[] = [];
+    const opts = { store: new ArtifactStore({ root: join(tmp, 'none-cache'), warn: () => {} }), reportsRoot: join(tmp, 'none-reports'), runsRoot: join(tmp, 'none-runs'), log: () => {}, print: (t: string) => printed.push(t) };
+    const file = join(tmp, 'none.yaml');
+    const ablations = '  - { kind: zero, hook: hook_mlp_out, layers: auto }\n  - { kind: rescale-norm, hook: hook_resid_post, layers: auto, norm: median-of-others }';
+    writeFileSync(file, fixtureSpecText('ablate-none', { gpt2: join(FIXTURES, 'gpt2') }, `ablations:\n${ablations}\nfigures: [profile, ablation]\n`));
+    const receipts = await runPipeline(file, 'report', opts);
+    const ablate = receipts.find((r) => r.step === 'ablate')!;
+    expect(ablate.artifacts.map((a) => a.kind)).toEqual(['ablation_effects']);
+    const effects = (await opts.store.read('ablation_effects', ablate.artifacts[0].key))!;
+    expect(effects.schema.metadata.get('sinkscope.massive_found')).toBe('false');
+    expect(effects.toArray().map((r) => [r.role, r.ablation])).toEqual([
+      ['skipped', 'zero hook_mlp_out L=auto'],
+      ['skipped', 'rescale-norm(median-of-others) hook_resid_post L=auto'],
+    ]);
+    // the numbers in the words are the metrics step's: ratios of the residual states, top |a| before the final norm
+    const metrics = receipts.find((r) => r.step === 'metrics')!.artifacts.find((a) => a.kind === 'layer_metrics')!;
+    const layers = (await opts.store.read('layer_metrics', metrics.key))!.toArray().map((r) => r.toJSON() as Record<string, number>);
+    const ratios = layers.map((r) => r.residual_norm_ratio);
+    const ratio = Math.max(...ratios);
+    const top = layers.at(-1)!.residual_top_activation;
+    expect(ratio).toBeLessThan(10);
+    expect(top).toBeLessThan(100);
+    const verdict = `no massive activation found (largest ratio ${Number(ratio.toPrecision(3))} at hidden state ${ratios.indexOf(ratio)}; top |activation| ${Number(top.toPrecision(3))} at hidden state ${layers.length - 1} (before the final norm), `;
+    expect(effects.schema.metadata.get('sinkscope.massive_verdict')).toContain(verdict);
+    const text = printed.join('');
+    expect(text).toContain(`Nothing to ablate: ${verdict}`);
+    expect(text).toContain("- zero hook_mlp_out L=auto did not run: layers 'auto' acts where the first token's massive activation forms, and this model has none.");
+    expect(text).not.toContain('| targeted |');
+    const html = readFileSync(join(tmp, 'none-reports', 'ablate-none', 'index.html'), 'utf8');
+    expect(html).toContain(`Nothing to ablate: ${verdict}`);
+    expect(html).not.toContain('id="figure-ablation"');
+    expect(html).not.toContain('Ablations (baseline, targeted, control) per hidden state');
   });
 
   it('a bad ablation names the spec file and field before any work', async () => {

@@ -1,5 +1,5 @@
 /**
- * Training-step and evaluation time of the default model (2 x 128, batch 32 x 64) on this machine.
+ * Training-step and evaluation time of the default recipe (pipelines/train-default/train.json) on tfjs-wasm.
  * Prints figures; run with `npx tsx packages/train/bench/step-time.ts [steps]`.
  */
 import { readFileSync } from 'node:fs';

@@ -32,7 +32,7 @@ export interface TrainStepResult {
   readonly loadAverage: number;
 }
 
-/** The default recipe (pipelines/train-default/train.json: 2 x 128, 4 heads, batch 32 x 64, vocab 65), or its 4 x 256 widening. */
+/** The default recipe (pipelines/train-default/train.json: 3 x 128, 1 head, batch 32 x 64, vocab 65), or its 4 x 256 widening (4 heads). */
 export function benchConfig(model: TrainBenchModel): TrainConfig {
   const input = JSON.parse(readFileSync(new URL('../../../pipelines/train-default/train.json', import.meta.url), 'utf8')) as TrainConfigInput;
   return normaliseTrainConfig(model === 'default' ? input : { ...input, model: { ...input.model, nLayer: 4, nEmbd: 256, nHead: 4 } });

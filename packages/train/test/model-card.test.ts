@@ -8,6 +8,8 @@ import { normaliseTrainConfig, type TrainConfigInput } from '../src/training/con
 import { modelCard } from '../src/training/model-card.js';
 import { runInfoOf } from '../src/training/run-info.js';
 import type { EvalRecord } from '../src/eval/evaluate.js';
+// the datasets package's writer of the shipped task sets (a tool, not an export)
+import { DEFAULT_MODEL_TASK } from '../../datasets/tools/write-backcopy-tasks.js';
 
 const REPO = fileURLToPath(new URL('../../../', import.meta.url));
 const r1Recipe = JSON.parse(readFileSync(`${REPO}pipelines/train-default/issue-22/r1.json`, 'utf8')) as TrainConfigInput;
@@ -45,25 +47,42 @@ describe('the model card of a sinkscope variant', () => {
     expect(card).toContain('the provenance in `run-info.json`');
   });
 
+  it('states the fixed ORT thread count and puts it in the retrain command (one thread: bit-identical reruns)', () => {
+    expect(card).toContain('--out <folder>`.'); // no --threads recorded, none in the command
+    expect(card).not.toContain('thread');
+    const oneThread = modelCard({ config, evals: [evalRecord], trainSeconds: 90, tokensPerSecond: 1000, finalTrainLoss: 1.5, info: runInfoOf(config, { threads: 1 }) });
+    expect(oneThread).toContain('(onnxruntime-node, cpu, 1 thread: reruns are bit-identical)');
+    expect(oneThread).toContain('--out <folder> --threads 1`.');
+    const twoThreads = modelCard({ config, evals: [evalRecord], trainSeconds: 90, tokensPerSecond: 1000, finalTrainLoss: 1.5, info: runInfoOf(config, { threads: 2 }) });
+    expect(twoThreads).toContain('(onnxruntime-node, cpu, 2 threads: reruns are not bit-identical)');
+  });
+
   it('ends with the appendix', () => {
     expect(card.endsWith('## Appendix\n\nsearch table\n')).toBe(true);
   });
 });
 
-describe("issue 22's R1 recipe's held-out rows", () => {
+describe("the default model's and issue 22's R1 recipes' held-out rows", () => {
   it.each([
-    ['r1.json', 'backcopy-r1-64.json'],
-    ['r1-task1.json', 'backcopy-r1-task1-64.json'],
-  ])('of %s are pipelines/train-default/issue-22/%s as the pipelines build it (random first token included)', async (recipe, datasetSpec) => {
-    const file = `pipelines/train-default/issue-22/${recipe}`;
+    ['pipelines/train-default/train.json', 'datasets/backcopy-64.json'],
+    ['pipelines/train-default/issue-22/r1.json', 'pipelines/train-default/issue-22/backcopy-r1-64.json'],
+    ['pipelines/train-default/issue-22/r1-task1.json', 'pipelines/train-default/issue-22/backcopy-r1-task1-64.json'],
+  ])('of %s are %s as the pipelines build it (random first token included)', async (file, datasetSpec) => {
     const config = normaliseTrainConfig(JSON.parse(readFileSync(`${REPO}${file}`, 'utf8')) as TrainConfigInput, file);
     const rows = heldOutRows(config, createTrainingData(config.data));
-    const set = await buildEvalSet(await loadDatasetSpec(`${REPO}pipelines/train-default/issue-22/${datasetSpec}`), null);
+    const set = await buildEvalSet(await loadDatasetSpec(`${REPO}${datasetSpec}`), null);
     expect(set.count).toBe(rows.count);
     expect(set.firstIsBos).toBe(false);
     const T = set.seqLen;
     expect(T).toBe(rows.length - 1);
     for (let s = 0; s < rows.count; s++) expect(set.sequences[s]).toEqual(Array.from(rows.ids.subarray(s * rows.length, s * rows.length + T)));
     expect(new Set(set.sequences.map((row) => row[0])).size).toBeGreaterThan(40);
+  });
+
+  it("the shipped back-copy task sets come from the default model's task world", () => {
+    const file = 'pipelines/train-default/train.json';
+    const config = normaliseTrainConfig(JSON.parse(readFileSync(`${REPO}${file}`, 'utf8')) as TrainConfigInput, file);
+    if (config.data.task !== 'backcopy') throw new Error('the default model is a back-copy model');
+    expect(DEFAULT_MODEL_TASK).toEqual({ taskSeed: config.data.taskSeed, offsets: config.data.offsets, firstToken: config.data.firstToken });
   });
 });

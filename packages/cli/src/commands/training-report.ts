@@ -89,6 +89,8 @@ export function runProvenance(dir: string): RunProvenance {
   const corpus = config?.data?.task === 'text' ? config.data.corpus : undefined;
   const seqLen = info?.heldOut.seqLen ?? (config?.data?.sequenceLength !== undefined ? config.data.sequenceLength - 1 : undefined);
   const sequences = info?.heldOut.sequences ?? config?.data?.heldOutSequences;
+  // train-config.json's `backend` is the tfjs backend; an onnx run's config holds its default, which did not run
+  const backend = info?.backend ?? (config?.engine === 'onnx' ? undefined : config?.backend);
   return {
     run,
     ...(task !== undefined ? { task, dataset: `${task}${corpus ? ` ${corpus}` : ''} held-out${sequences !== undefined && seqLen !== undefined ? ` (${sequences} x ${seqLen})` : ''}` } : {}),
@@ -96,7 +98,7 @@ export function runProvenance(dir: string): RunProvenance {
     ...(seqLen !== undefined ? { seqLen } : {}),
     ...((info?.firstToken ?? config?.data?.firstToken) !== undefined ? { bosPolicy: FIRST_TOKEN[(info?.firstToken ?? config!.data!.firstToken)!] ?? info?.firstToken ?? config!.data!.firstToken } : {}),
     ...((info?.engine ?? config?.engine) !== undefined ? { engine: info?.engine ?? config!.engine } : {}),
-    ...((info?.backend ?? config?.backend) !== undefined ? { backend: info?.backend ?? config!.backend } : {}),
+    ...(backend !== undefined ? { backend } : {}),
   };
 }
 

@@ -2,7 +2,7 @@
  * Multi-offset back-copy: a synthetic language whose optimal predictor needs attention heads that
  * are active only right after rare trigger tokens and idle everywhere else, the "active-dormant"
  * regime in which attention sinks emerge (Gu et al., ICLR 2025, sec. 3). In a PyTorch reference run of
- * the default recipe (2 x 128 GPT-2, 2000 steps) this task gave a layer-0 sink on 3 of 3 seeds and 3 of
+ * the previous default recipe (2 x 128 GPT-2, 2000 steps) this task gave a layer-0 sink on 3 of 3 seeds and 3 of
  * 3 task worlds, where natural text, single-offset back-copy and induction copying gave none at that
  * scale.
  *

@@ -1,13 +1,14 @@
 /**
  * Small generated tasks with known answers from the back-copy grammar (backcopy.ts), for the depth
- * analyses' tests and the sink-valley pipeline's defaults (the embedded model was trained on it):
+ * analyses' tests and the sink-valley pipeline's defaults (datasets/backcopy-*.jsonl, written in the
+ * embedded default model's task world by tools/write-backcopy-tasks.ts):
  * - multiple choice: a context that ends on a trigger whose copy rule applies; the gold choice is
  *   the token the rule copies, the three others distinct non-trigger tokens;
  * - labelled: a prefix ending on a token whose next one the copy rule decides ("copy") or the
  *   bigram table decides ("bigram"), half and half.
- * Texts are in the default model's word-level vocabulary ("t0".."t63"; BOS is added by the policy).
- * Any task world and a random first word instead of BOS (`BackcopyTaskOptions`) give the same tasks
- * for models trained on other worlds (issue 22's R1 recipes).
+ * Texts are in the back-copy models' word-level vocabulary ("t0".."t63"; BOS, if any, is added by the
+ * policy). Any task world and a random first word instead of BOS (`BackcopyTaskOptions`) give the same
+ * tasks for models trained on other worlds, the embedded default among them.
  */
 import { SeededRandom } from '../random.js';
 import { backcopyHeldOutSet, createBackcopyWorld, type BackcopyWorld, type BackcopyWorldOptions } from '../synthetic/backcopy.js';

@@ -18,6 +18,7 @@ export interface ModelCardInput {
   readonly tokensPerSecond: number;
   /** Median and best tokens/s over the logged windows (the spread shows machine contention). */
   readonly windowTokensPerSecond?: { readonly median: number; readonly best: number };
+  /** The mean training loss over the last log window (train-log.jsonl's last record). */
   readonly finalTrainLoss: number;
   /** The run's run-info.json: task, data, held-out set, BOS policy, eps, engine, versions (undefined: a run that predates it). */
   readonly info: RunInfo | undefined;
@@ -81,8 +82,14 @@ function optimizerSummary(config: TrainConfig): string {
 function engineLine(info: RunInfo | undefined): string {
   if (!info) return NOT_RECORDED;
   return info.engine === 'onnx'
-    ? `ONNX Runtime ${info.versions['onnxruntime-node'] ?? '(version not recorded)'} (onnxruntime-node, ${info.backend}), model-io's traced forward + reverse-mode graph, float32`
+    ? `ONNX Runtime ${info.versions['onnxruntime-node'] ?? '(version not recorded)'} (onnxruntime-node, ${info.backend}${threadsNote(info.threads)}), model-io's traced forward + reverse-mode graph, float32`
     : `TensorFlow.js ${info.versions['@tensorflow/tfjs'] ?? '(version not recorded)'}, ${info.backend} backend, float32`;
+}
+
+/** ORT's thread count when the run fixed it: only one thread gives bit-identical reruns. */
+function threadsNote(threads: number | undefined): string {
+  if (threads === undefined) return '';
+  return threads === 1 ? ', 1 thread: reruns are bit-identical' : `, ${threads} threads: reruns are not bit-identical`;
 }
 
 /** The README.md model card of a trained folder. */
@@ -127,7 +134,7 @@ export function modelCard(run: ModelCardInput): string {
     lines.push(`## Held-out results at step ${last.step}`, '');
     const heldOut = info ? `${info.heldOut.sequences} held-out sequences (fixed seed), T = ${info.heldOut.seqLen}` : `held-out set: ${NOT_RECORDED}`;
     lines.push(`${heldOut}. Sink_1: alpha_1 = mean over all T query rows of A[t, 0]; indicator alpha_1 > ${info?.sinkEps ?? '(eps not recorded)'} per sequence, averaged over sequences and heads.`, '');
-    lines.push(`- loss ${last.loss.toFixed(4)} nats (last training batch ${run.finalTrainLoss.toFixed(4)}); copy-target accuracy ${last.copyAccuracy === null ? 'n/a' : last.copyAccuracy.toFixed(3)}`);
+    lines.push(`- loss ${last.loss.toFixed(4)} nats (training loss ${run.finalTrainLoss.toFixed(4)}, the mean over the last log window); copy-target accuracy ${last.copyAccuracy === null ? 'n/a' : last.copyAccuracy.toFixed(3)}`);
     lines.push(`- model Sink_1 ${pct(last.sinkRate)}`, '');
     lines.push('| layer | Sink_1 | mean alpha_1 per head |', '| --- | --- | --- |');
     for (let l = 0; l < L; l++) {
@@ -147,7 +154,8 @@ export function modelCard(run: ModelCardInput): string {
     lines.push('');
   }
   lines.push('Every evaluation is in `eval.jsonl`, per-window training losses in `train-log.jsonl`, the exact config in `train-config.json`, the provenance in `run-info.json`.');
-  lines.push('Retrain with `npx tsx packages/train/src/cli.ts --config <this folder>/train-config.json --out <folder>`.', '');
+  const threadsFlag = info?.threads !== undefined ? ` --threads ${info.threads}` : '';
+  lines.push(`Retrain with \`npx tsx packages/train/src/cli.ts --config <this folder>/train-config.json --out <folder>${threadsFlag}\`.`, '');
   if (run.appendix) lines.push(run.appendix.trimEnd(), '');
   return lines.join('\n');
 }

@@ -23,6 +23,8 @@ export interface RunInfo {
   readonly engine: 'tfjs' | 'onnx';
   /** tfjs: its backend; onnx: ONNX Runtime's execution provider. */
   readonly backend: string;
+  /** The onnx engine's ORT threads when fixed by `--threads` (1: bit-identical reruns); absent: every core. */
+  readonly threads?: number;
   /** The versions of what ran it (the last session of a resumed run). */
   readonly versions: Readonly<Record<string, string>>;
 }

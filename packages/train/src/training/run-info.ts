@@ -12,7 +12,7 @@ export { readRunInfo, RUN_INFO_FILE, writeRunInfo, type RunInfo } from './run-in
 const require = createRequire(import.meta.url);
 
 /** The run's provenance from its normalised config and the packages running it now. */
-export function runInfoOf(config: TrainConfig): RunInfo {
+export function runInfoOf(config: TrainConfig, options: { threads?: number } = {}): RunInfo {
   const trainVersion = (require('../../package.json') as { version: string }).version;
   return {
     task: config.data.task,
@@ -22,6 +22,7 @@ export function runInfoOf(config: TrainConfig): RunInfo {
     sinkEps: EVAL_SINK_EPS,
     engine: config.engine,
     backend: config.engine === 'onnx' ? 'cpu' : config.backend,
+    ...(config.engine === 'onnx' && options.threads !== undefined ? { threads: options.threads } : {}),
     versions: {
       '@sinkscope/train': trainVersion,
       ...(config.engine === 'onnx' ? { 'onnxruntime-node': ort.env.versions.node ?? ort.env.versions.common ?? 'unknown' } : { '@tensorflow/tfjs': tf.version.tfjs }),

@@ -110,7 +110,7 @@ export async function runTraining(config: TrainConfig, options: RunOptions): Pro
     writeJsonLines(evalPath, evals);
     writeJsonLines(logPath, trainLog);
     writeFileSync(join(outDir, 'train-config.json'), JSON.stringify(config, null, 2) + '\n');
-    const info = runInfoOf(config);
+    const info = runInfoOf(config, options.threads !== undefined ? { threads: options.threads } : {});
     writeRunInfo(outDir, info);
 
     const sessionStart = performance.now();
@@ -155,7 +155,7 @@ export async function runTraining(config: TrainConfig, options: RunOptions): Pro
     }
     const trainSeconds = seconds();
     const tokensPerSecond = trainedSteps > 0 ? (trainedSteps * trainer.tokensPerStep) / trainOnlySeconds : NaN;
-    writeFileSync(join(outDir, 'README.md'), modelCard({ config, evals, trainSeconds, tokensPerSecond, windowTokensPerSecond: windowStats(trainLog), finalTrainLoss: lastLoss, info, appendix: options.cardAppendix }));
+    writeFileSync(join(outDir, 'README.md'), modelCard({ config, evals, trainSeconds, tokensPerSecond, windowTokensPerSecond: windowStats(trainLog), finalTrainLoss: trainLog.at(-1)?.loss ?? lastLoss, info, appendix: options.cardAppendix }));
     log(`done: ${config.steps} steps in ${formatDuration(trainSeconds)} (this session ${Math.round(tokensPerSecond)} tok/s in training steps); wrote ${outDir}`);
     return { steps: config.steps, finalLoss: evals.at(-1)?.loss ?? NaN, evals, trainSeconds, tokensPerSecond };
   } finally {
