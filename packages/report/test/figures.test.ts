@@ -348,6 +348,18 @@ describe('ablationFigure', () => {
     expect(JSON.stringify(spec)).toContain('"domain":["baseline","targeted: zero-first-value","control: zero-random-value"]');
   });
 
+  it("names a control of the figure's targeted intervention by what it changes, so the legend tells controls apart", () => {
+    const named = ablationRows().map((row) =>
+      row.role === 'targeted' ? { ...row, intervention: 'zero hook_mlp_out L=auto' } : row.role === 'control' ? { ...row, intervention: 'zero hook_mlp_out L=auto [control: position 17]' } : row,
+    );
+    const layer = named.filter((row) => row.role === 'control').map((row) => ({ ...row, intervention: 'zero hook_mlp_out L=auto [control: layer 2]' }));
+    const spec = ablationFigure([...named, ...layer], CAPTION);
+    expect(dataset(spec, 'ablation_summary').map((s) => s.series)).toEqual(['baseline', 'targeted: zero hook_mlp_out L=auto', 'control: position 17', 'control: layer 2']);
+    // a control of another intervention keeps its full name
+    const other = named.map((row) => (row.role === 'control' ? { ...row, intervention: 'zero hook_attn_out L=auto [control: position 17]' } : row));
+    expect(dataset(ablationFigure(other, CAPTION), 'ablation_summary').map((s) => s.series)).toContain('control: zero hook_attn_out L=auto [control: position 17]');
+  });
+
   it('rejects an unknown role and a perplexity that changes within a series', () => {
     const badRole = ablationRows().map((row, i) => (i === 5 ? { ...row, role: 'treated' } : row));
     expect(() => ablationFigure(badRole, CAPTION)).toThrow(/row 5 column 'role' must be one of baseline, targeted, control \(got "treated"\)/);

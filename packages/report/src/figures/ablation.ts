@@ -34,9 +34,18 @@ export interface AblationOptions {
   seqLen?: number;
 }
 
-/** 'baseline', 'targeted: <intervention>', 'control: <intervention>'. */
-export function ablationSeries(role: AblationRole, intervention: string): string {
-  return role === 'baseline' ? 'baseline' : `${role}: ${intervention}`;
+/**
+ * 'baseline', 'targeted: <intervention>', 'control: <intervention>'. A control named after the figure's one targeted
+ * intervention X as the ablate step names them, 'X [control: position 17]', is shown as 'control: position 17': the
+ * full names share their first 40-odd characters, so legends and axis labels cut them to the same text.
+ */
+export function ablationSeries(role: AblationRole, intervention: string, targeted?: string): string {
+  if (role === 'baseline') return 'baseline';
+  const prefix = targeted === undefined ? undefined : `${targeted} [control: `;
+  if (role === 'control' && prefix !== undefined && intervention.startsWith(prefix) && intervention.endsWith(']')) {
+    return `control: ${intervention.slice(prefix.length, -1)}`;
+  }
+  return `${role}: ${intervention}`;
 }
 
 interface AblationPoint extends ProfileRow {
@@ -63,6 +72,8 @@ export function ablationFigure(ablation: RowSource, caption: CaptionContext, opt
     throw new RangeError(`${FIGURE}: caption.seqLen lists ${context.seqLens.length} lengths; pass options.seqLen to normalise entropy_bound by ln T`);
   }
   const rows = readTable(FIGURE, 'ablation', ablation, ABLATION_COLUMNS);
+  const targetedInterventions = distinct(rows.filter((row) => row.role === 'targeted').map((row) => row.intervention));
+  const targeted = targetedInterventions.length === 1 ? targetedInterventions[0] : undefined;
   const points: AblationPoint[] = [];
   const summaries = new Map<string, SeriesSummary>();
   const seen = new Set<string>();
@@ -72,7 +83,7 @@ export function ablationFigure(ablation: RowSource, caption: CaptionContext, opt
       throw new RangeError(`${where} column 'role' must be one of ${ABLATION_ROLES.join(', ')} (got ${JSON.stringify(row.role)})`);
     }
     const role = row.role as AblationRole;
-    const series = ablationSeries(role, row.intervention);
+    const series = ablationSeries(role, row.intervention, targeted);
     const cell = JSON.stringify([row.model, series, row.hidden_index]);
     if (seen.has(cell)) throw new RangeError(`${where}: model ${row.model}, ${series}, hidden_index ${row.hidden_index} appears twice (two baselines?)`);
     seen.add(cell);
