@@ -33,7 +33,7 @@
  * training engines instead; flags in packages/train/bench/train-bench.ts.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -100,7 +100,7 @@ function parseFlags(argv: readonly string[]): Map<string, string> {
     else flags.set(name, inline ?? argv[++i] ?? '');
   }
   const known = ['models', 'engines', 'sequences', 'tfjs-sequences', 'tfjs-batch', 'seq-len', 'threads', 'batch', 'dir', 'memory-budget', 'peer', 'repeat', 'profile', 'json'];
-  for (const k of flags.keys()) if (!known.includes(k)) throw new Error(`bench: unknown flag --${k} (valid: ${known.map((f) => `--${f}`).join(', ')})`);
+  for (const k of flags.keys()) if (!known.includes(k)) throw new Error(`bench: unknown flag --${k} (valid: ${known.map((f) => `--${f}`).join(', ')}; --help explains them)`);
   return flags;
 }
 
@@ -341,6 +341,16 @@ function pick(f: EngineFigures) {
   return { tokensPerSecond, gflops, matmulPeakGflops, ratioToPeak, peakRssBytes };
 }
 
+/** `--help`: this file's header comment. */
+function usage(): string {
+  const source = readFileSync(fileURLToPath(import.meta.url), 'utf8');
+  const header = /^\/\*\*\n([\s\S]*?)\n \*\//.exec(source)?.[1] ?? '';
+  return header
+    .split('\n')
+    .map((line) => line.replace(/^ \* ?/, ''))
+    .join('\n');
+}
+
 function main(): void {
   const argv = process.argv.slice(2);
   if (argv.includes('--train')) {
@@ -348,6 +358,10 @@ function main(): void {
     const json = rest.includes('--json');
     const result = trainBench(rest, json ? (line) => process.stderr.write(`${line}\n`) : (line) => console.log(line));
     if (json) console.log(JSON.stringify(result, null, 2));
+    return;
+  }
+  if (argv.includes('--help') || argv.includes('-h')) {
+    console.log(usage());
     return;
   }
   const flags = parseFlags(argv);

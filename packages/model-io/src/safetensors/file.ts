@@ -1,6 +1,7 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { bf16ToF32, DTYPE_BYTES, f16ToF32 } from './dtypes.js';
 import { SafetensorsError } from './errors.js';
+import { isFloatDtype, scanNonFinite } from './finite-scan.js';
 import { parseHeader, type SafetensorsHeader, type TensorEntry } from './header.js';
 import { numel, type HostTensor } from './tensor-data.js';
 
@@ -98,36 +99,30 @@ export class SafetensorsFile {
 
   /**
    * NaN and infinities in a float tensor as float32 would hold them (F64 values beyond float32's range
-   * included), found by scanning the stored bytes in chunks: no float32 copy of the tensor is made.
-   * Undefined when every value is finite.
+   * included), found by scanning the stored bytes in chunks (finite-scan.ts): no float32 copy of the
+   * tensor is made. Undefined when every value is finite.
    */
   nonFinite(name: string): { first: number; value: number; count: number; total: number } | undefined {
     const entry = this.entry(name);
-    if (this.fd === undefined) throw new SafetensorsError(this.path, name, 'file is closed');
-    const size = DTYPE_BYTES[entry.dtype];
-    const isBad = nonFiniteTest(entry.dtype);
-    if (!isBad) throw new SafetensorsError(this.path, name, `dtype ${entry.dtype} is not a float dtype (expected F32, F16, BF16 or F64)`);
+    const fd = this.fd;
+    if (fd === undefined) throw new SafetensorsError(this.path, name, 'file is closed');
+    const dtype = entry.dtype;
+    if (!isFloatDtype(dtype)) throw new SafetensorsError(this.path, name, `dtype ${dtype} is not a float dtype (expected F32, F16, BF16 or F64)`);
     const [begin, end] = entry.dataOffsets;
-    const chunk = new Uint8Array(Math.min(end - begin, SCAN_CHUNK_BYTES));
-    let first = -1;
-    let count = 0;
-    for (let at = begin; at < end; ) {
-      const want = Math.min(chunk.byteLength, end - at);
+    const start = this.header.dataStart + begin;
+    const { first, count } = scanNonFinite(dtype, end - begin, (chunk, at) => {
       let got = 0;
-      while (got < want) {
-        const n = readSync(this.fd, chunk, got, want - got, this.header.dataStart + at + got);
+      while (got < chunk.byteLength) {
+        const n = readSync(fd, chunk, got, chunk.byteLength - got, start + at + got);
         if (n === 0) throw new SafetensorsError(this.path, name, 'unexpected end of file while reading data');
         got += n;
       }
-      const bad = isBad(chunk.subarray(0, want));
-      if (bad.count > 0 && first < 0) first = (at - begin) / size + bad.first;
-      count += bad.count;
-      at += want;
-    }
+    });
     if (count === 0) return undefined;
+    const size = DTYPE_BYTES[dtype];
     const one = new Uint8Array(size);
-    readSync(this.fd, one, 0, size, this.header.dataStart + begin + first * size);
-    const value = entry.dtype === 'F32' ? new Float32Array(one.buffer)[0] : entry.dtype === 'F16' ? f16ToF32(one, 1)[0] : entry.dtype === 'BF16' ? bf16ToF32(one, 1)[0] : Math.fround(new Float64Array(one.buffer)[0]);
+    readSync(fd, one, 0, size, start + first * size);
+    const value = dtype === 'F32' ? new Float32Array(one.buffer)[0] : dtype === 'F16' ? f16ToF32(one, 1)[0] : dtype === 'BF16' ? bf16ToF32(one, 1)[0] : Math.fround(new Float64Array(one.buffer)[0]);
     return { first, value, count, total: numel(entry.shape) };
   }
 
@@ -171,67 +166,6 @@ export class SafetensorsFile {
     if (this.fd !== undefined) closeSync(this.fd);
     this.fd = undefined;
   }
-}
-
-/** Bytes read at a time by `nonFinite` (a multiple of every float dtype's size). */
-const SCAN_CHUNK_BYTES = 1 << 24;
-
-/**
- * Counts the non-finite values of a chunk of stored floats, or undefined for a non-float dtype. IEEE
- * formats are non-finite exactly when their exponent bits are all ones; for F32, F16 and BF16 a first
- * pass tests whole 32-bit words (one F32 or two 16-bit values): the masked exponent plus its lowest
- * bit carries into the value's top bit only when all ones. Only a chunk that fails is walked value by
- * value. (Int32Array and literal masks keep V8 on 32-bit integer code: 2-3x faster than Uint32Array.)
- */
-function nonFiniteTest(dtype: string): ((bytes: Uint8Array) => { first: number; count: number }) | undefined {
-  switch (dtype) {
-    case 'F32':
-      return (b) => (anyF32(words(b)) === 0 ? NONE : exact(new Float32Array(b.buffer, b.byteOffset, b.byteLength / 4), (v) => !Number.isFinite(v)));
-    case 'F16':
-      return (b) => (b.byteLength % 4 === 0 && anyF16(words(b)) === 0 ? NONE : exact(new Uint16Array(b.buffer, b.byteOffset, b.byteLength / 2), (v) => (v & 0x7c00) === 0x7c00));
-    case 'BF16':
-      return (b) => (b.byteLength % 4 === 0 && anyBf16(words(b)) === 0 ? NONE : exact(new Uint16Array(b.buffer, b.byteOffset, b.byteLength / 2), (v) => (v & 0x7f80) === 0x7f80));
-    case 'F64':
-      return (b) => exact(new Float64Array(b.buffer, b.byteOffset, b.byteLength / 8), (v) => !Number.isFinite(Math.fround(v)));
-    default:
-      return undefined;
-  }
-}
-
-const NONE = { first: -1, count: 0 };
-
-function words(b: Uint8Array): Int32Array {
-  return new Int32Array(b.buffer, b.byteOffset, b.byteLength >>> 2);
-}
-
-function anyF32(w: Int32Array): number {
-  let any = 0;
-  for (let i = 0; i < w.length; i++) any |= ((w[i] & 0x7f800000) + 0x00800000) & 0x80000000;
-  return any;
-}
-
-function anyF16(w: Int32Array): number {
-  let any = 0;
-  for (let i = 0; i < w.length; i++) any |= ((w[i] & 0x7c007c00) + 0x04000400) & 0x80008000;
-  return any;
-}
-
-function anyBf16(w: Int32Array): number {
-  let any = 0;
-  for (let i = 0; i < w.length; i++) any |= ((w[i] & 0x7f807f80) + 0x00800080) & 0x80008000;
-  return any;
-}
-
-function exact(values: ArrayLike<number>, bad: (v: number) => boolean): { first: number; count: number } {
-  let first = -1;
-  let count = 0;
-  for (let i = 0; i < values.length; i++) {
-    if (bad(values[i])) {
-      if (first < 0) first = i;
-      count += 1;
-    }
-  }
-  return { first, count };
 }
 
 /** Read every tensor of a small file into memory (floats as float32, integers as int32). */

@@ -5,7 +5,7 @@ import { block, embed, head } from '../../forward/forward.js';
 import type { HookName } from '../../hooks.js';
 import { mapEmbeddings, mapLayer, mapLinear, mapNorm } from '../../weights.js';
 import type { InterventionSpec } from '../../interventions.js';
-import { collectGarbageNow } from './collect-garbage.js';
+import { garbageWatch } from './collect-garbage.js';
 import { GraphBuilder, type InPlaceModel } from './onnx-graph.js';
 import { hookDims, OnnxGraphOps, transposedWeight, type GraphInput } from './onnx-ops.js';
 
@@ -40,6 +40,9 @@ export function stageName(stage: Stage): string {
   const blocks = a > b ? [] : [a === b ? `block ${a}` : `blocks ${a}-${b}`];
   return [...(stage.embed ? ['embed'] : []), ...blocks, ...(stage.head ? ['head'] : [])].join(' + ');
 }
+
+/** Host array bytes a traced layer may leave behind before the trace collects them (deferred weights leave none). */
+const LAYER_GARBAGE_BYTES = 64 * 2 ** 20;
 
 /** Run the one forward pass (forward.ts's embed / block / head) against the tracer for one segment. */
 export function traceStage(
@@ -81,9 +84,10 @@ function traceInto(g: GraphBuilder, { arch, family, reader, stage, capture, inte
   } else {
     x = ops.residualInput(); // [B,T,d]
   }
+  const collect = garbageWatch(LAYER_GARBAGE_BYTES);
   for (let l = stage.firstLayer; l <= stage.lastLayer; l++) {
     x = block(ops, arch, mapLayer(family.layer(arch, reader, l), w(`layers.${l}.`), ''), l, x);
-    collectGarbageNow(); // the layer's raw reads and pre-transpose copies, before the next layer's
+    collect(); // a reader that materialises weights: the layer's raw reads and pre-transpose copies, before the next layer's
   }
   const residualOut = stage.residualOut ? ops.output('resid_out', x, hookDims(arch, 'blocks.0.hook_resid_post')) : undefined;
   if (stage.head) {
