@@ -42,6 +42,21 @@ beforeAll(async () => {
   ablationPrinted = printed.join('');
 }, 300_000);
 
+/** Over the sequences of a captured [S, T, d] hidden state: the mean first-token norm and the mean of each sequence's mean other-token norm. */
+function meanNorms(x: { shape: readonly number[]; data: Float32Array }): { first: number; others: number } {
+  const [S, T, d] = x.shape;
+  let first = 0;
+  let others = 0;
+  for (let s = 0; s < S; s++) {
+    const norm = (t: number) => Math.hypot(...x.data.subarray((s * T + t) * d, (s * T + t + 1) * d));
+    first += norm(0);
+    let rest = 0;
+    for (let t = 1; t < T; t++) rest += norm(t);
+    others += rest / (T - 1);
+  }
+  return { first: first / S, others: others / S };
+}
+
 /** The few DOM members the page functions use (the package compiles without the DOM lib). */
 interface Cell {
   textContent: string;
@@ -101,18 +116,8 @@ describe("the default model: bos-ablation removes the first token's massive acti
     const model = await loadExtractionModel(plan.model.dir, { engine: 'onnx' });
     try {
       const out = await model.run(plan.sequences, { capture: ['blocks.0.hook_resid_post'], interventions: [{ kind: 'zero', hook: 'blocks.0.hook_mlp_out', positions: [0] }] });
-      const x = out.get('blocks.0.hook_resid_post')!;
-      const [S, T, d] = x.shape;
       // the ablation table's ratio of means (packages/ablation summary.ts): mean_s ||h_0|| / mean_s mean_t>0 ||h_t||, at h1
-      let first = 0;
-      let others = 0;
-      for (let s = 0; s < S; s++) {
-        const norm = (t: number) => Math.hypot(...x.data.subarray((s * T + t) * d, (s * T + t + 1) * d));
-        first += norm(0);
-        let rest = 0;
-        for (let t = 1; t < T; t++) rest += norm(t);
-        others += rest / (T - 1);
-      }
+      const { first, others } = meanNorms(out.get('blocks.0.hook_resid_post')!);
       expect(rowsFor('zero hook_mlp_out L=auto')[1].norm_ratio as number).toBeCloseTo(first / others, 5);
     } finally {
       model.dispose();
@@ -153,22 +158,12 @@ describe('the default model: stored views against independent captures', () => {
     try {
       const L = plan.model.arch.nLayers;
       const out = await model.run(plan.sequences, { capture: [`blocks.${L - 1}.hook_resid_post`] });
-      const x = out.get(`blocks.${L - 1}.hook_resid_post`)!;
-      const [S, T, d] = x.shape;
-      let first = 0;
-      let rest = 0;
-      for (let s = 0; s < S; s++) {
-        const norm = (t: number) => Math.hypot(...x.data.subarray((s * T + t) * d, (s * T + t + 1) * d));
-        first += norm(0);
-        let r = 0;
-        for (let t = 1; t < T; t++) r += norm(t);
-        rest += r / (T - 1);
-      }
+      const { first, others } = meanNorms(out.get(`blocks.${L - 1}.hook_resid_post`)!);
       const norms = rowsOf(readArtifact('norms', receiptKey(valley, 'metrics', 'norms')));
       const pre = norms.find((r) => r.kind === 'hidden_pre_norm')!;
       expect(pre.layer).toBe(L);
-      expect(pre.first_token_norm as number).toBeCloseTo(first / S, 3);
-      expect(pre.other_tokens_mean_norm as number).toBeCloseTo(rest / S, 3);
+      expect(pre.first_token_norm as number).toBeCloseTo(first, 3);
+      expect(pre.other_tokens_mean_norm as number).toBeCloseTo(others, 3);
       // and it is not the final norm's output, which the hidden row at L holds
       const post = norms.find((r) => r.kind === 'hidden' && r.layer === L)!;
       expect(Math.abs((post.first_token_norm as number) - (pre.first_token_norm as number))).toBeGreaterThan(0.1);
