@@ -90,17 +90,18 @@ interface FailedRun {
 const root = resolve(fileURLToPath(import.meta.url), '../..');
 const benchDir = join(root, 'packages/model-io/bench');
 
+const KNOWN_FLAGS = ['models', 'engines', 'sequences', 'tfjs-sequences', 'tfjs-batch', 'seq-len', 'threads', 'batch', 'dir', 'memory-budget', 'peer', 'repeat', 'profile', 'json'];
+
 function parseFlags(argv: readonly string[]): Map<string, string> {
   const flags = new Map<string, string>();
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
-    if (!arg.startsWith('--')) throw new Error(`bench: unexpected argument '${arg}' (flags: --models --engines --sequences --tfjs-sequences --tfjs-batch --seq-len --threads --batch --dir --memory-budget --peer --repeat --profile --json)`);
+    if (!arg.startsWith('--')) throw new Error(`bench: unexpected argument '${arg}' (flags: ${KNOWN_FLAGS.map((f) => `--${f}`).join(' ')})`);
     const [name, inline] = arg.slice(2).split('=', 2);
     if (name === 'json' || name === 'profile') flags.set(name, '1');
     else flags.set(name, inline ?? argv[++i] ?? '');
   }
-  const known = ['models', 'engines', 'sequences', 'tfjs-sequences', 'tfjs-batch', 'seq-len', 'threads', 'batch', 'dir', 'memory-budget', 'peer', 'repeat', 'profile', 'json'];
-  for (const k of flags.keys()) if (!known.includes(k)) throw new Error(`bench: unknown flag --${k} (valid: ${known.map((f) => `--${f}`).join(', ')}; --help explains them)`);
+  for (const k of flags.keys()) if (!KNOWN_FLAGS.includes(k)) throw new Error(`bench: unknown flag --${k} (valid: ${KNOWN_FLAGS.map((f) => `--${f}`).join(', ')}; --help explains them)`);
   return flags;
 }
 

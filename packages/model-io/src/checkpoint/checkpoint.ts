@@ -9,6 +9,7 @@ import type { HostArray } from '../host-array.js';
 import { familyFor, supportedModelTypes } from '../families/registry.js';
 import { SafetensorsError } from '../safetensors/errors.js';
 import { SafetensorsFile } from '../safetensors/file.js';
+import { isFloatDtype, nonFiniteFloats } from '../safetensors/finite-scan.js';
 import type { SafetensorsDtype } from '../safetensors/dtypes.js';
 
 /** A tensor the family adapter expects but the checkpoint lacks (or has with the wrong shape). */
@@ -104,7 +105,7 @@ export class Checkpoint implements WeightReader {
   locate(name: string, expectedShape?: readonly number[]): StoredTensor {
     const file = this.fileWith(name, expectedShape);
     const entry = file.entry(name);
-    if (entry.dtype !== 'F32' && entry.dtype !== 'F16' && entry.dtype !== 'BF16' && entry.dtype !== 'F64') {
+    if (!isFloatDtype(entry.dtype)) {
       throw new SafetensorsError(file.path, name, `dtype ${entry.dtype} is not a float dtype (expected F32, F16, BF16 or F64)`);
     }
     this.consumed.add(name);
@@ -197,14 +198,7 @@ export class Checkpoint implements WeightReader {
  * checkpoint holds one on purpose (a corrupt download or an fp16 overflow when it was saved).
  */
 function assertFiniteWeights(file: string, tensor: string, data: Float32Array): void {
-  let first = -1;
-  let count = 0;
-  for (let i = 0; i < data.length; i++) {
-    if (!Number.isFinite(data[i])) {
-      if (first < 0) first = i;
-      count += 1;
-    }
-  }
+  const { first, count } = nonFiniteFloats(data);
   if (first >= 0) throw nonFiniteWeightError(file, tensor, { first, value: data[first], count, total: data.length });
 }
 

@@ -63,7 +63,7 @@ export function scanNonFinite(dtype: FloatDtype, byteLength: number, fill: (chun
 function exact(dtype: FloatDtype, b: Uint8Array): NonFiniteCount {
   switch (dtype) {
     case 'F32':
-      return walk(new Float32Array(b.buffer, b.byteOffset, b.byteLength / 4), (v) => !Number.isFinite(v));
+      return nonFiniteFloats(new Float32Array(b.buffer, b.byteOffset, b.byteLength / 4));
     case 'F16':
       return walk(new Uint16Array(b.buffer, b.byteOffset, b.byteLength / 2), (v) => (v & 0x7c00) === 0x7c00);
     case 'BF16':
@@ -71,6 +71,11 @@ function exact(dtype: FloatDtype, b: Uint8Array): NonFiniteCount {
     case 'F64':
       return walk(new Float64Array(b.buffer, b.byteOffset, b.byteLength / 8), (v) => !Number.isFinite(Math.fround(v)));
   }
+}
+
+/** The NaN and infinities of float32 values already in memory (a tensor read and upcast). */
+export function nonFiniteFloats(values: Float32Array): NonFiniteCount {
+  return walk(values, (v) => !Number.isFinite(v));
 }
 
 function walk(values: ArrayLike<number>, bad: (v: number) => boolean): NonFiniteCount {

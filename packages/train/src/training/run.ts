@@ -120,13 +120,11 @@ export async function runTraining(config: TrainConfig, options: RunOptions): Pro
     let windowSteps = 0;
     let trainOnlySeconds = 0;
     let trainedSteps = 0;
-    let lastLoss = NaN;
     while (trainer.step < config.steps) {
       const t0 = performance.now();
       const r = await trainer.trainStep();
       trainOnlySeconds += (performance.now() - t0) / 1000;
       trainedSteps += 1;
-      lastLoss = r.loss;
       windowLoss += r.loss;
       windowSteps += 1;
       const done = trainer.step;
@@ -155,7 +153,7 @@ export async function runTraining(config: TrainConfig, options: RunOptions): Pro
     }
     const trainSeconds = seconds();
     const tokensPerSecond = trainedSteps > 0 ? (trainedSteps * trainer.tokensPerStep) / trainOnlySeconds : NaN;
-    writeFileSync(join(outDir, 'README.md'), modelCard({ config, evals, trainSeconds, tokensPerSecond, windowTokensPerSecond: windowStats(trainLog), finalTrainLoss: trainLog.at(-1)?.loss ?? lastLoss, info, appendix: options.cardAppendix }));
+    writeFileSync(join(outDir, 'README.md'), modelCard({ config, evals, trainSeconds, tokensPerSecond, windowTokensPerSecond: windowStats(trainLog), finalTrainLoss: trainLog.at(-1)?.loss ?? NaN, info, appendix: options.cardAppendix }));
     log(`done: ${config.steps} steps in ${formatDuration(trainSeconds)} (this session ${Math.round(tokensPerSecond)} tok/s in training steps); wrote ${outDir}`);
     return { steps: config.steps, finalLoss: evals.at(-1)?.loss ?? NaN, evals, trainSeconds, tokensPerSecond };
   } finally {
